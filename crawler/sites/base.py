@@ -1,0 +1,65 @@
+"""The contract every site parser fulfils, and the errors it may raise."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from zoneinfo import ZoneInfo
+
+    from crawler.items import ArticleItem
+    from crawler.page import Page
+
+logger = logging.getLogger(__name__)
+
+
+class ParseError(Exception):
+    """The page was fetched but the parser could not read an article from it.
+
+    The message says what was missing (``"no headline"``); the capture is kept and
+    the error recorded. On a URL that parsed before this is transient, never an edit.
+    """
+
+
+class PageNotFound(ParseError):
+    """The page answered 200 but says the article does not exist (a soft-404)."""
+
+
+class SiteParser:
+    """Reads one site's pages. Pure: no requests, no database, no settings.
+
+    Subclasses set ``name`` and ``version`` and implement the methods below; they are
+    registered with :func:`crawler.sites.register`. ``version`` is recorded with every
+    version row, so bump it whenever the extraction of any field changes.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    default_timezone: ClassVar[str] = "UTC"
+    """Zone for dates printed without one; a site entry may override it."""
+
+    def __init__(self, timezone: ZoneInfo | None = None) -> None:
+        from zoneinfo import ZoneInfo
+
+        self.timezone = timezone or ZoneInfo(self.default_timezone)
+
+    def canonical_url(self, url: str) -> str | None:
+        """The canonical form of an article URL, or None when ``url`` is no article.
+
+        Mirrors and mobile hosts map to the main host so that one story is one article.
+        """
+        raise NotImplementedError
+
+    def parse_article(self, page: Page) -> ArticleItem:
+        """Extract the article, or raise :class:`ParseError` / :class:`PageNotFound`."""
+        raise NotImplementedError
+
+    def article_links(self, page: Page) -> Iterable[str]:
+        """Absolute URLs of articles linked from a listing page or an RSS/Atom feed."""
+        raise NotImplementedError
+
+    def listing_pages(self, start_url: str, pages: int) -> list[str]:
+        """The listing URLs to fetch for ``start_url``: itself and up to ``pages - 1`` more."""
+        return [start_url]
