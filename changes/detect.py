@@ -1,0 +1,143 @@
+"""Turn an article's captures into events: the confirmation rules of the brief.
+
+A pure state machine: :func:`step` takes the article's state, one observation and
+the site's policy, and returns the new state with the events it confirms. Feeding the
+same captures again gives the same events, so detection can be replayed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from changes.outcome import Outcome
+
+logger = logging.getLogger(__name__)
+
+
+class EventKind(StrEnum):
+    NEW = "new"
+    EDITED = "edited"
+    REVERTED = "reverted"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    # Operator events: about a site or its parser, not about an article.
+    PARSER_BROKEN = "parser_broken"
+    SITE_UNREACHABLE = "site_unreachable"
+    SITE_RECOVERED = "site_recovered"
+
+
+WATCHDOG_EVENTS = frozenset({EventKind.NEW, EventKind.EDITED, EventKind.REVERTED,
+                             EventKind.DELETED, EventKind.RESTORED})
+OPERATOR_EVENTS = frozenset(EventKind) - WATCHDOG_EVENTS
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Per-site confirmation thresholds (tests set them to 1 and 0 s)."""
+
+    edit_confirmations: int = 2
+    """Consecutive captures that must show new content before it is an edit."""
+    delete_confirmations: int = 3
+    """Consecutive gone captures before a deletion…"""
+    delete_min_age: timedelta = timedelta(hours=2)
+    """…spanning at least this long."""
+
+
+@dataclass(frozen=True)
+class State:
+    """An article's detection state; stored on the article row between runs."""
+
+    status: str = "unseen"
+    """``unseen`` (no content read yet), ``live`` or ``deleted``."""
+    current: int | None = None
+    """The confirmed version."""
+    pending: int | None = None
+    pending_count: int = 0
+    pending_since: datetime | None = None
+    gone_count: int = 0
+    gone_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    capture_id: int
+    at: datetime
+    outcome: Outcome
+    version: int | None = None
+    """The version the capture showed (``ok`` only)."""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An event to record, before it has an id."""
+
+    kind: EventKind
+    capture_id: int
+    from_version: int | None = None
+    to_version: int | None = None
+    details: dict | None = None
+
+
+def step(state: State, obs: Observation, policy: Policy, *, confirmed: frozenset[int],
+         trusted: bool = True) -> tuple[State, list[Decision]]:
+    """Apply one observation.
+
+    ``confirmed`` holds every version that was ever the article's confirmed content
+    (a return to one is a revert). ``trusted`` is False when the run that made the
+    observation was judged broken: then only an unchanged page or a first read counts,
+    and nothing moves towards an edit or a deletion.
+    """
+    if obs.outcome is Outcome.OK and obs.version is not None:
+        return _on_content(state, obs, policy, confirmed, trusted)
+    if obs.outcome is Outcome.GONE and trusted:
+        return _on_gone(state, obs, policy)
+    return state, []
+
+
+def _on_content(state: State, obs: Observation, policy: Policy, confirmed: frozenset[int],
+                trusted: bool) -> tuple[State, list[Decision]]:
+    version = obs.version
+    if state.status == "unseen" or state.current is None:
+        new = State(status="live", current=version)
+        return new, [Decision(EventKind.NEW, obs.capture_id, to_version=version)]
+    events: list[Decision] = []
+    if state.status == "deleted":
+        events.append(Decision(EventKind.RESTORED, obs.capture_id, state.current, version,
+                               {"same_content": version == state.current,
+                                "gone_since": _iso(state.gone_since)}))
+    state = replace(state, status="live", gone_count=0, gone_since=None)
+    if version == state.current:
+        return replace(state, pending=None, pending_count=0, pending_since=None), events
+    if not trusted:
+        return state, events
+    if version == state.pending:
+        state = replace(state, pending_count=state.pending_count + 1)
+    else:
+        state = replace(state, pending=version, pending_count=1, pending_since=obs.at)
+    if state.pending_count >= policy.edit_confirmations:
+        kind = EventKind.REVERTED if version in confirmed else EventKind.EDITED
+        events.append(Decision(kind, obs.capture_id, state.current, version,
+                               {"first_seen": _iso(state.pending_since),
+                                "confirmations": state.pending_count}))
+        state = replace(state, current=version, pending=None, pending_count=0, pending_since=None)
+    return state, events
+
+
+def _on_gone(state: State, obs: Observation, policy: Policy) -> tuple[State, list[Decision]]:
+    if state.status != "live":
+        return state, []  # never read, or already deleted: nothing more to say
+    since = state.gone_since or obs.at
+    state = replace(state, gone_count=state.gone_count + 1, gone_since=since)
+    if state.gone_count >= policy.delete_confirmations and obs.at - since >= policy.delete_min_age:
+        details = {"reason": obs.reason, "confirmations": state.gone_count, "gone_since": _iso(since)}
+        return replace(state, status="deleted"), [
+            Decision(EventKind.DELETED, obs.capture_id, state.current, None, details)]
+    return state, []
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,70 @@
+"""Judge one run of one site: healthy, parser broken or unreachable.
+
+A broken run's observations are not trusted (no edits, no deletions from it) and one
+operator event says why: a site redesign or an outage must never look like a wave of
+stealth edits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """Counts over one run's captures."""
+
+    pages: int = 0
+    """Article captures."""
+    ok: int = 0
+    transient: int = 0
+    blocked: int = 0
+    gone: int = 0
+    parse_failed: int = 0
+    """Article pages that answered 200 but did not parse (part of ``transient``)."""
+    missing_fields: int = 0
+    """``ok`` pages that lacked a field the parser usually finds (date, views)."""
+    listings: int = 0
+    """Listing and feed captures."""
+    listings_ok: int = 0
+
+
+@dataclass(frozen=True)
+class HealthPolicy:
+    broken_share: float = 0.5
+    """Share of failing (or field-losing) pages at which a run is judged broken."""
+    min_pages: int = 4
+    """Fewer pages than this are too few to judge a parser by."""
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str
+    """``ok``, ``parser_broken`` or ``unreachable``."""
+    reason: str
+
+    @property
+    def trusted(self) -> bool:
+        return self.status == "ok"
+
+
+def judge(stats: RunStats, policy: HealthPolicy) -> Health:
+    fetched = stats.pages + stats.listings
+    if fetched == 0:
+        return Health("ok", "nothing was due")
+    if stats.ok == 0 and stats.listings_ok == 0:
+        return Health("unreachable", f"none of {fetched} fetches answered normally")
+    if stats.pages >= policy.min_pages:
+        failed = stats.transient + stats.blocked + stats.gone
+        if failed / stats.pages >= policy.broken_share:
+            what = f"{failed} of {stats.pages} pages failed"
+            if stats.parse_failed * 2 >= failed:
+                return Health("parser_broken", f"{what} ({stats.parse_failed} did not parse)")
+            return Health("unreachable", what)
+    if stats.ok >= policy.min_pages and stats.missing_fields / stats.ok >= policy.broken_share:
+        return Health("parser_broken",
+                      f"{stats.missing_fields} of {stats.ok} pages lost fields the parser reads")
+    return Health("ok", f"{stats.ok} of {stats.pages} pages read")

@@ -1,0 +1,96 @@
+"""Content-addressed, compressed raw bytes, stored as deltas against a previous blob.
+
+A recapture of an article differs from the last one in a few bytes (a view counter,
+a clock), so it is compressed with zstandard using the previous raw response as a
+raw-content dictionary: the delta costs tens of bytes, and every byte restores
+exactly. Chains of bases are kept short (``MAX_DEPTH``) so that a read stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import zstandard
+
+from store.models import Blob
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 32
+"""Longest chain of delta bases; past it a blob is stored whole (a keyframe)."""
+LEVEL = 9
+CACHE_ENTRIES = 64
+
+
+class BlobStore:
+    """Puts and gets blobs through a session; caches recently restored bytes."""
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._plain = zstandard.ZstdCompressor(level=LEVEL)
+
+    def put(self, session: Session, data: bytes, *, base: str | None = None) -> str:
+        """Store ``data`` (if new) and return its SHA-256; ``base`` is a delta candidate."""
+        digest = hashlib.sha256(data).hexdigest()
+        if session.get(Blob, digest) is not None:
+            self._remember(digest, data)
+            return digest
+        blob = self._encode(session, digest, data, base)
+        session.add(blob)
+        session.flush([blob])
+        self._remember(digest, data)
+        return digest
+
+    def get(self, session: Session, digest: str) -> bytes:
+        """The exact bytes stored under ``digest``; KeyError when there is no such blob."""
+        cached = self._cache.get(digest)
+        if cached is not None:
+            self._cache.move_to_end(digest)
+            return cached
+        blob = session.get(Blob, digest)
+        if blob is None:
+            raise KeyError(f"no blob {digest}")
+        data = decode(blob, lambda d: self.get(session, d))
+        self._remember(digest, data)
+        return data
+
+    def _encode(self, session: Session, digest: str, data: bytes, base: str | None) -> Blob:
+        base_blob = session.get(Blob, base) if base else None
+        if base_blob is not None and base_blob.depth < MAX_DEPTH:
+            base_bytes = self.get(session, base_blob.sha256)
+            delta = _delta_compressor(base_bytes).compress(data)
+            if len(delta) < len(data) // 4:
+                return Blob(sha256=digest, size=len(data), codec="zstd-delta",
+                            base_sha256=base_blob.sha256, depth=base_blob.depth + 1, data=delta)
+        return Blob(sha256=digest, size=len(data), codec="zstd", depth=0,
+                    data=self._plain.compress(data))
+
+    def _remember(self, digest: str, data: bytes) -> None:
+        self._cache[digest] = data
+        self._cache.move_to_end(digest)
+        while len(self._cache) > CACHE_ENTRIES:
+            self._cache.popitem(last=False)
+
+
+def decode(blob: Blob, get_base) -> bytes:  # noqa: ANN001 - callable(sha) -> bytes
+    """Restore a blob's bytes; ``get_base`` restores its base for deltas."""
+    if blob.codec == "zstd":
+        return zstandard.ZstdDecompressor().decompress(blob.data)
+    if blob.codec == "zstd-delta":
+        base = get_base(blob.base_sha256)
+        return zstandard.ZstdDecompressor(dict_data=_raw_dict(base)).decompress(blob.data)
+    raise ValueError(f"blob {blob.sha256}: unknown codec {blob.codec!r}")
+
+
+def _raw_dict(base: bytes) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+def _delta_compressor(base: bytes) -> zstandard.ZstdCompressor:
+    return zstandard.ZstdCompressor(level=LEVEL, dict_data=_raw_dict(base), write_checksum=False)

@@ -1,0 +1,38 @@
+"""Hash chains over captures: per article, and across the whole store.
+
+The record hash covers every evidential column of a capture and the record hash of
+the article's previous capture, so that changing, removing or reordering one breaks
+the chain. ``palimpsest verify`` recomputes both chains with these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+CHAINED_FIELDS = (
+    "kind", "url", "final_url", "fetched_at", "elapsed_ms", "status", "error", "outcome",
+    "reason", "request_sha256", "response_sha256", "payload_sha256", "certificate_sha256",
+    "meta", "parse_error", "prev_hash",
+)
+
+
+def record_hash(fields: dict[str, Any], *, site: str, article_url: str | None,
+                content_digest: str | None) -> str:
+    """SHA-256 of a capture's canonical record (``fields`` as in ``CHAINED_FIELDS``)."""
+    record = {name: fields.get(name) for name in CHAINED_FIELDS}
+    record["fetched_at"] = fields["fetched_at"].astimezone(UTC).isoformat()
+    record.update(site=site, article_url=article_url, content_digest=content_digest)
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def ledger_hash(previous: str | None, capture_record_hash: str) -> str:
+    """The next store-wide log hash after ``previous``."""
+    return hashlib.sha256(f"{previous or GENESIS}{capture_record_hash}".encode()).hexdigest()

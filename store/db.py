@@ -1,0 +1,115 @@
+"""Engines, sessions and schema upgrades for SQLite and PostgreSQL stores."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy.engine import Engine
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str, *, writer: bool = True) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    On SQLite a writer engine begins with ``BEGIN IMMEDIATE`` so that two processes
+    never both read, then both try to write (a deadlock SQLite can only break by
+    failing one); readers begin deferred and never wait for a writer under WAL.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI objects
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema at ``url`` to ``revision`` (Alembic)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the schema is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
+class Store:
+    """The database behind the archive: an engine and its session factory.
+
+    Opening a store upgrades its schema when it is behind, so a first ``crawl`` on
+    a fresh machine needs no separate step; ``palimpsest db upgrade`` does it alone.
+    """
+
+    def __init__(self, url: str, *, auto_upgrade: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        if auto_upgrade and not is_current(self.engine):
+            logger.info("upgrading store schema at %s", self.engine.url.render_as_string())
+            upgrade(self.engine.url.render_as_string(hide_password=False))
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine = make_engine(url, writer=False) if self.dialect == "sqlite" else self.engine
+        self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def reader(self) -> Session:
+        """A session for queries only (caller closes it, or uses ``with``)."""
+        return self._readers()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._read_engine.dispose()

@@ -1,0 +1,318 @@
+"""SQLAlchemy 2 typed models: the archive's tables and what each row means.
+
+Captures, blobs, versions, metrics, ledger entries, events and runs are append-only:
+nothing stored as evidence is changed in place. Two tables hold mutable working
+state: ``articles`` (schedule, lease, detection counters — all derivable from the
+captures) and ``alerts`` (the delivery outbox).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+logger = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only has 64-bit integer primary keys as INTEGER; BigInteger elsewhere.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Time-zone-aware datetimes stored as UTC; SQLite hands back naive values otherwise."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the archive stores aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    """A configured source, as last seen in the config, with its health."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    parser: Mapped[str] = mapped_column(String(100))
+    health: Mapped[str] = mapped_column(String(20), default="ok")
+    """``ok``, ``parser_broken`` or ``unreachable``: the verdict of its last finished run."""
+    health_since: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Blob(Base):
+    """Raw bytes, content-addressed by the SHA-256 of the uncompressed bytes.
+
+    ``codec`` says how ``data`` restores them: ``zstd`` alone, or ``zstd-delta``
+    with the blob ``base_sha256`` as a raw-content dictionary (a near-identical
+    recapture then costs tens of bytes). ``depth`` bounds the chain of bases.
+    """
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    codec: Mapped[str] = mapped_column(String(16))
+    base_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Run(Base):
+    """One crawl of one site by one worker process."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    worker: Mapped[str] = mapped_column(String(200))
+    """``host:pid`` of the process, to tell overlapping runs apart."""
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    """``running``, then ``finished``; ``aborted`` when a later run found it dead."""
+    health: Mapped[str | None] = mapped_column(String(20))
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    software: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Article(Base):
+    """One story, by canonical URL, and its working state.
+
+    Every column after ``first_seen_at`` is a cache of what the captures and events
+    say (current version, detection counters) or scheduling state (next check, lease).
+    """
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("site_id", "url"),
+        Index("ix_articles_due", "site_id", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    site_article_id: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(10))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="unseen")
+    """``unseen`` (never read), ``live``, ``deleted`` (confirmed)."""
+    # No foreign keys on these two caches: versions already point at articles, and a
+    # cycle would complicate every migration for no integrity gain.
+    current_version_id: Mapped[int | None] = mapped_column(BigId)
+    pending_version_id: Mapped[int | None] = mapped_column(BigId)
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    pending_since: Mapped[datetime | None]
+    gone_count: Mapped[int] = mapped_column(Integer, default=0)
+    gone_since: Mapped[datetime | None]
+    head_hash: Mapped[str | None] = mapped_column(String(64))
+    """record_hash of the article's latest capture: the next one chains to it."""
+    last_capture_at: Mapped[datetime | None]
+    detected_through: Mapped[int] = mapped_column(BigId, default=0)
+    """Highest capture id already fed to change detection."""
+    next_check_at: Mapped[datetime | None]
+    lease_run_id: Mapped[int | None] = mapped_column(BigId)
+    lease_until: Mapped[datetime | None]
+
+
+class Capture(Base):
+    """One fetch attempt, whatever its outcome, with pointers to its raw evidence.
+
+    ``record_hash`` is the SHA-256 of the capture's canonical record (see
+    ``store.chain``), which includes ``prev_hash``: the record_hash of the previous
+    capture of the same article. Never updated after insert.
+    """
+
+    __tablename__ = "captures"
+    __table_args__ = (
+        Index("ix_captures_article", "article_id", "id"),
+        Index("ix_captures_run", "run_id"),
+        Index("ix_captures_fetched_at", "fetched_at"),
+        # Listing pages are delta-compressed against their previous capture: find it
+        # by URL. Partial, so the many article captures pay nothing for it.
+        Index("ix_captures_listing_url", "url", sqlite_where=text("kind != 'article'"),
+              postgresql_where=text("kind != 'article'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    """``article``, ``listing`` or ``feed``."""
+    url: Mapped[str] = mapped_column(String(2000))
+    """The URL requested."""
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    """Where redirects ended, when they did; None when no redirect."""
+    fetched_at: Mapped[datetime]
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[int | None] = mapped_column(Integer)
+    """HTTP status of the final response; None when no response came."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """Network error (timeout, DNS, reset) when no response came."""
+    outcome: Mapped[str] = mapped_column(String(12))
+    """``ok``, ``transient``, ``blocked`` or ``gone`` (see ``changes.outcome``)."""
+    reason: Mapped[str | None] = mapped_column(String(200))
+    """Why the outcome is what it is, e.g. ``http 503`` or ``challenge page``."""
+    request_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    """The HTTP request as sent (request line and headers)."""
+    response_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    """The HTTP response as received (status line, headers, body)."""
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the body alone (WARC payload digest; revisits share it)."""
+    certificate_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    """The server's TLS certificate (PEM) when the fetch was over HTTPS."""
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Provenance: ip, redirects, user agent, software and parser versions, missing fields."""
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    """The content state this capture showed (ok outcomes only)."""
+    parse_error: Mapped[str | None] = mapped_column(String(500))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerEntry(Base):
+    """The store-wide log: every capture in commit order, each entry chained to the last.
+
+    ``hash`` = SHA-256(previous entry's hash + capture.record_hash), so a removed,
+    reordered or altered capture breaks the chain from that point on.
+    """
+
+    __tablename__ = "ledger"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Version(Base):
+    """One distinct content state of an article (headline, lead, body, dates, author…).
+
+    Created the first time a capture shows that content; later captures showing it
+    again point to it. Whether it became the article's confirmed state is told by the
+    events, not by this row.
+    """
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("article_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    """1, 2, … per article, in order of first sight."""
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]]
+    """``changes.Content`` as JSON."""
+    parser: Mapped[str] = mapped_column(String(100))
+    parser_version: Mapped[str] = mapped_column(String(50))
+    first_capture_id: Mapped[int] = mapped_column(BigId)
+    first_seen_at: Mapped[datetime]
+
+
+class Metric(Base):
+    """Volatile numbers read by one capture: a time series that never makes a version."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (Index("ix_metrics_article", "article_id", "observed_at"),)
+
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    observed_at: Mapped[datetime]
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    comments: Mapped[int | None] = mapped_column(Integer)
+
+
+class Event(Base):
+    """What a capture (or a run) means: new, edited, reverted, deleted, restored, operator.
+
+    ``details`` holds the change kinds and version ids for edits, the evidence for
+    deletions and the figures for operator events.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_created_at", "created_at"),
+        Index("ix_events_article", "article_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    from_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    to_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Alert(Base):
+    """The outbox: one row per (event, destination), written with the event.
+
+    ``destination`` is the destination's name in the config, never its URL (URLs
+    carry secrets). The unique pair is the idempotency key: an event reaches one
+    destination at most once.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("event_id", "destination"),
+        Index("ix_alerts_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    destination: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    """``pending``, ``sending`` (claimed by a notifier), ``sent``, ``failed`` (gave up), ``held``."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,84 @@
+"""Plain values the archive writer takes: one fetch attempt and what was read from it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from changes import Content
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    """One HTTP exchange (or the failure to have one), as evidence."""
+
+    kind: str
+    """``article``, ``listing`` or ``feed``."""
+    url: str
+    """The URL requested."""
+    fetched_at: datetime
+    method: str = "GET"
+    request_headers: tuple[tuple[str, str], ...] = ()
+    status: int | None = None
+    """HTTP status; None when no response came (see ``error``)."""
+    reason_phrase: str = ""
+    http_version: str = "HTTP/1.1"
+    response_headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    final_url: str | None = None
+    """Where redirects ended; None when there was no redirect."""
+    redirects: tuple[str, ...] = ()
+    error: str | None = None
+    elapsed_ms: int | None = None
+    ip: str | None = None
+    certificate_pem: bytes | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    """User agent, software and parser versions, anything else worth keeping."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers with lower-cased names (the last one wins)."""
+        return {k.lower(): v for k, v in self.response_headers}
+
+    def request_bytes(self) -> bytes:
+        """The request as an HTTP/1.1 message head (what a WARC request record holds)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = [f"{self.method} {target} HTTP/1.1"]
+        names = {k.lower() for k, _ in self.request_headers}
+        if "host" not in names:
+            lines.append(f"Host: {parts.netloc}")
+        lines += [f"{k}: {v}" for k, v in self.request_headers]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+
+    def response_bytes(self) -> bytes | None:
+        """The response as an HTTP message (status line, headers, body); None without one."""
+        if self.status is None:
+            return None
+        head = [f"{self.http_version} {self.status} {self.reason_phrase}".rstrip()]
+        head += [f"{k}: {v}" for k, v in self.response_headers]
+        return ("\r\n".join(head) + "\r\n\r\n").encode("utf-8", "surrogateescape") + self.body
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    """What the site parser read from a page (or why it could not)."""
+
+    parser: str
+    parser_version: str
+    content: Content | None = None
+    views: int | None = None
+    comments: int | None = None
+    parse_error: str | None = None
+    not_found: bool = False
+    """The parser recognised a soft-404 page."""
+    missing_fields: tuple[str, ...] = ()
+    """Fields the parser usually reads but did not find on this page."""

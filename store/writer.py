@@ -1,0 +1,430 @@
+"""The archive writer: the only code that writes captures, versions, events and alerts.
+
+One transaction per capture keeps the store consistent if the process is killed at
+any point: a capture, its blobs, its version, its ledger entry and the article's
+chain head are written together or not at all. Change detection runs when a run
+finishes (or when a later run finds it dead), so it can judge the run's health first
+and never confirms an edit or a deletion from a run where the site was broken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from changes import (
+    OPERATOR_EVENTS,
+    Content,
+    EventKind,
+    Health,
+    HealthPolicy,
+    Observation,
+    Outcome,
+    Policy,
+    RunStats,
+    Schedule,
+    State,
+    compare,
+    judge,
+    next_check,
+    step,
+)
+from store import chain
+from store.blobs import BlobStore
+from store.models import Alert, Article, Capture, Event, LedgerEntry, Metric, Run, Site, Version
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from sqlalchemy.orm import Session
+
+    from changes import Decision, Verdict
+    from store.db import Store
+    from store.records import Fetched, Reading
+
+logger = logging.getLogger(__name__)
+
+LEDGER_LOCK = 0x7061_6C69  # any constant: PostgreSQL advisory lock id for the ledger head
+CONFIRMING_EVENTS = (EventKind.NEW, EventKind.EDITED, EventKind.REVERTED)
+
+
+class ArticleRef(NamedTuple):
+    url: str
+    site_article_id: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    site: str
+    health: Health
+    stats: RunStats
+    events: list[int] = field(default_factory=list)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Archive:
+    """Writes to one store. Routing decides which destinations get each event."""
+
+    def __init__(self, store: Store, *, route: Callable[[str, str], Sequence[str]] | None = None,
+                 stale_after: timedelta = timedelta(hours=6)) -> None:
+        self.store = store
+        self.blobs = BlobStore()
+        self.route = route or (lambda _site, _kind: ())
+        self.stale_after = stale_after
+        self.worker = worker_name()
+        self._runs: dict[int, tuple[int, str]] = {}
+        self._last_listing: dict[str, str] = {}
+
+    # -- runs -----------------------------------------------------------------------
+
+    def start_run(self, site: str, parser: str, *, now: datetime | None = None) -> int:
+        """Open a run for ``site`` (created on first sight) and return its id."""
+        now = now or utcnow()
+        with self.store.session() as s:
+            row = s.scalars(select(Site).where(Site.name == site)).one_or_none()
+            if row is None:
+                row = Site(name=site, parser=parser, created_at=now)
+                s.add(row)
+                s.flush()
+            elif row.parser != parser:
+                row.parser = parser
+            run = Run(site_id=row.id, worker=self.worker, started_at=now, software=_software())
+            s.add(run)
+            s.flush()
+            self._runs[run.id] = (row.id, site)
+            return run.id
+
+    def dead_runs(self, site: str, *, now: datetime | None = None) -> list[int]:
+        """Runs of ``site`` still marked running whose process is gone (or too old)."""
+        now = now or utcnow()
+        with self.store.reader() as s:
+            rows = s.execute(
+                select(Run.id, Run.worker, Run.started_at).join(Site)
+                .where(Site.name == site, Run.status == "running")).all()
+        return [run_id for run_id, worker, started in rows if _is_dead(worker, started, now, self.stale_after)]
+
+    def finish_run(self, run_id: int, *, policy: Policy, health_policy: HealthPolicy,
+                   now: datetime | None = None, aborted: bool = False) -> RunResult:
+        """Judge the run's health, detect changes in its captures, close it.
+
+        Idempotent: a run already finished is only reported; one killed half-way
+        through detection is picked up where it stopped.
+        """
+        now = now or utcnow()
+        site_id, site = self._run_site(run_id)
+        stats = self._run_stats(run_id)
+        health = judge(stats, health_policy)
+        result = RunResult(run_id, site, health, stats)
+        with self.store.reader() as s:
+            article_ids = s.scalars(select(Capture.article_id).distinct().where(
+                Capture.run_id == run_id, Capture.article_id.is_not(None))).all()
+        for article_id in sorted(article_ids):
+            result.events += self._detect_article(article_id, site, policy, run_id, health, now)
+        with self.store.session() as s:
+            run = s.get(Run, run_id)
+            if run.status == "running":
+                if stats.pages + stats.listings:
+                    result.events += self._judge_site(s, s.get(Site, site_id), health, run_id, stats, now)
+                run.status = "aborted" if aborted else "finished"
+                run.finished_at = now
+                run.health = health.status
+                run.stats = {**asdict(stats), "reason": health.reason}
+        return result
+
+    def _run_site(self, run_id: int) -> tuple[int, str]:
+        if run_id not in self._runs:
+            with self.store.reader() as s:
+                site_id, name = s.execute(select(Site.id, Site.name).join(Run).where(Run.id == run_id)).one()
+            self._runs[run_id] = (site_id, name)
+        return self._runs[run_id]
+
+    def _run_stats(self, run_id: int) -> RunStats:
+        counts: dict[str, int] = dict.fromkeys(RunStats.__dataclass_fields__, 0)
+        with self.store.reader() as s:
+            rows = s.execute(select(Capture.kind, Capture.outcome, Capture.reason, Capture.meta)
+                             .where(Capture.run_id == run_id)).all()
+        for kind, outcome, reason, meta in rows:
+            if kind != "article":
+                counts["listings"] += 1
+                counts["listings_ok"] += outcome == Outcome.OK
+                continue
+            counts["pages"] += 1
+            counts[outcome] += 1
+            counts["parse_failed"] += (reason or "").startswith("parse failed")
+            counts["missing_fields"] += bool(outcome == Outcome.OK and (meta or {}).get("missing"))
+        return RunStats(**counts)
+
+    def _judge_site(self, s: Session, site: Site, health: Health, run_id: int, stats: RunStats,
+                    now: datetime) -> list[int]:
+        """One operator event when a site turns broken, one when it recovers."""
+        if health.status == site.health:
+            return []
+        kind = {"ok": EventKind.SITE_RECOVERED, "parser_broken": EventKind.PARSER_BROKEN,
+                "unreachable": EventKind.SITE_UNREACHABLE}[health.status]
+        site.health, site.health_since = health.status, now
+        details = {"reason": health.reason, "stats": asdict(stats)}
+        return [self._emit(s, site.id, site.name, kind, run_id=run_id, details=details, now=now)]
+
+    # -- discovery and schedule -------------------------------------------------------
+
+    def discover(self, run_id: int, refs: Iterable[ArticleRef], *, now: datetime | None = None) -> int:
+        """Add articles not yet known, due at once. Returns how many were new."""
+        now = now or utcnow()
+        site_id, _ = self._run_site(run_id)
+        refs_by_url = {r.url: r for r in refs}
+        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
+        with self.store.session() as s:
+            known = set(s.scalars(select(Article.url).where(
+                Article.site_id == site_id, Article.url.in_(list(refs_by_url)))).all()) if refs_by_url else set()
+            rows = [{"site_id": site_id, "url": r.url, "site_article_id": r.site_article_id,
+                     "language": r.language, "first_seen_at": now, "next_check_at": now,
+                     "status": "unseen", "pending_count": 0, "gone_count": 0, "detected_through": 0}
+                    for url, r in refs_by_url.items() if url not in known]
+            if rows:
+                # Another worker may add the same article meanwhile: the unique key decides.
+                s.execute(insert(Article).on_conflict_do_nothing(index_elements=["site_id", "url"]), rows)
+        return len(rows)
+
+    def lease_due(self, run_id: int, *, limit: int, ttl: timedelta = timedelta(minutes=30),
+                  now: datetime | None = None) -> list[tuple[int, str]]:
+        """Claim up to ``limit`` due articles for this run: (id, url), most overdue first.
+
+        A claimed article is skipped by every other run until its lease ends or the
+        capture is recorded, so overlapping runs and several workers never fetch the
+        same article twice.
+        """
+        if limit <= 0:
+            return []
+        now = now or utcnow()
+        site_id, _ = self._run_site(run_id)
+        query = (select(Article.id, Article.url)
+                 .where(Article.site_id == site_id, Article.next_check_at <= now,
+                        or_(Article.lease_until.is_(None), Article.lease_until < now))
+                 .order_by(Article.next_check_at, Article.id).limit(limit))
+        if self.store.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        with self.store.session() as s:
+            rows = [tuple(r) for r in s.execute(query).all()]
+            if rows:
+                s.execute(update(Article).where(Article.id.in_([r[0] for r in rows]))
+                          .values(lease_run_id=run_id, lease_until=now + ttl))
+        return rows
+
+    # -- captures ---------------------------------------------------------------------
+
+    def record(self, run_id: int, fetched: Fetched, verdict: Verdict, *, article_url: str | None = None,
+               reading: Reading | None = None, schedule: Schedule | None = None) -> int:
+        """Archive one fetch attempt with what was read from it; returns the capture id."""
+        site_id, site = self._run_site(run_id)
+        with self.store.session() as s:
+            article = self._article_for(s, site_id, article_url, fetched.fetched_at) if article_url else None
+            base = self._previous_response(s, article, fetched.url)
+            response = fetched.response_bytes()
+            digests = {
+                "request_sha256": self.blobs.put(s, fetched.request_bytes()),
+                "response_sha256": self.blobs.put(s, response, base=base) if response is not None else None,
+                "payload_sha256": hashlib.sha256(fetched.body).hexdigest() if response is not None else None,
+                "certificate_sha256": self.blobs.put(s, fetched.certificate_pem) if fetched.certificate_pem else None,
+            }
+            content = reading.content if reading and article and verdict.outcome is Outcome.OK else None
+            meta = {k: v for k, v in {
+                "ip": fetched.ip, "redirects": list(fetched.redirects) or None,
+                "missing": list(reading.missing_fields) if reading and reading.missing_fields else None,
+                "parser": f"{reading.parser}/{reading.parser_version}" if reading else None,
+                **fetched.provenance}.items() if v is not None}
+            fields = {
+                "kind": fetched.kind, "url": fetched.url, "final_url": fetched.final_url,
+                "fetched_at": fetched.fetched_at, "elapsed_ms": fetched.elapsed_ms,
+                "status": fetched.status, "error": fetched.error, "outcome": verdict.outcome.value,
+                "reason": verdict.reason[:200], "meta": meta,
+                "parse_error": reading.parse_error[:500] if reading and reading.parse_error else None,
+                "prev_hash": article.head_hash if article else None, **digests,
+            }
+            record_hash = chain.record_hash(fields, site=site, article_url=article_url,
+                                            content_digest=content.digest if content else None)
+            capture = Capture(site_id=site_id, run_id=run_id, article_id=article.id if article else None,
+                              record_hash=record_hash, **fields)
+            s.add(capture)
+            s.flush()
+            version = self._version_for(s, article, content, reading, capture) if content else None
+            capture.version_id = version.id if version else None
+            self._append_ledger(s, capture)
+            if reading and content and (reading.views is not None or reading.comments is not None):
+                s.add(Metric(capture_id=capture.id, article_id=article.id, observed_at=fetched.fetched_at,
+                             views=reading.views, comments=reading.comments))
+            if article:
+                settled = version is not None and version.id == article.current_version_id
+                article.head_hash = record_hash
+                article.last_capture_at = fetched.fetched_at
+                article.lease_run_id = article.lease_until = None
+                article.next_check_at = next_check(fetched.fetched_at, article.first_seen_at,
+                                                   settled=settled, schedule=schedule or Schedule())
+            elif response is not None:
+                self._last_listing[fetched.url] = digests["response_sha256"]
+            return capture.id
+
+    def _article_for(self, s: Session, site_id: int, url: str, now: datetime) -> Article:
+        query = select(Article).where(Article.site_id == site_id, Article.url == url)
+        if self.store.dialect == "postgresql":
+            query = query.with_for_update()
+        article = s.scalars(query).one_or_none()
+        if article is None:
+            article = Article(site_id=site_id, url=url, first_seen_at=now, status="unseen",
+                              pending_count=0, gone_count=0, detected_through=0)
+            s.add(article)
+            s.flush()
+        return article
+
+    def _previous_response(self, s: Session, article: Article | None, url: str) -> str | None:
+        """The blob a new response is most likely a near copy of: a delta base."""
+        if article is None:
+            if url not in self._last_listing:
+                self._last_listing[url] = s.scalars(
+                    select(Capture.response_sha256)
+                    .where(Capture.url == url, Capture.kind != "article", Capture.response_sha256.is_not(None))
+                    .order_by(Capture.id.desc()).limit(1)).first()
+            return self._last_listing[url]
+        return s.scalars(select(Capture.response_sha256)
+                         .where(Capture.article_id == article.id, Capture.response_sha256.is_not(None))
+                         .order_by(Capture.id.desc()).limit(1)).first()
+
+    def _version_for(self, s: Session, article: Article, content: Content, reading: Reading,
+                     capture: Capture) -> Version:
+        """The article's version with this content, created when first seen."""
+        digest = content.digest
+        version = s.scalars(select(Version).where(Version.article_id == article.id,
+                                                  Version.content_hash == digest)).one_or_none()
+        if version is None:
+            seq = s.scalar(select(func.count()).where(Version.article_id == article.id)) + 1
+            version = Version(article_id=article.id, seq=seq, content_hash=digest, content=content.to_json(),
+                              parser=reading.parser, parser_version=reading.parser_version,
+                              first_capture_id=capture.id, first_seen_at=capture.fetched_at)
+            s.add(version)
+            s.flush()
+        return version
+
+    def _append_ledger(self, s: Session, capture: Capture) -> None:
+        if self.store.dialect == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})
+        previous = s.scalars(select(LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)).first()
+        s.add(LedgerEntry(capture_id=capture.id, hash=chain.ledger_hash(previous, capture.record_hash)))
+
+    # -- detection --------------------------------------------------------------------
+
+    def _detect_article(self, article_id: int, site: str, policy: Policy, run_id: int, health: Health,
+                        now: datetime) -> list[int]:
+        """Feed the article's undetected captures to the state machine, in one transaction."""
+        emitted: list[int] = []
+        with self.store.session() as s:
+            query = select(Article).where(Article.id == article_id)
+            if self.store.dialect == "postgresql":
+                query = query.with_for_update()
+            article = s.scalars(query).one()
+            rows = s.execute(
+                select(Capture.id, Capture.fetched_at, Capture.outcome, Capture.version_id, Capture.reason,
+                       Capture.run_id, Run.status, Run.health)
+                .join(Run, Run.id == Capture.run_id)
+                .where(Capture.article_id == article_id, Capture.id > article.detected_through)
+                .order_by(Capture.id)).all()
+            confirmed = frozenset(s.scalars(select(Event.to_version_id).where(
+                Event.article_id == article_id, Event.kind.in_(CONFIRMING_EVENTS))).all())
+            state = _state_of(article)
+            for cap_id, at, outcome, version, reason, cap_run, run_status, run_health in rows:
+                if cap_run == run_id:
+                    trusted = health.trusted
+                elif run_status == "running":
+                    break  # that run's health is not known yet: it will detect from here
+                else:
+                    trusted = run_health == "ok"
+                obs = Observation(cap_id, at, Outcome(outcome), version, reason or "")
+                state, decisions = step(state, obs, policy, confirmed=confirmed, trusted=trusted)
+                for decision in decisions:
+                    emitted.append(self._emit_decision(s, article, site, decision, cap_run, now))
+                    if decision.kind in CONFIRMING_EVENTS:
+                        confirmed |= {decision.to_version}
+                article.detected_through = cap_id
+            _store_state(article, state)
+        return emitted
+
+    def _emit_decision(self, s: Session, article: Article, site: str, d: Decision, run_id: int,
+                       now: datetime) -> int:
+        details = dict(d.details or {})
+        if d.kind in (EventKind.EDITED, EventKind.REVERTED, EventKind.RESTORED) and d.from_version and d.to_version:
+            old, new = (Content.from_json(s.get(Version, v).content) for v in (d.from_version, d.to_version))
+            changes = compare(old, new)
+            details.update(changes=sorted(changes.kinds), added=len(changes.added), removed=len(changes.removed))
+        return self._emit(s, article.site_id, site, d.kind, article_id=article.id, run_id=run_id,
+                          capture_id=d.capture_id, from_version=d.from_version, to_version=d.to_version,
+                          details=details, now=now)
+
+    def _emit(self, s: Session, site_id: int, site: str, kind: EventKind, *, article_id: int | None = None,
+              run_id: int | None = None, capture_id: int | None = None, from_version: int | None = None,
+              to_version: int | None = None, details: dict | None = None, now: datetime) -> int:
+        """Write an event and its outbox rows in the caller's transaction."""
+        event = Event(site_id=site_id, article_id=article_id, run_id=run_id, capture_id=capture_id,
+                      kind=kind.value, from_version_id=from_version, to_version_id=to_version,
+                      details=details or {}, created_at=now)
+        s.add(event)
+        s.flush()
+        for destination in dict.fromkeys(self.route(site, kind.value)):
+            s.add(Alert(event_id=event.id, destination=destination, status="pending", created_at=now))
+        level = logging.WARNING if kind in OPERATOR_EVENTS else logging.INFO
+        logger.log(level, "%s: %s event %d (article %s)", site, kind.value, event.id, article_id)
+        return event.id
+
+
+def _state_of(article: Article) -> State:
+    return State(status=article.status, current=article.current_version_id, pending=article.pending_version_id,
+                 pending_count=article.pending_count, pending_since=article.pending_since,
+                 gone_count=article.gone_count, gone_since=article.gone_since)
+
+
+def _store_state(article: Article, state: State) -> None:
+    article.status = state.status
+    article.current_version_id = state.current
+    article.pending_version_id = state.pending
+    article.pending_count = state.pending_count
+    article.pending_since = state.pending_since
+    article.gone_count = state.gone_count
+    article.gone_since = state.gone_since
+
+
+def _is_dead(worker: str, started: datetime, now: datetime, stale_after: timedelta) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return now - started > stale_after
+    return now - started > stale_after
+
+
+def _software() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"palimpsest/{version('palimpsest')}"
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "palimpsest/dev"
