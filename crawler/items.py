@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from store.records import Fetched
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,11 +39,11 @@ class ArticleItem:
     published: datetime | None = None
     """Publication time, time-zone aware (the site's zone when the page prints none)."""
     published_raw: str | None = None
-    """The publication date exactly as printed, e.g. ``"7.10.2025, 17:05"``."""
+    """The publication date as printed (white space collapsed), e.g. ``"7.10.2025, 17:05"``."""
     updated: datetime | None = None
     """Last-updated time when the page states one, time-zone aware."""
     updated_raw: str | None = None
-    """The updated date exactly as printed."""
+    """The updated date as printed (white space collapsed)."""
     author: str | None = None
     """Byline, when the page has one."""
     tags: tuple[str, ...] = ()
@@ -53,10 +55,31 @@ class ArticleItem:
     views: int | None = None
     """View counter as an integer (``"2,422"`` -> 2422); None when absent or unreadable."""
     views_raw: str | None = None
-    """The view counter exactly as printed."""
+    """The view counter as printed (white space collapsed)."""
     comments: int | None = None
     """Comment count; 0 when the page shows an empty counter; None when absent."""
     comments_raw: str | None = None
-    """The comment counter exactly as printed."""
+    """The comment counter as printed (white space collapsed)."""
     extras: dict[str, str] = field(default_factory=dict)
     """Optional metadata (OpenGraph, JSON-LD) that never makes a version."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaptureItem:
+    """One fetch attempt as the spider hands it to the archive pipeline.
+
+    Every request the spider makes ends in exactly one CaptureItem, failures included:
+    the archive keeps every attempt, and only the pipeline decides what it means.
+    """
+
+    fetched: Fetched
+    """The HTTP exchange, or the error that stopped it."""
+    article_url: str | None = None
+    """Canonical URL of the article requested; None for listings and feeds."""
+    article: ArticleItem | None = None
+    """What the parser read, when it could."""
+    parse_error: str | None = None
+    not_found: bool = False
+    """The parser recognised a soft-404 page."""
+    parser: str = ""
+    parser_version: str = ""

@@ -47,7 +47,7 @@ class Page:
 
     @cached_property
     def selector(self) -> Selector:
-        return Selector(text=self.text, base_url=self.url)
+        return Selector(text=self.text, type="html", base_url=self.url)
 
     @classmethod
     def from_text(cls, url: str, html: str, *, status: int = 200) -> Page:
