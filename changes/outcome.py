@@ -106,19 +106,17 @@ def _where(url: str, final_url: str) -> str:
     return "the home page" if path == "/" else f"another page ({path})"
 
 
-def classify_parse(fetch: Verdict, *, parsed: bool, not_found: bool, parse_error: str | None,
-                   seen_before: bool) -> Verdict:
+def classify_parse(fetch: Verdict, *, parsed: bool, not_found: bool, parse_error: str | None) -> Verdict:
     """Fold the parse result into an ``ok`` fetch verdict.
 
-    A soft-404 page is ``gone``. A page that does not parse is ``transient`` — on a
-    URL that parsed before it is a broken page or parser, never an edit — and it is
-    recorded with the parser's reason either way.
+    A soft-404 page is ``gone``. A page that does not parse is ``transient``: a broken
+    page or parser, never an edit or a deletion; the parser's reason is recorded, and
+    many of them in one run mark the parser broken.
     """
     if fetch.outcome is not Outcome.OK:
         return fetch
     if not_found:
         return Verdict(Outcome.GONE, "soft-404 page")
     if not parsed:
-        prefix = "parse failed" if seen_before else "not parsed"
-        return Verdict(Outcome.TRANSIENT, f"{prefix}: {parse_error or 'unknown'}")
+        return Verdict(Outcome.TRANSIENT, f"parse failed: {parse_error or 'unknown'}")
     return fetch

@@ -1,0 +1,185 @@
+"""The one spider: reads a site's listings and feeds, then fetches due articles.
+
+It only decides what to fetch next. Parsing is the site parser's job, judging and
+storing the pipeline's; the store says which articles are due (and leases them to
+this run, so overlapping runs never fetch one article twice).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import scrapy
+
+from crawler.items import CaptureItem
+from crawler.page import Page
+from crawler.sites import PageNotFound, ParseError, parser_class
+from store.records import Fetched
+from store.writer import ArticleRef
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from crawler.sites.base import SiteParser
+    from palimpsest.app import App
+    from palimpsest.config import SiteConfig
+    from store.writer import RunResult
+
+logger = logging.getLogger(__name__)
+
+
+class SiteSpider(scrapy.Spider):
+    """Crawls one configured site; :meth:`for_site` makes the class for a site entry."""
+
+    site: SiteConfig
+    app: App
+
+    @classmethod
+    def for_site(cls, site: SiteConfig, app: App) -> type[SiteSpider]:
+        settings = {
+            "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
+            "DOWNLOAD_DELAY": site.delay,
+            "DOWNLOAD_TIMEOUT": site.timeout,
+            "USER_AGENT": site.user_agent,
+        }
+        return type(f"SiteSpider_{site.name}", (cls,),
+                    {"name": site.name, "site": site, "app": app, "custom_settings": settings})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = ZoneInfo(self.site.timezone) if self.site.timezone else None
+        self.parser: SiteParser = parser_class(self.site.parser)(zone)
+        self.budget = self.site.max_articles
+        self.run_id: int | None = None
+        self.result: RunResult | None = None
+        """How the run went, once the spider has closed."""
+
+    # -- what to fetch ------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._open_run()
+        for start_url in self.site.start_urls:
+            for url in self.parser.listing_pages(start_url, self.site.listing_pages):
+                yield self._request(url, "listing")
+        for url in self.site.feeds:
+            yield self._request(url, "feed")
+        for request in self._due_articles():
+            yield request
+
+    def _request(self, url: str, kind: str, article_url: str | None = None) -> scrapy.Request:
+        callback = self.parse_article if kind == "article" else self.parse_listing
+        return scrapy.Request(url, callback=callback, errback=self.failed, dont_filter=True,
+                              meta={"kind": kind, "article_url": article_url, "started": time.monotonic()})
+
+    def _due_articles(self) -> Iterator[scrapy.Request]:
+        leased = self.app.archive.lease_due(self.run_id, limit=self.budget)
+        self.budget -= len(leased)
+        for _article_id, url in leased:
+            yield self._request(url, "article", article_url=url)
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def _open_run(self) -> None:
+        """Open this run, after finishing any earlier run of the site whose process died."""
+        archive = self.app.archive
+        for dead in archive.dead_runs(self.name):
+            logger.warning("%s: finishing run %d, whose process is gone", self.name, dead)
+            archive.finish_run(dead, policy=self.site.policy, health_policy=self.site.health, aborted=True)
+        self.run_id = archive.start_run(self.name, self.parser.name)
+
+    def closed(self, reason: str) -> None:
+        if self.run_id is None:
+            return
+        self.result = self.app.archive.finish_run(self.run_id, policy=self.site.policy,
+                                                  health_policy=self.site.health)
+        logger.info("%s: run %d %s: %s", self.name, self.run_id, reason, self.result.health.reason)
+
+    # -- responses ----------------------------------------------------------------------
+
+    def parse_listing(self, response: Response) -> Iterator[CaptureItem | scrapy.Request]:
+        yield CaptureItem(fetched=fetched_from_response(response))
+        if response.status == 200:
+            try:
+                links = list(self.parser.article_links(page_from_response(response)))
+            except ParseError as exc:
+                logger.warning("%s: cannot read links from %s: %s", self.name, response.url, exc)
+                links = []
+            refs = [self._ref(url) for url in links]
+            self.app.archive.discover(self.run_id, [r for r in refs if r])
+        yield from self._due_articles()
+
+    def parse_article(self, response: Response) -> Iterator[CaptureItem]:
+        article_url = response.meta["article_url"]
+        item = dict(fetched=fetched_from_response(response), article_url=article_url,
+                    parser=self.parser.name, parser_version=self.parser.version)
+        if response.status != 200:
+            yield CaptureItem(**item)
+            return
+        try:
+            yield CaptureItem(**item, article=self.parser.parse_article(page_from_response(response)))
+        except PageNotFound as exc:
+            yield CaptureItem(**item, not_found=True, parse_error=str(exc))
+        except ParseError as exc:
+            yield CaptureItem(**item, parse_error=str(exc) or type(exc).__name__)
+
+    def failed(self, failure: Failure) -> Iterator[CaptureItem]:
+        """No response (timeout, DNS, reset, TLS, data loss): still one capture."""
+        request = failure.request
+        meta = request.meta
+        yield CaptureItem(
+            fetched=Fetched(kind=meta["kind"], url=request.url, fetched_at=datetime.now(UTC),
+                            method=request.method, request_headers=_pairs(request.headers),
+                            error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:1000],
+                            elapsed_ms=_elapsed(meta)),
+            article_url=meta.get("article_url"), parser=self.parser.name, parser_version=self.parser.version)
+
+    def _ref(self, url: str) -> ArticleRef | None:
+        canonical = self.parser.canonical_url(url)
+        if canonical is None:
+            return None
+        return ArticleRef(canonical)
+
+
+def page_from_response(response: Response) -> Page:
+    headers = {k.decode("latin-1").lower(): v[-1].decode("latin-1") for k, v in response.headers.items() if v}
+    return Page(url=response.url, body=response.body, status=response.status, headers=headers)
+
+
+def fetched_from_response(response: Response) -> Fetched:
+    meta = response.meta
+    redirects = tuple(meta.get("redirect_urls", ()))
+    certificate = getattr(response, "certificate", None)
+    return Fetched(
+        kind=meta["kind"], url=redirects[0] if redirects else response.url,
+        fetched_at=datetime.now(UTC), method=response.request.method,
+        request_headers=_pairs(response.request.headers), status=response.status,
+        reason_phrase=_phrase(response.status), http_version=response.protocol or "HTTP/1.1",
+        response_headers=_pairs(response.headers), body=response.body,
+        final_url=response.url if redirects else None, redirects=redirects,
+        elapsed_ms=_elapsed(meta), ip=str(response.ip_address) if response.ip_address else None,
+        certificate_pem=certificate.dumpPEM() if certificate is not None else None,
+    )
+
+
+def _pairs(headers: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _elapsed(meta: dict[str, Any]) -> int | None:
+    started = meta.get("started")
+    return round((time.monotonic() - started) * 1000) if started else None

@@ -1,0 +1,360 @@
+"""The ``palimpsest`` command: crawl, query, diff, extract and manage the archive."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from palimpsest.app import App
+from palimpsest.config import ConfigError, parse_duration
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
+    """Print one JSON document with ``--json``, else the human rendering."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        human(data)
+
+
+class Group(click.Group):
+    """Turns configuration errors into a one-line message and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"palimpsest: config: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=Group)
+@click.option("--config", "config_path", metavar="PATH", envvar="PALIMPSEST_CONFIG",
+              help="Config file (default: ./palimpsest.toml).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="palimpsest")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """Palimpsest: archive news pages and catch stealth edits and deletions.
+
+    \b
+    Example:
+      palimpsest demo                 # see it work on a local copy of a site
+      palimpsest crawl                # one scheduled run of every site
+      palimpsest changes --since 1d   # what changed in the last day
+    """
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = App(config_path)
+    ctx.call_on_close(ctx.obj.close)
+
+
+# -- crawling ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("sites", nargs=-1)
+@click.option("--no-notify", is_flag=True, help="Do not deliver the outbox after the run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.pass_obj
+def crawl(app: App, sites: tuple[str, ...], no_notify: bool, as_json: bool) -> None:
+    """Run one scheduled crawl of SITES (default: all), then deliver pending alerts.
+
+    Exits 1 when a site could not be crawled at all. Meant for cron:
+
+    \b
+    Example:
+      */15 * * * * cd /srv/palimpsest && palimpsest crawl
+    """
+    from palimpsest.crawl import crawl as run_crawl
+
+    for name in sites:
+        app.config.site(name)  # unknown names fail before anything starts
+    log_level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
+    runs = run_crawl(app, list(sites) or None, log_level=log_level)
+    delivery = None
+    if not no_notify:
+        delivery = _deliver(app)
+    summary = {"runs": [r.__dict__ for r in runs], "delivery": delivery}
+    emit(summary, as_json, _print_runs)
+    if any(r.failed for r in runs):
+        sys.exit(1)
+
+
+def _deliver(app: App) -> dict[str, Any] | None:
+    try:
+        from notify import deliver
+    except ImportError:  # pragma: no cover - notify is part of the package
+        return None
+    return deliver(app.config, app.store).as_dict()
+
+
+def _print_runs(summary: dict[str, Any]) -> None:
+    for run in summary["runs"]:
+        stats = run["stats"]
+        click.echo(f"{run['site']}: run {run['run_id']} {run['health']} — {run['reason']}; "
+                   f"{stats.get('pages', 0)} pages, {stats.get('listings', 0)} listings, "
+                   f"{len(run['events'])} events")
+    if summary.get("delivery"):
+        d = summary["delivery"]
+        click.echo(f"alerts: {d.get('sent', 0)} sent, {d.get('failed', 0)} failed, {d.get('pending', 0)} pending")
+
+
+# -- queries ----------------------------------------------------------------------------
+
+
+def _article_or_exit(session: Any, url: str) -> Any:
+    from store.queries import find_article
+
+    article = find_article(session, url)
+    if article is None:
+        click.echo(f"palimpsest: no article in the archive at {url}", err=True)
+        sys.exit(1)
+    return article
+
+
+@main.command()
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def history(app: App, url: str, as_json: bool) -> None:
+    """Show an article's timeline: versions, events, captures and views.
+
+    \b
+    Example:
+      palimpsest history https://charter97.org/en/news/2025/10/7/659581/
+    """
+    from store.queries import history as article_history
+
+    with app.store.reader() as s:
+        data = article_history(s, _article_or_exit(s, url))
+    emit(data, as_json, _print_history)
+
+
+def _print_history(data: dict[str, Any]) -> None:
+    a = data["article"]
+    click.echo(f"{a['url']}  [{a['site']}] {a['status']}")
+    click.echo(f"  {a['headline'] or '(no content read yet)'}")
+    click.echo(f"  first seen {a['first_seen_at']}, last capture {a['last_capture_at']}, "
+               f"next check {a['next_check_at']}")
+    click.echo(f"  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
+    click.echo("versions:")
+    for v in data["versions"]:
+        mark = "*" if v["current"] else " "
+        click.echo(f" {mark}v{v['seq']}  {v['first_seen_at']} … {v['last_seen_at']}  "
+                   f"{v['captures']} captures  {v['headline']}")
+    click.echo("events:")
+    for e in data["events"]:
+        change = ", ".join(e["details"].get("changes", [])) if e["details"] else ""
+        click.echo(f"  #{e['id']} {e['at']} {e['kind']} v{e['from_version']}→v{e['to_version']} {change}")
+    if data["metrics"]:
+        last = data["metrics"][-1]
+        click.echo(f"views: {len(data['metrics'])} readings, latest {last['views']} at {last['at']}")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--old", type=int, help="Version number to compare from (default: the one before --new).")
+@click.option("--new", type=int, help="Version number to compare to (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) -> None:
+    """Show what changed between two versions of an article ([-removed-] {+added+}).
+
+    \b
+    Example:
+      palimpsest diff https://charter97.org/en/news/2025/10/7/659581/ --old 1 --new 2
+    """
+    from changes import Content, compare
+    from changes.diff import render_text
+    from store.queries import versions_for_diff
+
+    with app.store.reader() as s:
+        article = _article_or_exit(s, url)
+        try:
+            pair = versions_for_diff(s, article, old, new)
+        except LookupError as exc:
+            raise click.BadParameter(str(exc)) from None
+        if pair is None:
+            click.echo(f"{article.url} has fewer than two versions: nothing to compare.")
+            return
+        old_v, new_v = pair
+    a, b = Content.from_json(old_v.content), Content.from_json(new_v.content)
+    data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
+            "changes": sorted(compare(a, b).kinds), "diff": render_text(a, b),
+            "old_content": old_v.content, "new_content": new_v.content}
+    emit(data, as_json, lambda d: click.echo(
+        f"{d['url']}\nv{d['old']} → v{d['new']}: {', '.join(d['changes']) or 'no change'}\n\n{d['diff']}"))
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """``--since``: an ISO date or time, or a duration back from now (``2h``, ``7d``)."""
+    if not value:
+        return None
+    try:
+        return datetime.now(UTC) - parse_duration(value)
+    except ConfigError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use an ISO date (2025-10-07) or a duration (2h, 7d)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@main.command()
+@click.option("--since", help="ISO date/time, or a duration back from now (default: 1d).", default="1d")
+@click.option("--site", help="Only this site.")
+@click.option("--kind", "kinds", multiple=True, help="Only these event kinds (repeatable).")
+@click.option("--limit", default=200, show_default=True, help="At most this many events.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def changes(app: App, since: str, site: str | None, kinds: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """List what happened since a time: new, edited, reverted, deleted, restored, operator.
+
+    \b
+    Example:
+      palimpsest changes --since 2025-10-01 --kind edited --kind deleted
+    """
+    from store.queries import changes_since
+
+    with app.store.reader() as s:
+        rows = changes_since(s, parse_since(since), site=site, kinds=list(kinds) or None, limit=limit)
+    emit({"since": since, "events": rows}, as_json, _print_changes)
+
+
+def _print_changes(data: dict[str, Any]) -> None:
+    if not data["events"]:
+        click.echo(f"no events since {data['since']}")
+    for e in data["events"]:
+        what = ", ".join(e["details"].get("changes", [])) or e["details"].get("reason", "")
+        click.echo(f"#{e['id']} {e['at']} [{e['site']}] {e['kind']:<16} {e['url'] or ''}"
+                   + (f"\n      {e['headline']}" if e["headline"] else "") + (f"\n      {what}" if what else ""))
+
+
+# -- tools ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--parser", "parser_name", help="Parser name (default: the one of the site whose "
+                                              "start URLs share the host, else charter97).")
+@click.option("--timezone", help="Zone for dates printed without one.")
+@click.pass_obj
+def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: str | None) -> None:
+    """Run a parser on a saved page and print what it extracts, as JSON.
+
+    \b
+    Example:
+      palimpsest extract saved.html --url https://charter97.org/en/news/2025/10/7/659581/
+    """
+    from zoneinfo import ZoneInfo
+
+    from crawler.page import Page
+    from crawler.sites import ParseError, parser_class
+
+    name = parser_name or _parser_for(app, url)
+    try:
+        parser = parser_class(name)(ZoneInfo(timezone) if timezone else None)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--parser") from None
+    page = Page(url=url, body=file.read_bytes())
+    try:
+        item = parser.parse_article(page)
+    except ParseError as exc:
+        click.echo(json.dumps({"url": url, "parser": name, "error": str(exc),
+                               "error_type": type(exc).__name__}, ensure_ascii=False, indent=2))
+        sys.exit(1)
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in item.__dict__.items()}
+    data["parser"] = f"{parser.name}/{parser.version}"
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=list))
+
+
+def _parser_for(app: App, url: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname
+    try:
+        for site in app.config.sites:
+            if any(urlsplit(u).hostname == host for u in (*site.start_urls, *site.feeds)):
+                return site.parser
+    except ConfigError:
+        pass
+    return "charter97"
+
+
+@main.group()
+def db() -> None:
+    """Manage the store's schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target migration.")
+@click.pass_obj
+def db_upgrade(app: App, revision: str) -> None:
+    """Apply the schema migrations (Alembic) to the configured store.
+
+    \b
+    Example:
+      PALIMPSEST_DB=postgresql+psycopg://archive@db/palimpsest palimpsest db upgrade
+    """
+    from store.db import upgrade
+
+    upgrade(app.config.store_url, revision)
+    click.echo(f"store at {_masked_db(app.config.store_url)} is at {revision}")
+
+
+def _masked_db(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("palimpsest-demo"), show_default=True, help="Where the demo keeps its store.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON document.")
+def demo(directory: Path, as_json: bool) -> None:
+    """Watch a local copy of a news site: crawl, edit and delete articles, crawl again.
+
+    Needs no network: the site is served on 127.0.0.1.
+
+    \b
+    Example:
+      palimpsest demo
+    """
+    from palimpsest.demo import run_demo
+
+    outcome = run_demo(directory, echo=None if as_json else click.echo)
+    if as_json:
+        emit(outcome, True, print)
+
+
+def _register_families() -> None:
+    """Command families that live in their own modules."""
+    import importlib
+
+    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence"):
+        try:
+            commands = importlib.import_module(module).COMMANDS
+        except ModuleNotFoundError:
+            continue
+        for command in commands:
+            main.add_command(command)
+
+
+_register_families()
+
+__all__ = ["main", "timedelta"]

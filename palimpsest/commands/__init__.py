@@ -1,0 +1,1 @@
+"""The CLI's command families, one module each; ``palimpsest.cli`` registers them."""

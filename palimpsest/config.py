@@ -1,0 +1,251 @@
+"""Configuration: ``palimpsest.toml`` (or ``--config`` / ``PALIMPSEST_CONFIG``) and env overrides.
+
+Every setting is declared once, with its default and its documentation, in
+:data:`SITE_SETTINGS` and :data:`DESTINATION_SETTINGS`; the README's settings table
+is checked against them by the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "palimpsest.toml"
+DEFAULT_STORE = "sqlite:///palimpsest.db"
+
+
+class ConfigError(Exception):
+    """The configuration is missing, unreadable or wrong; the message says where."""
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(value: str | int | float) -> timedelta:
+    """``"90s"``, ``"15m"``, ``"2h"``, ``"7d"`` or a number of seconds."""
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ConfigError(f"not a duration: {value!r} (use e.g. 90s, 15m, 2h, 7d)")
+    return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
+
+
+# name: (default, type, documentation). Durations are strings like "2h".
+SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
+    "name": (None, str, "Unique name of the site; `palimpsest crawl NAME` and `scrapy crawl NAME` use it."),
+    "parser": (None, str, "Registered parser (`charter97`, `generic`); used for whatever host the URLs name."),
+    "start_urls": ([], list, "Listing pages to discover articles from (newest first)."),
+    "feeds": ([], list, "RSS or Atom feeds to discover articles from."),
+    "timezone": (None, str, "Zone of dates printed without one (default: the parser's, e.g. Europe/Minsk)."),
+    "listing_pages": (2, int, "How many pages of each listing to read per run (page limit)."),
+    "max_articles": (500, int, "Most articles fetched in one run (new and due rechecks together)."),
+    "edit_confirmations": (2, int, "Consecutive captures showing new content before it is an edit."),
+    "delete_confirmations": (3, int, "Consecutive gone captures (404, 410, redirect, soft-404) before a deletion."),
+    "delete_min_age": ("2h", str, "The gone captures must span at least this long."),
+    "broken_share": (0.5, float, "Share of failing pages at which a run is judged broken and its alerts held."),
+    "min_pages": (4, int, "Fewer article fetches than this in a run are too few to judge the site by."),
+    "recheck_min": ("15m", str, "Shortest interval between checks of one article (new or unsettled ones)."),
+    "recheck_max": ("7d", str, "Longest interval between checks of one article (old ones)."),
+    "recheck_factor": (0.25, float, "Recheck interval = article age x factor, within the bounds above."),
+    "concurrency": (8, int, "Requests in flight at once to the site."),
+    "delay": (0.0, float, "Seconds between requests to the site (politeness)."),
+    "timeout": (30.0, float, "Seconds before a request is abandoned (a transient failure)."),
+    "user_agent": ("Mozilla/5.0 (compatible; Palimpsest/0.1; +https://github.com/palimpsest-archive)", str,
+                   "User-Agent header; some sites refuse bare clients."),
+}
+
+DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
+    "url": (None, str, "An apprise URL (mailtos://, tgram://, slack://, json://, …). A secret: never printed."),
+    "name": (None, str, "Stable name for the outbox (default: scheme and a hash of the URL)."),
+    "events": (sorted(WATCHDOG_EVENTS - {EventKind.NEW} | {"parser_broken", "site_unreachable"}), list,
+               "Event kinds sent to it (new, edited, reverted, deleted, restored, parser_broken, "
+               "site_unreachable, site_recovered)."),
+    "sites": ([], list, "Only these sites (default: all)."),
+    "format": ("markdown", str, "Message body format: text, markdown or html."),
+    "tag": (None, str, "Apprise tag attached to its notifications, for apprise-side routing."),
+}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: str
+    parser: str
+    start_urls: tuple[str, ...]
+    feeds: tuple[str, ...] = ()
+    timezone: str | None = None
+    listing_pages: int = 2
+    max_articles: int = 500
+    policy: Policy = field(default_factory=Policy)
+    health: HealthPolicy = field(default_factory=HealthPolicy)
+    schedule: Schedule = field(default_factory=Schedule)
+    concurrency: int = 8
+    delay: float = 0.0
+    timeout: float = 30.0
+    user_agent: str = SITE_SETTINGS["user_agent"][0]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where alerts go. ``url`` is a secret: repr and logs show :attr:`masked` only."""
+
+    name: str
+    url: str = field(repr=False)
+    events: frozenset[str] = frozenset()
+    sites: frozenset[str] = frozenset()
+    format: str = "markdown"
+    tag: str | None = None
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.url)
+
+    def wants(self, site: str, kind: str) -> bool:
+        return kind in self.events and (not self.sites or site in self.sites)
+
+
+@dataclass(frozen=True)
+class Config:
+    store_url: str
+    sites: tuple[SiteConfig, ...]
+    destinations: tuple[Destination, ...] = ()
+    base_url: str | None = None
+    """Where the review UI is reachable, for links in alerts."""
+    path: Path | None = None
+
+    def site(self, name: str) -> SiteConfig:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        known = ", ".join(s.name for s in self.sites) or "none"
+        raise ConfigError(f"Site not found: {name!r} (configured: {known})")
+
+    def route(self, site: str, kind: str) -> list[str]:
+        """Names of the destinations that want ``kind`` events of ``site``."""
+        return [d.name for d in self.destinations if d.wants(site, kind)]
+
+    def destination(self, name: str) -> Destination | None:
+        return next((d for d in self.destinations if d.name == name), None)
+
+
+def mask_url(url: str) -> str:
+    """An apprise URL with everything but its scheme and host hidden."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{'***@' if parts.username or parts.password else ''}{host}{'/***' if parts.path.strip('/') or parts.query else ''}"
+
+
+def destination_name(url: str) -> str:
+    """A stable, secret-free name for an unnamed destination."""
+    return f"{urlsplit(url).scheme or 'url'}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+
+
+def find_config_path(explicit: str | None = None) -> Path | None:
+    for candidate in (explicit, os.environ.get("PALIMPSEST_CONFIG")):
+        if candidate:
+            path = Path(candidate)
+            if not path.is_file():
+                raise ConfigError(f"config file not found: {path}")
+            return path
+    local = Path(CONFIG_FILE)
+    return local if local.is_file() else None
+
+
+def load(explicit: str | None = None, *, environ: dict[str, str] | None = None) -> Config:
+    """The configuration in force: file, then ``PALIMPSEST_DB`` / ``PALIMPSEST_NOTIFY``."""
+    env = os.environ if environ is None else environ
+    path = find_config_path(explicit)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    return from_dict(data, environ=env, path=path)
+
+
+def from_dict(data: dict[str, Any], *, environ: dict[str, str] | None = None, path: Path | None = None) -> Config:
+    env = environ or {}
+    unknown = set(data) - {"store", "base_url", "sites", "notify"}
+    if unknown:
+        raise ConfigError(f"unknown top-level settings: {sorted(unknown)}")
+    sites = tuple(_site(entry, i) for i, entry in enumerate(data.get("sites", [])))
+    names = [s.name for s in sites]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"site names must be unique: {names}")
+    destinations = [_destination(entry, i) for i, entry in enumerate(data.get("notify", []))]
+    for url in env.get("PALIMPSEST_NOTIFY", "").split():
+        destinations.append(_destination({"url": url}, len(destinations)))
+    return Config(
+        store_url=env.get("PALIMPSEST_DB") or data.get("store") or DEFAULT_STORE,
+        sites=sites,
+        destinations=tuple(destinations),
+        base_url=(data.get("base_url") or "").rstrip("/") or None,
+        path=path,
+    )
+
+
+def _check(entry: dict[str, Any], settings: dict[str, tuple[Any, type, str]], where: str) -> dict[str, Any]:
+    unknown = set(entry) - set(settings)
+    if unknown:
+        raise ConfigError(f"{where}: unknown settings {sorted(unknown)} (known: {', '.join(settings)})")
+    values = {}
+    for key, (default, kind, _doc) in settings.items():
+        value = entry.get(key, default)
+        if value is None and default is None and key in ("name", "parser", "url"):
+            raise ConfigError(f"{where}: `{key}` is required")
+        if value is not None and kind is float and isinstance(value, int):
+            value = float(value)
+        if value is not None and not isinstance(value, kind):
+            raise ConfigError(f"{where}: `{key}` must be {kind.__name__}, not {value!r}")
+        values[key] = value
+    return values
+
+
+def _site(entry: dict[str, Any], index: int) -> SiteConfig:
+    v = _check(entry, SITE_SETTINGS, f"sites[{index}] ({entry.get('name', '?')})")
+    if not v["start_urls"] and not v["feeds"]:
+        raise ConfigError(f"site {v['name']!r}: give `start_urls` or `feeds`")
+    from crawler.sites import parser_class
+
+    try:
+        parser_class(v["parser"])
+    except KeyError as exc:
+        raise ConfigError(f"site {v['name']!r}: {exc.args[0]}") from None
+    return SiteConfig(
+        name=v["name"], parser=v["parser"], start_urls=tuple(v["start_urls"]), feeds=tuple(v["feeds"]),
+        timezone=v["timezone"], listing_pages=v["listing_pages"], max_articles=v["max_articles"],
+        policy=Policy(edit_confirmations=v["edit_confirmations"],
+                      delete_confirmations=v["delete_confirmations"],
+                      delete_min_age=parse_duration(v["delete_min_age"])),
+        health=HealthPolicy(broken_share=v["broken_share"], min_pages=v["min_pages"]),
+        schedule=Schedule(min_interval=parse_duration(v["recheck_min"]),
+                          max_interval=parse_duration(v["recheck_max"]), factor=v["recheck_factor"]),
+        concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"], user_agent=v["user_agent"],
+    )
+
+
+def _destination(entry: dict[str, Any], index: int) -> Destination:
+    v = _check(entry, DESTINATION_SETTINGS, f"notify[{index}]")
+    kinds = {k.value for k in EventKind}
+    bad = set(v["events"]) - kinds
+    if bad:
+        raise ConfigError(f"notify[{index}]: unknown event kinds {sorted(bad)} (known: {sorted(kinds)})")
+    if v["format"] not in ("text", "markdown", "html"):
+        raise ConfigError(f"notify[{index}]: format must be text, markdown or html")
+    return Destination(name=v["name"] or destination_name(v["url"]), url=v["url"],
+                       events=frozenset(v["events"]), sites=frozenset(v["sites"]),
+                       format=v["format"], tag=v["tag"])
