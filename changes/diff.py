@@ -60,12 +60,18 @@ def render_text(old: Content, new: Content, *, context: int = 1) -> str:
             else:
                 body_lines += [f"  {p}" for p in keep]
         elif op.op == "replace" and len(op.old) == len(op.new):
-            body_lines += [f"~ {word_diff(a, b)}" for a, b in zip(op.old, op.new, strict=True)]
+            for a, b in zip(op.old, op.new, strict=True):
+                body_lines += [f"~ {word_diff(a, b)}"] if _similar(a, b) else [f"- {a}", f"+ {b}"]
         else:
             body_lines += [f"- {p}" for p in op.old] + [f"+ {p}" for p in op.new]
     if any(not line.startswith("  ") for line in body_lines):
         lines += ["body:", *body_lines]
     return "\n".join(lines) if lines else "(no difference)"
+
+
+def _similar(a: str, b: str) -> bool:
+    """Worth marking word by word: most words survived. Otherwise show both whole."""
+    return difflib.SequenceMatcher(a=a.split(), b=b.split(), autojunk=False).ratio() >= 0.5
 
 
 def _show(value: object) -> str:

@@ -15,7 +15,7 @@ HTTPERROR_ALLOW_ALL = True
 DOWNLOAD_FAIL_ON_DATALOSS = True
 # Verify TLS certificates like a browser: evidence fetched over a forged connection
 # is worthless. (Scrapy's default accepts any certificate.)
-DOWNLOADER_CLIENTCONTEXTFACTORY = "scrapy.core.downloader.contextfactory.BrowserLikeContextFactory"
+DOWNLOAD_VERIFY_CERTIFICATES = True
 
 COOKIES_ENABLED = False
 ROBOTSTXT_OBEY = False

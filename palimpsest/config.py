@@ -64,14 +64,15 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "concurrency": (8, int, "Requests in flight at once to the site."),
     "delay": (0.0, float, "Seconds between requests to the site (politeness)."),
     "timeout": (30.0, float, "Seconds before a request is abandoned (a transient failure)."),
-    "user_agent": ("Mozilla/5.0 (compatible; Palimpsest/0.1; +https://github.com/palimpsest-archive)", str,
-                   "User-Agent header; some sites refuse bare clients."),
+    "user_agent": ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                   "Chrome/130.0 Safari/537.36 Palimpsest/0.1", str,
+                   "User-Agent header; some sites (charter97's feeds) refuse bare clients."),
 }
 
 DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "url": (None, str, "An apprise URL (mailtos://, tgram://, slack://, json://, …). A secret: never printed."),
     "name": (None, str, "Stable name for the outbox (default: scheme and a hash of the URL)."),
-    "events": (sorted(WATCHDOG_EVENTS - {EventKind.NEW} | {"parser_broken", "site_unreachable"}), list,
+    "events": (sorted(str(k) for k in WATCHDOG_EVENTS - {EventKind.NEW}) + ["parser_broken", "site_unreachable"], list,
                "Event kinds sent to it (new, edited, reverted, deleted, restored, parser_broken, "
                "site_unreachable, site_recovered)."),
     "sites": ([], list, "Only these sites (default: all)."),

@@ -47,7 +47,7 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PALIMPSEST_APP", app, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=log_level != "NONE")
+    process = CrawlerProcess(settings)
     loader = process.spider_loader
     crawlers = []
     for site in sites:
