@@ -43,7 +43,8 @@ class HealthPolicy:
 @dataclass(frozen=True)
 class Health:
     status: str
-    """``ok``, ``parser_broken`` or ``unreachable``."""
+    """``ok``, ``parser_broken``, ``unreachable`` or ``inconclusive`` (nothing answered
+    normally, but nothing failed either: only gone pages, so no deletion can be confirmed)."""
     reason: str
 
     @property
@@ -56,6 +57,9 @@ def judge(stats: RunStats, policy: HealthPolicy) -> Health:
     if fetched == 0:
         return Health("ok", "nothing was due")
     if stats.ok == 0 and stats.listings_ok == 0:
+        if stats.transient + stats.blocked == 0 and stats.listings == 0:
+            return Health("inconclusive", f"only gone pages ({stats.gone}): no other page answered to "
+                                          "show the site works, so no deletion is confirmed")
         return Health("unreachable", f"none of {fetched} fetches answered normally")
     if stats.pages >= policy.min_pages:
         failed = stats.transient + stats.blocked + stats.gone

@@ -43,7 +43,7 @@ class BlobStore:
             return digest
         blob = self._encode(session, digest, data, base)
         session.add(blob)
-        session.flush([blob])
+        session.flush()
         self._remember(digest, data)
         return digest
 

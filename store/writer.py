@@ -174,7 +174,7 @@ class Archive:
     def _judge_site(self, s: Session, site: Site, health: Health, run_id: int, stats: RunStats,
                     now: datetime) -> list[int]:
         """One operator event when a site turns broken, one when it recovers."""
-        if health.status == site.health:
+        if health.status in (site.health, "inconclusive"):
             return []
         kind = {"ok": EventKind.SITE_RECOVERED, "parser_broken": EventKind.PARSER_BROKEN,
                 "unreachable": EventKind.SITE_UNREACHABLE}[health.status]

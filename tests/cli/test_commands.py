@@ -1,0 +1,148 @@
+"""The command-line contract: help with examples, --json output, exit statuses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from changes import Content, HealthPolicy, Policy, classify_fetch
+from palimpsest.cli import main
+from store.db import Store
+from store.records import Fetched, Reading
+from store.writer import Archive, ArticleRef
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "charter97"
+URL = "https://charter97.org/en/news/2025/10/7/1/"
+T0 = datetime(2025, 10, 7, 12, tzinfo=UTC)
+
+
+def all_commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    found = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found.update(all_commands(command, f"{prefix}{name} "))
+        else:
+            found[prefix + name] = command
+    return found
+
+
+def test_the_contract_commands_exist():
+    names = set(all_commands(main))
+    assert {"crawl", "history", "diff", "changes", "extract", "db upgrade", "demo"} <= names
+
+
+@pytest.mark.parametrize("name", sorted(all_commands(main)))
+def test_every_command_has_help_with_an_example(name):
+    command = all_commands(main)[name]
+    assert command.help and "Example" in command.help, f"{name}: help needs an example"
+
+
+def test_every_command_is_in_the_readme():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for name in all_commands(main):
+        assert f"palimpsest {name}" in readme, name
+
+
+@pytest.fixture
+def archived(tmp_path, monkeypatch):
+    """A store with one article in two versions, and the env pointing the CLI at it."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    store = Store(url)
+    archive = Archive(store)
+    policy = Policy(edit_confirmations=1, delete_confirmations=1, delete_min_age=timedelta(0))
+    for i, headline in enumerate(["Bridge opens", "Bridge opening delayed"]):
+        at = T0 + timedelta(hours=i)
+        run = archive.start_run("c97", "charter97", now=at)
+        archive.discover(run, [ArticleRef(URL)], now=at)
+        body = f"<html><body><h1>{headline}</h1></body></html>".encode()
+        fetched = Fetched(kind="article", url=URL, fetched_at=at, status=200, body=body)
+        verdict = classify_fetch(status=200, error=None, headers={}, body=body, url=URL, final_url=None)
+        archive.record(run, fetched, verdict, article_url=URL, reading=Reading(
+            parser="charter97", parser_version="1", views=10 + i,
+            content=Content.build(headline=headline, body=["Same paragraph."])))
+        archive.finish_run(run, policy=policy, health_policy=HealthPolicy(), now=at)
+    store.close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PALIMPSEST_DB", url)
+    monkeypatch.delenv("PALIMPSEST_CONFIG", raising=False)
+    return url
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_history_json(archived):
+    result = run("history", URL, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert [v["headline"] for v in data["versions"]] == ["Bridge opens", "Bridge opening delayed"]
+    assert [e["kind"] for e in data["events"]] == ["new", "edited"]
+    assert [m["views"] for m in data["metrics"]] == [10, 11]
+
+
+def test_history_finds_the_url_without_its_slash(archived):
+    assert run("history", URL.rstrip("/")).exit_code == 0
+
+
+def test_history_of_an_unknown_url_fails(archived):
+    result = run("history", "https://charter97.org/en/news/2025/1/1/999/")
+    assert result.exit_code == 1
+
+
+def test_diff_text_and_json(archived):
+    text = run("diff", URL)
+    assert text.exit_code == 0
+    assert "[-opens-]{+opening delayed+}" in text.output
+    data = json.loads(run("diff", URL, "--json").output)
+    assert data["changes"] == ["headline"] and (data["old"], data["new"]) == (1, 2)
+
+
+def test_changes_since(archived):
+    data = json.loads(run("changes", "--since", "2025-01-01", "--json").output)
+    assert [e["kind"] for e in data["events"]] == ["edited", "new"]
+    assert data["events"][0]["headline"] == "Bridge opening delayed"
+    assert json.loads(run("changes", "--since", "2030-01-01", "--json").output)["events"] == []
+    assert run("changes", "--since", "yesterday-ish").exit_code == 2
+
+
+def test_extract_prints_the_fields(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    meta = json.loads((FIXTURES / "en-article" / "meta.json").read_text())
+    result = run("extract", str(FIXTURES / "en-article" / "page_synthetic.html"), "--url", meta["url"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    expected = json.loads((FIXTURES / "en-article" / "expected.json").read_text())
+    assert data["headline"] == expected["headline"]
+    assert data["parser"] == "charter97/1"
+
+
+def test_extract_reports_a_parse_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "junk.html"
+    page.write_bytes(b"\x00\xff binary junk")
+    result = run("extract", str(page), "--url", URL)
+    assert result.exit_code == 1
+    assert json.loads(result.output)["error_type"] == "ParseError"
+    assert run("extract", str(page), "--url", URL, "--parser", "nope").exit_code == 2
+
+
+def test_bad_config_is_one_clear_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "palimpsest.toml").write_text('[[sites]]\nname = "x"\nparser = "nope"\nstart_urls = ["http://a/"]\n')
+    result = CliRunner().invoke(main, ["crawl"])
+    assert result.exit_code == 2
+    assert "Parser not found: 'nope'" in result.output
+
+
+def test_console_script_runs():
+    result = subprocess.run([sys.executable, "-m", "palimpsest", "--help"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0 and "crawl" in result.stdout
