@@ -68,7 +68,7 @@ def compare(old: Content, new: Content) -> ChangeSet:
         Kind.UPDATED_CHANGED: "updated",
     }
     kinds.update(k for k, name in simple.items() if getattr(old, name) != getattr(new, name))
-    if old.published != new.published:
+    if old.published != new.published or old.published_raw != new.published_raw:
         kinds.add(Kind.PUBLISHED_CHANGED)
         if _is_earlier(new.published, old.published):
             kinds.add(Kind.BACKDATED)

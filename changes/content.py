@@ -22,7 +22,7 @@ def clean_text(text: str | None) -> str | None:
     """NFC, invisible characters dropped, runs of white space as one space, trimmed."""
     if text is None:
         return None
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
     text = _SPACES.sub(" ", text).strip()
     return text or None
 

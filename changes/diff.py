@@ -53,7 +53,7 @@ def render_text(old: Content, new: Content, *, context: int = 1) -> str:
         if op.op == "equal":
             keep = list(op.old)
             head = keep[:context] if index > 0 else []
-            tail = keep[-context:] if index < len(ops) - 1 else []
+            tail = keep[len(keep) - context:] if index < len(ops) - 1 else []
             if len(keep) > len(head) + len(tail):
                 body_lines += [f"  {p}" for p in head] + [f"  … {len(keep) - len(head) - len(tail)} unchanged"]
                 body_lines += [f"  {p}" for p in tail]

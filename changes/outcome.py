@@ -33,13 +33,14 @@ BLOCKED_STATUS = {401, 403, 451}
 GONE_STATUS = {404, 410}
 
 # Interstitials served instead of the page: Cloudflare, DDoS-Guard, generic captchas.
+# Only markers of a page that *is* a check: Cloudflare injects its challenge-platform
+# script and sites embed captcha widgets (comment forms) into ordinary articles, so
+# those alone prove nothing. A captcha wall has no article: it fails to parse anyway.
 CHALLENGE_MARKERS = re.compile(
-    rb"just a moment\.\.\.|cf-browser-verification|challenge-platform|cf_chl_|"
-    rb"ddos-guard|g-recaptcha|h-captcha|hcaptcha\.com|captcha-container|"
+    rb"just a moment\.\.\.|cf-browser-verification|cf_chl_|ddos-guard|captcha-container|"
     rb"checking your browser|verify you are human",
     re.IGNORECASE,
 )
-_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 
 
 def is_challenge(headers: dict[str, str], body: bytes) -> bool:
@@ -50,12 +51,13 @@ def is_challenge(headers: dict[str, str], body: bytes) -> bool:
 
 
 def is_truncated(headers: dict[str, str], body: bytes) -> bool:
-    """A body cut short: shorter than its Content-Length, or an HTML page with no end."""
+    """A body shorter than its Content-Length says.
+
+    Only hard evidence counts: HTML may legally omit ``</html>``, and a chunked body
+    cut short already fails in the downloader (data loss) before it gets here.
+    """
     length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > len(body) and "content-encoding" not in headers:
-        return True
-    content_type = headers.get("content-type", "text/html")
-    return "html" in content_type and b"<html" in body[:2000].lower() and not _HTML_END.search(body[-4096:])
+    return length.isdigit() and int(length) > len(body) and "content-encoding" not in headers
 
 
 def classify_fetch(
@@ -90,12 +92,12 @@ def classify_fetch(
         return Verdict(Outcome.TRANSIENT, f"http {status}")
     if status >= 300:
         return Verdict(Outcome.TRANSIENT, f"unfollowed redirect (http {status})")
+    if is_challenge(headers, body):
+        return Verdict(Outcome.TRANSIENT, "challenge page")
     if final_url and redirect_is_article is False:
         return Verdict(Outcome.GONE, f"redirected to {_where(url, final_url)}")
     if not body.strip():
         return Verdict(Outcome.TRANSIENT, "empty body")
-    if is_challenge(headers, body):
-        return Verdict(Outcome.TRANSIENT, "challenge page")
     if is_truncated(headers, body):
         return Verdict(Outcome.TRANSIENT, "truncated body")
     return Verdict(Outcome.OK, f"http {status}")

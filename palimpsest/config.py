@@ -143,10 +143,10 @@ class Config:
 
 
 def mask_url(url: str) -> str:
-    """An apprise URL with everything but its scheme and host hidden."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{'***@' if parts.username or parts.password else ''}{host}{'/***' if parts.path.strip('/') or parts.query else ''}"
+    """An apprise URL with its secrets hidden (the host only when it is a server name)."""
+    from notify.redact import mask
+
+    return mask(url)
 
 
 def destination_name(url: str) -> str:
@@ -154,8 +154,9 @@ def destination_name(url: str) -> str:
     return f"{urlsplit(url).scheme or 'url'}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
-def find_config_path(explicit: str | None = None) -> Path | None:
-    for candidate in (explicit, os.environ.get("PALIMPSEST_CONFIG")):
+def find_config_path(explicit: str | None = None, environ: dict[str, str] | None = None) -> Path | None:
+    env = os.environ if environ is None else environ
+    for candidate in (explicit, env.get("PALIMPSEST_CONFIG")):
         if candidate:
             path = Path(candidate)
             if not path.is_file():
@@ -168,7 +169,7 @@ def find_config_path(explicit: str | None = None) -> Path | None:
 def load(explicit: str | None = None, *, environ: dict[str, str] | None = None) -> Config:
     """The configuration in force: file, then ``PALIMPSEST_DB`` / ``PALIMPSEST_NOTIFY``."""
     env = os.environ if environ is None else environ
-    path = find_config_path(explicit)
+    path = find_config_path(explicit, env)
     data: dict[str, Any] = {}
     if path is not None:
         try:
@@ -199,25 +200,27 @@ def from_dict(data: dict[str, Any], *, environ: dict[str, str] | None = None, pa
     )
 
 
-def _check(entry: dict[str, Any], settings: dict[str, tuple[Any, type, str]], where: str) -> dict[str, Any]:
+def _check(entry: dict[str, Any], settings: dict[str, tuple[Any, type, str]], where: str,
+           required: tuple[str, ...]) -> dict[str, Any]:
     unknown = set(entry) - set(settings)
     if unknown:
         raise ConfigError(f"{where}: unknown settings {sorted(unknown)} (known: {', '.join(settings)})")
     values = {}
     for key, (default, kind, _doc) in settings.items():
         value = entry.get(key, default)
-        if value is None and default is None and key in ("name", "parser", "url"):
+        if value is None and key in required:
             raise ConfigError(f"{where}: `{key}` is required")
-        if value is not None and kind is float and isinstance(value, int):
+        if value is not None and kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if value is not None and not isinstance(value, kind):
+        if value is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
             raise ConfigError(f"{where}: `{key}` must be {kind.__name__}, not {value!r}")
         values[key] = value
     return values
 
 
 def _site(entry: dict[str, Any], index: int) -> SiteConfig:
-    v = _check(entry, SITE_SETTINGS, f"sites[{index}] ({entry.get('name', '?')})")
+    where = f"sites[{index}] ({entry.get('name', '?')})"
+    v = _check(entry, SITE_SETTINGS, where, required=("name", "parser"))
     if not v["start_urls"] and not v["feeds"]:
         raise ConfigError(f"site {v['name']!r}: give `start_urls` or `feeds`")
     from crawler.sites import parser_class
@@ -231,16 +234,23 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
         timezone=v["timezone"], listing_pages=v["listing_pages"], max_articles=v["max_articles"],
         policy=Policy(edit_confirmations=v["edit_confirmations"],
                       delete_confirmations=v["delete_confirmations"],
-                      delete_min_age=parse_duration(v["delete_min_age"])),
+                      delete_min_age=_duration(v, "delete_min_age", where)),
         health=HealthPolicy(broken_share=v["broken_share"], min_pages=v["min_pages"]),
-        schedule=Schedule(min_interval=parse_duration(v["recheck_min"]),
-                          max_interval=parse_duration(v["recheck_max"]), factor=v["recheck_factor"]),
+        schedule=Schedule(min_interval=_duration(v, "recheck_min", where),
+                          max_interval=_duration(v, "recheck_max", where), factor=v["recheck_factor"]),
         concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"], user_agent=v["user_agent"],
     )
 
 
+def _duration(values: dict[str, Any], key: str, where: str) -> timedelta:
+    try:
+        return parse_duration(values[key])
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: `{key}`: {exc}") from None
+
+
 def _destination(entry: dict[str, Any], index: int) -> Destination:
-    v = _check(entry, DESTINATION_SETTINGS, f"notify[{index}]")
+    v = _check(entry, DESTINATION_SETTINGS, f"notify[{index}]", required=("url",))
     kinds = {k.value for k in EventKind}
     bad = set(v["events"]) - kinds
     if bad:
