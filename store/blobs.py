@@ -1,9 +1,12 @@
 """Content-addressed, compressed raw bytes, stored as deltas against a previous blob.
 
 A recapture of an article differs from the last one in a few bytes (a view counter,
-a clock), so it is compressed with zstandard using the previous raw response as a
+a clock), so it is compressed with zstandard using an earlier raw response as a
 raw-content dictionary: the delta costs tens of bytes, and every byte restores
-exactly. Chains of bases are kept short (``MAX_DEPTH``) so that a read stays cheap.
+exactly. The dictionary is the keyframe at the root of the previous response's chain
+while the delta against it stays small (a views-only recapture: depth 1 for ever,
+no periodic keyframe to pay for); once the page has drifted from it (an edit, a
+listing's new items) the previous response itself, chaining up to ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ MAX_DEPTH = 32
 """Longest chain of delta bases; past it a blob is stored whole (a keyframe)."""
 LEVEL = 9
 CACHE_ENTRIES = 64
+ROOT_SHARE = 8
+"""A delta against the keyframe is kept without trying the chain when it is at most
+1/ROOT_SHARE of the keyframe's stored size."""
 
 
 class BlobStore:
@@ -61,13 +67,22 @@ class BlobStore:
         return data
 
     def _encode(self, session: Session, digest: str, data: bytes, base: str | None) -> Blob:
-        base_blob = session.get(Blob, base) if base else None
-        if base_blob is not None and base_blob.depth < MAX_DEPTH:
-            base_bytes = self.get(session, base_blob.sha256)
-            delta = _delta_compressor(base_bytes).compress(data)
-            if len(delta) < len(data) // 4:
-                return Blob(sha256=digest, size=len(data), codec="zstd-delta",
-                            base_sha256=base_blob.sha256, depth=base_blob.depth + 1, data=delta)
+        previous = session.get(Blob, base) if base else None
+        best: tuple[Blob, bytes] | None = None
+        if previous is not None:
+            root = _root(session, previous)
+            for candidate in dict.fromkeys((root, previous)):  # the keyframe first: shallowest
+                if candidate.depth >= MAX_DEPTH:
+                    continue
+                delta = _delta_compressor(self.get(session, candidate.sha256)).compress(data)
+                if best is None or len(delta) < len(best[1]):
+                    best = (candidate, delta)
+                if candidate is root and len(delta) * ROOT_SHARE <= len(root.data):
+                    break  # small against the keyframe: no chain needed
+        if best is not None and len(best[1]) < len(data) // 4:
+            chosen, delta = best
+            return Blob(sha256=digest, size=len(data), codec="zstd-delta",
+                        base_sha256=chosen.sha256, depth=chosen.depth + 1, data=delta)
         return Blob(sha256=digest, size=len(data), codec="zstd", depth=0,
                     data=self._plain.compress(data))
 
@@ -76,6 +91,16 @@ class BlobStore:
         self._cache.move_to_end(digest)
         while len(self._cache) > CACHE_ENTRIES:
             self._cache.popitem(last=False)
+
+
+def _root(session: Session, blob: Blob) -> Blob:
+    """The keyframe at the start of ``blob``'s chain of delta bases."""
+    while blob.codec != "zstd" and blob.base_sha256:
+        base = session.get(Blob, blob.base_sha256)
+        if base is None:
+            break
+        blob = base
+    return blob
 
 
 def decode(blob: Blob, get_base) -> bytes:  # noqa: ANN001 - callable(sha) -> bytes
