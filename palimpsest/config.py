@@ -191,6 +191,9 @@ def from_dict(data: dict[str, Any], *, environ: dict[str, str] | None = None, pa
     destinations = [_destination(entry, i) for i, entry in enumerate(data.get("notify", []))]
     for url in env.get("PALIMPSEST_NOTIFY", "").split():
         destinations.append(_destination({"url": url}, len(destinations)))
+    dest_names = [d.name for d in destinations]
+    if len(set(dest_names)) != len(dest_names):
+        raise ConfigError(f"notify: destination names must be unique: {dest_names}")
     return Config(
         store_url=env.get("PALIMPSEST_DB") or data.get("store") or DEFAULT_STORE,
         sites=sites,

@@ -62,6 +62,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Digest(TypeDecorator[str]):
+    """A SHA-256 digest: 32 raw bytes in the database, 64 hex characters in Python.
+
+    Digests sit in every capture, blob and ledger row and in their indexes; raw bytes
+    halve them, which is what keeps a views-only recapture under 1 KB.
+    """
+
+    impl = LargeBinary(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> bytes | None:
+        return None if value is None else bytes.fromhex(value)
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> str | None:
+        return None if value is None else bytes(value).hex()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -95,10 +112,10 @@ class Blob(Base):
 
     __tablename__ = "blobs"
 
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(Digest, primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     codec: Mapped[str] = mapped_column(String(16))
-    base_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    base_sha256: Mapped[str | None] = mapped_column(Digest, ForeignKey("blobs.sha256"))
     depth: Mapped[int] = mapped_column(Integer, default=0)
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
@@ -150,7 +167,7 @@ class Article(Base):
     pending_since: Mapped[datetime | None]
     gone_count: Mapped[int] = mapped_column(Integer, default=0)
     gone_since: Mapped[datetime | None]
-    head_hash: Mapped[str | None] = mapped_column(String(64))
+    head_hash: Mapped[str | None] = mapped_column(Digest)
     """record_hash of the article's latest capture: the next one chains to it."""
     last_capture_at: Mapped[datetime | None]
     detected_through: Mapped[int] = mapped_column(BigId, default=0)
@@ -172,7 +189,6 @@ class Capture(Base):
     __table_args__ = (
         Index("ix_captures_article", "article_id", "id"),
         Index("ix_captures_run", "run_id"),
-        Index("ix_captures_fetched_at", "fetched_at"),
         # Listing pages are delta-compressed against their previous capture: find it
         # by URL. Partial, so the many article captures pay nothing for it.
         Index("ix_captures_listing_url", "url", sqlite_where=text("kind != 'article'"),
@@ -199,21 +215,21 @@ class Capture(Base):
     """``ok``, ``transient``, ``blocked`` or ``gone`` (see ``changes.outcome``)."""
     reason: Mapped[str | None] = mapped_column(String(200))
     """Why the outcome is what it is, e.g. ``http 503`` or ``challenge page``."""
-    request_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    request_sha256: Mapped[str | None] = mapped_column(Digest, ForeignKey("blobs.sha256"))
     """The HTTP request as sent (request line and headers)."""
-    response_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    response_sha256: Mapped[str | None] = mapped_column(Digest, ForeignKey("blobs.sha256"))
     """The HTTP response as received (status line, headers, body)."""
-    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    payload_sha256: Mapped[str | None] = mapped_column(Digest)
     """SHA-256 of the body alone (WARC payload digest; revisits share it)."""
-    certificate_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("blobs.sha256"))
+    certificate_sha256: Mapped[str | None] = mapped_column(Digest, ForeignKey("blobs.sha256"))
     """The server's TLS certificate (PEM) when the fetch was over HTTPS."""
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Provenance: ip, redirects, user agent, software and parser versions, missing fields."""
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     """The content state this capture showed (ok outcomes only)."""
     parse_error: Mapped[str | None] = mapped_column(String(500))
-    prev_hash: Mapped[str | None] = mapped_column(String(64))
-    record_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(Digest)
+    record_hash: Mapped[str] = mapped_column(Digest)
 
 
 class LedgerEntry(Base):
@@ -227,7 +243,7 @@ class LedgerEntry(Base):
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True)
     capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), unique=True)
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(Digest)
 
 
 class Version(Base):
@@ -245,7 +261,7 @@ class Version(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
     seq: Mapped[int] = mapped_column(Integer)
     """1, 2, … per article, in order of first sight."""
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(Digest)
     content: Mapped[dict[str, Any]]
     """``changes.Content`` as JSON."""
     parser: Mapped[str] = mapped_column(String(100))
@@ -310,7 +326,7 @@ class Alert(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     destination: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(12), default="pending")
-    """``pending``, ``sending`` (claimed by a notifier), ``sent``, ``failed`` (gave up), ``held``."""
+    """``pending``, ``sending`` (claimed by a notifier), ``sent`` or ``failed`` (gave up)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None]

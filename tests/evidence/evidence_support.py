@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -115,6 +116,8 @@ class Filler:
                                 health_policy=HealthPolicy(), now=self.tick())
 
 
+_HEX = re.compile(r"[0-9a-f]{64}")
+
 ARTICLE_A = "https://example.org/news/1"
 ARTICLE_B = "https://example.org/news/2"
 PARAS = ["First paragraph of the story.", "Second paragraph, with a quote."]
@@ -122,8 +125,20 @@ PARAS = ["First paragraph of the story.", "Second paragraph, with a quote."]
 
 
 
+def _raw(params: dict[str, object]) -> dict[str, object]:
+    """Digests go to raw SQL as the 32 bytes the store keeps (see store.models.Digest)."""
+    return {k: bytes.fromhex(v) if isinstance(v, str) and _HEX.fullmatch(v) else v for k, v in params.items()}
+
+
+def _hexed(keys: list[str], row: tuple) -> tuple:
+    """Digest columns come back from raw SQL as hex, like the ORM gives them."""
+    return tuple(v.hex() if isinstance(v, bytes | memoryview) and k.endswith(("sha256", "hash")) else v
+                 for k, v in zip(keys, (bytes(v) if isinstance(v, memoryview) else v for v in row), strict=True))
+
+
 def tamper(store: Store, sql: str, **params: object) -> None:
     """Change the store behind the archive's back, foreign keys off (as with a SQL shell)."""
+    params = _raw(params)
     if store.dialect == "sqlite":
         con = sqlite3.connect(store.engine.url.database)
         try:
@@ -139,10 +154,12 @@ def tamper(store: Store, sql: str, **params: object) -> None:
 
 
 def scalar(store: Store, sql: str, **params: object) -> object:
-    with store.engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
+    found = rows(store, sql, **params)
+    return found[0][0] if found else None
 
 
 def rows(store: Store, sql: str, **params: object) -> list:
     with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql), params).all()]
+        result = conn.execute(text(sql), _raw(params))
+        keys = list(result.keys())
+        return [_hexed(keys, tuple(r)) for r in result.all()]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:17:05.403510
+Create Date: 2026-11-25 01:57:23.949363
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table('blobs',
-    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('sha256', sa.LargeBinary(length=32), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('codec', sa.String(length=16), nullable=False),
-    sa.Column('base_sha256', sa.String(length=64), nullable=True),
+    sa.Column('base_sha256', sa.LargeBinary(length=32), nullable=True),
     sa.Column('depth', sa.Integer(), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.ForeignKeyConstraint(['base_sha256'], ['blobs.sha256'], name=op.f('fk_blobs_base_sha256_blobs')),
@@ -53,7 +52,7 @@ def upgrade() -> None:
     sa.Column('pending_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('gone_count', sa.Integer(), nullable=False),
     sa.Column('gone_since', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('head_hash', sa.String(length=64), nullable=True),
+    sa.Column('head_hash', sa.LargeBinary(length=32), nullable=True),
     sa.Column('last_capture_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('detected_through', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('next_check_at', sa.DateTime(timezone=True), nullable=True),
@@ -83,7 +82,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('article_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('content_hash', sa.LargeBinary(length=32), nullable=False),
     sa.Column('content', sa.JSON(), nullable=False),
     sa.Column('parser', sa.String(length=100), nullable=False),
     sa.Column('parser_version', sa.String(length=50), nullable=False),
@@ -107,15 +106,15 @@ def upgrade() -> None:
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('outcome', sa.String(length=12), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=True),
-    sa.Column('request_sha256', sa.String(length=64), nullable=True),
-    sa.Column('response_sha256', sa.String(length=64), nullable=True),
-    sa.Column('payload_sha256', sa.String(length=64), nullable=True),
-    sa.Column('certificate_sha256', sa.String(length=64), nullable=True),
+    sa.Column('request_sha256', sa.LargeBinary(length=32), nullable=True),
+    sa.Column('response_sha256', sa.LargeBinary(length=32), nullable=True),
+    sa.Column('payload_sha256', sa.LargeBinary(length=32), nullable=True),
+    sa.Column('certificate_sha256', sa.LargeBinary(length=32), nullable=True),
     sa.Column('meta', sa.JSON(), nullable=False),
     sa.Column('version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('parse_error', sa.String(length=500), nullable=True),
-    sa.Column('prev_hash', sa.String(length=64), nullable=True),
-    sa.Column('record_hash', sa.String(length=64), nullable=False),
+    sa.Column('prev_hash', sa.LargeBinary(length=32), nullable=True),
+    sa.Column('record_hash', sa.LargeBinary(length=32), nullable=False),
     sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_captures_article_id_articles')),
     sa.ForeignKeyConstraint(['certificate_sha256'], ['blobs.sha256'], name=op.f('fk_captures_certificate_sha256_blobs')),
     sa.ForeignKeyConstraint(['request_sha256'], ['blobs.sha256'], name=op.f('fk_captures_request_sha256_blobs')),
@@ -127,7 +126,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('captures', schema=None) as batch_op:
         batch_op.create_index('ix_captures_article', ['article_id', 'id'], unique=False)
-        batch_op.create_index('ix_captures_fetched_at', ['fetched_at'], unique=False)
         batch_op.create_index('ix_captures_listing_url', ['url'], unique=False, sqlite_where=sa.text("kind != 'article'"), postgresql_where=sa.text("kind != 'article'"))
         batch_op.create_index('ix_captures_run', ['run_id'], unique=False)
 
@@ -157,7 +155,7 @@ def upgrade() -> None:
     op.create_table('ledger',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('capture_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
     sa.ForeignKeyConstraint(['capture_id'], ['captures.id'], name=op.f('fk_ledger_capture_id_captures')),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_ledger')),
     sa.UniqueConstraint('capture_id', name=op.f('uq_ledger_capture_id'))
@@ -196,7 +194,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index('ix_alerts_status')
 
@@ -214,7 +211,6 @@ def downgrade() -> None:
     with op.batch_alter_table('captures', schema=None) as batch_op:
         batch_op.drop_index('ix_captures_run')
         batch_op.drop_index('ix_captures_listing_url', sqlite_where=sa.text("kind != 'article'"), postgresql_where=sa.text("kind != 'article'"))
-        batch_op.drop_index('ix_captures_fetched_at')
         batch_op.drop_index('ix_captures_article')
 
     op.drop_table('captures')
