@@ -38,11 +38,16 @@ class Page:
     @cached_property
     def _decoded(self) -> tuple[str, str]:
         content_type = self.headers.get("content-type", "")
-        encoding, text = html_to_unicode(
-            content_type,
-            self.body,
-            auto_detect_fun=_detect_encoding,
-        )
+        encoding, text = html_to_unicode(content_type, self.body, auto_detect_fun=_detect_encoding)
+        if encoding.replace("-", "").lower() in ("utf8", "utf8sig") and "\ufffd" in text:
+            # Declared UTF-8 but not UTF-8 (cp1251 behind a wrong label is common in the
+            # region): decoding with replacement characters would read as an edit.
+            try:
+                self.body.decode("utf-8")
+            except UnicodeDecodeError:
+                detected = _detect_encoding(self.body)
+                if detected and detected.replace("-", "").lower() != "utf8":
+                    return detected, self.body.decode(detected, errors="replace")
         return encoding, text
 
     @cached_property

@@ -148,7 +148,7 @@ def _print_history(data: dict[str, Any]) -> None:
     click.echo(f"  {a['headline'] or '(no content read yet)'}")
     click.echo(f"  first seen {a['first_seen_at']}, last capture {a['last_capture_at']}, "
                f"next check {a['next_check_at']}")
-    click.echo(f"  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
+    click.echo("  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
     click.echo("versions:")
     for v in data["versions"]:
         mark = "*" if v["current"] else " "

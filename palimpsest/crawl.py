@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,15 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PALIMPSEST_APP", app, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    configured = bool(logging.getLogger().handlers)
+    if configured:
+        # The CLI has set up logging (``-v`` picks the level). Scrapy's own root handler
+        # would reset the root level to NOTSET and, with its "scrapy" loggers at DEBUG,
+        # let every record (each scraped item with its whole body) reach that handler.
+        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(settings)
+    if configured:
+        logging.getLogger("scrapy").setLevel(log_level)
     loader = process.spider_loader
     crawlers = []
     for site in sites:
@@ -83,3 +92,9 @@ def _crawl_child(config: Config, names: list[str] | None, log_level: str) -> lis
         return crawl(app, names, log_level=log_level)
     finally:
         app.close()
+        # Scrapy leaves its shutdown handlers in place, and they only ask the (stopped)
+        # reactor to stop: the pool's SIGTERM would no longer end this worker, and
+        # crawl_isolated would wait for it forever when the worker loses the race for the
+        # task queue's lock to Pool.terminate().
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)

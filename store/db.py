@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA_LOCK = 0x7061_6C6D  # PostgreSQL advisory lock id held while upgrading the schema
 
 
 def make_engine(url: str, *, writer: bool = True) -> Engine:
@@ -90,11 +91,26 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         if auto_upgrade and not is_current(self.engine):
-            logger.info("upgrading store schema at %s", self.engine.url.render_as_string())
-            upgrade(self.engine.url.render_as_string(hide_password=False))
+            self._upgrade()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = make_engine(url, writer=False) if self.dialect == "sqlite" else self.engine
         self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    def _upgrade(self) -> None:
+        """Upgrade once even when several workers open a fresh store at the same moment."""
+        url = self.engine.url.render_as_string(hide_password=False)
+        if self.engine.dialect.name != "postgresql":
+            upgrade(url)  # SQLite: Alembic's transaction takes the database's write lock
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK})")
+            try:
+                if not is_current(self.engine):
+                    logger.info("upgrading store schema at %s", self.engine.url.render_as_string())
+                    upgrade(url)
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})")
+                conn.commit()
 
     @property
     def dialect(self) -> str:

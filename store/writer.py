@@ -97,13 +97,13 @@ class Archive:
     def start_run(self, site: str, parser: str, *, now: datetime | None = None) -> int:
         """Open a run for ``site`` (created on first sight) and return its id."""
         now = now or utcnow()
+        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
         with self.store.session() as s:
-            row = s.scalars(select(Site).where(Site.name == site)).one_or_none()
-            if row is None:
-                row = Site(name=site, parser=parser, created_at=now)
-                s.add(row)
-                s.flush()
-            elif row.parser != parser:
+            # Two first runs may race to create the site: the unique name decides.
+            s.execute(insert(Site).values(name=site, parser=parser, health="ok", created_at=now)
+                      .on_conflict_do_nothing(index_elements=["name"]))
+            row = s.scalars(select(Site).where(Site.name == site)).one()
+            if row.parser != parser:
                 row.parser = parser
             run = Run(site_id=row.id, worker=self.worker, started_at=now, software=_software())
             s.add(run)
@@ -144,6 +144,9 @@ class Archive:
                     result.events += self._judge_site(s, s.get(Site, site_id), health, run_id, stats, now)
                 run.status = "aborted" if aborted else "finished"
                 run.finished_at = now
+                # Articles it leased but never recorded (killed, or over budget) are due again now.
+                s.execute(update(Article).where(Article.lease_run_id == run_id)
+                          .values(lease_run_id=None, lease_until=None))
                 run.health = health.status
                 run.stats = {**asdict(stats), "reason": health.reason}
         return result
