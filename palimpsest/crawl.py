@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import signal
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -78,10 +78,15 @@ def _site_run(name: str, crawler: Any) -> SiteRun:
 
 
 def crawl_isolated(config: Config, names: list[str] | None = None, *, log_level: str = "WARNING") -> list[SiteRun]:
-    """:func:`crawl` in a fresh process, so it can be called any number of times."""
+    """:func:`crawl` in a fresh process, so it can be called any number of times.
+
+    The worker is told to exit by a message, not a signal: Scrapy installs its own
+    SIGTERM/SIGINT handlers in the child, so a signal-based shutdown (Pool.terminate)
+    could leave it running and the caller waiting forever.
+    """
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(_crawl_child, (config, names, log_level))
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(_crawl_child, config, names, log_level).result()
 
 
 def _crawl_child(config: Config, names: list[str] | None, log_level: str) -> list[SiteRun]:
@@ -92,9 +97,3 @@ def _crawl_child(config: Config, names: list[str] | None, log_level: str) -> lis
         return crawl(app, names, log_level=log_level)
     finally:
         app.close()
-        # Scrapy leaves its shutdown handlers in place, and they only ask the (stopped)
-        # reactor to stop: the pool's SIGTERM would no longer end this worker, and
-        # crawl_isolated would wait for it forever when the worker loses the race for the
-        # task queue's lock to Pool.terminate().
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
