@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from palimpsest.app import App
-from palimpsest.config import ConfigError, parse_duration
+from palimpsest.config import ConfigError
+from palimpsest.options import Moment
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -198,29 +199,15 @@ def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) ->
         f"{d['url']}\nv{d['old']} → v{d['new']}: {', '.join(d['changes']) or 'no change'}\n\n{d['diff']}"))
 
 
-def parse_since(value: str | None) -> datetime | None:
-    """``--since``: an ISO date or time, or a duration back from now (``2h``, ``7d``)."""
-    if not value:
-        return None
-    try:
-        return datetime.now(UTC) - parse_duration(value)
-    except ConfigError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use an ISO date (2025-10-07) or a duration (2h, 7d)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @main.command()
-@click.option("--since", help="ISO date/time, or a duration back from now (default: 1d).", default="1d")
+@click.option("--since", type=Moment(), default="1d", show_default=True,
+              help="ISO date or time, or a duration back from now.")
 @click.option("--site", help="Only this site.")
 @click.option("--kind", "kinds", multiple=True, help="Only these event kinds (repeatable).")
 @click.option("--limit", default=200, show_default=True, help="At most this many events.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def changes(app: App, since: str, site: str | None, kinds: tuple[str, ...], limit: int, as_json: bool) -> None:
+def changes(app: App, since: datetime, site: str | None, kinds: tuple[str, ...], limit: int, as_json: bool) -> None:
     """List what happened since a time: new, edited, reverted, deleted, restored, operator.
 
     \b
@@ -230,7 +217,7 @@ def changes(app: App, since: str, site: str | None, kinds: tuple[str, ...], limi
     from store.queries import changes_since
 
     with app.store.reader() as s:
-        rows = changes_since(s, parse_since(since), site=site, kinds=list(kinds) or None, limit=limit)
+        rows = changes_since(s, since, site=site, kinds=list(kinds) or None, limit=limit)
     emit({"since": since, "events": rows}, as_json, _print_changes)
 
 
@@ -357,4 +344,4 @@ def _register_families() -> None:
 
 _register_families()
 
-__all__ = ["main", "timedelta"]
+__all__ = ["main"]

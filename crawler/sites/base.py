@@ -53,8 +53,40 @@ class SiteParser:
         raise NotImplementedError
 
     def parse_article(self, page: Page) -> ArticleItem:
-        """Extract the article, or raise :class:`ParseError` / :class:`PageNotFound`."""
+        """Extract the article, or raise :class:`ParseError` / :class:`PageNotFound`.
+
+        Never anything else: odd input (binary junk, broken markup) surfaces as a
+        recorded ParseError, never as a crash of the crawl.
+        """
+        if page.status in (404, 410):
+            raise PageNotFound(f"HTTP {page.status}")
+        try:
+            return self.read_article(page)
+        except ParseError:
+            raise
+        except Exception as exc:
+            logger.warning("%s: unexpected failure on %s", self.name, page.url, exc_info=True)
+            raise ParseError(f"unreadable page ({type(exc).__name__}: {exc})") from exc
+
+    def read_article(self, page: Page) -> ArticleItem:
+        """The site-specific extraction behind :meth:`parse_article`."""
         raise NotImplementedError
+
+    def canonical_links(self, page: Page, hrefs: Iterable[str]) -> list[str]:
+        """Canonical article URLs of ``hrefs`` resolved against the page, de-duplicated, in order."""
+        from urllib.parse import urljoin
+
+        from crawler.parsing import collapse
+
+        found: dict[str, None] = {}
+        for href in hrefs:
+            try:
+                url = self.canonical_url(urljoin(page.url, collapse(href)))
+            except ValueError:  # a malformed href must not lose the rest of the page
+                continue
+            if url:
+                found.setdefault(url)
+        return list(found)
 
     def article_links(self, page: Page) -> Iterable[str]:
         """Absolute URLs of articles linked from a listing page or an RSS/Atom feed."""

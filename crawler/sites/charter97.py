@@ -83,30 +83,11 @@ class Charter97Parser(SiteParser):
                 a for a in document.css(sel.ALL_LINKS) if not a.xpath(sel.AD_ITEMS)
             ]
             hrefs = [a.attrib.get("href", "") for a in anchors]
-        found: dict[str, None] = {}
-        for href in hrefs:
-            try:
-                url = self.canonical_url(urljoin(page.url, collapse(href)))
-            except ValueError:  # a malformed href must not lose the rest of the page
-                continue
-            if url:
-                found.setdefault(url)
-        return list(found)
+        return self.canonical_links(page, hrefs)
 
     # -- Articles -----------------------------------------------------------------
 
-    def parse_article(self, page: Page) -> ArticleItem:
-        try:
-            return self._parse(page)
-        except ParseError:
-            raise
-        except Exception as exc:  # odd input must surface as a ParseError, never a crash
-            logger.warning("charter97: unexpected failure on %s", page.url, exc_info=True)
-            raise ParseError(f"unreadable page ({type(exc).__name__}: {exc})") from exc
-
-    def _parse(self, page: Page) -> ArticleItem:
-        if page.status in (404, 410):
-            raise PageNotFound(f"HTTP {page.status}")
+    def read_article(self, page: Page) -> ArticleItem:
         document = html_selector(page)
         root = next((found[0] for css in sel.ROOT if (found := document.css(css))), None)
         if root is None:

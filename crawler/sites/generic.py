@@ -13,7 +13,7 @@ from htmldate import find_date
 from crawler.items import ArticleItem
 from crawler.parsing import collapse, element_text, html_selector
 from crawler.sites import register
-from crawler.sites.base import PageNotFound, ParseError, SiteParser
+from crawler.sites.base import ParseError, SiteParser
 
 if TYPE_CHECKING:
     from crawler.page import Page
@@ -47,28 +47,11 @@ class GenericParser(SiteParser):
 
     def article_links(self, page: Page) -> list[str]:
         host = urlsplit(page.url).netloc.lower()
-        found: dict[str, None] = {}
-        for href in html_selector(page).xpath("//a/@href").getall():
-            try:
-                url = self.canonical_url(urljoin(page.url, collapse(href)))
-            except ValueError:  # a malformed href must not lose the rest of the page
-                continue
-            if url and urlsplit(url).netloc == host and url != self.canonical_url(page.url):
-                found.setdefault(url)
-        return list(found)
+        own = self.canonical_url(page.url)
+        links = self.canonical_links(page, html_selector(page).xpath("//a/@href").getall())
+        return [url for url in links if urlsplit(url).netloc == host and url != own]
 
-    def parse_article(self, page: Page) -> ArticleItem:
-        try:
-            return self._parse(page)
-        except ParseError:
-            raise
-        except Exception as exc:  # odd input must surface as a ParseError, never a crash
-            logger.warning("generic: unexpected failure on %s", page.url, exc_info=True)
-            raise ParseError(f"unreadable page ({type(exc).__name__}: {exc})") from exc
-
-    def _parse(self, page: Page) -> ArticleItem:
-        if page.status in (404, 410):
-            raise PageNotFound(f"HTTP {page.status}")
+    def read_article(self, page: Page) -> ArticleItem:
         document = html_selector(page)
         titles = [element_text(found[0]) for xpath in HEADLINE if (found := document.xpath(xpath))]
         headline = next((title for title in titles if title), "")

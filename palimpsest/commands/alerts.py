@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -16,7 +16,7 @@ from rich.text import Text
 from notify.deliver import deliver
 from notify.outbox import STATUSES, list_alerts, requeue_failed
 from notify.redact import redact, secrets_of
-from palimpsest.config import ConfigError, parse_duration
+from palimpsest.options import Moment
 
 if TYPE_CHECKING:
     from notify.deliver import DeliveryReport
@@ -27,11 +27,11 @@ logger = logging.getLogger(__name__)
 
 @click.command()
 @click.option("--status", type=click.Choice(STATUSES), help="Only alerts in this state.")
-@click.option("--since", metavar="WHEN", help="Only alerts created since WHEN: a time back (2h, 7d) or an ISO date.")
+@click.option("--since", type=Moment(), help="Only alerts created since then: a time back (2h, 7d) or an ISO date.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Newest alerts shown.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def alerts(app: App, status: str | None, since: str | None, limit: int, as_json: bool) -> None:
+def alerts(app: App, status: str | None, since: datetime | None, limit: int, as_json: bool) -> None:
     """List the alert outbox: each alert's event, destination, state and last error.
 
     Destinations are shown by name, never by URL: apprise URLs carry secrets.
@@ -40,7 +40,7 @@ def alerts(app: App, status: str | None, since: str | None, limit: int, as_json:
     Example:
       palimpsest alerts --status pending --since 24h
     """
-    rows = list_alerts(app.store, status=status, since=_since(since), limit=limit)
+    rows = list_alerts(app.store, status=status, since=since, limit=limit)
     secrets = _secrets(app)
     docs = [{"id": r.id, "event": r.event_id, "site": r.site, "kind": r.kind, "destination": r.destination,
              "status": r.status, "attempts": r.attempts,
@@ -111,21 +111,6 @@ def _console() -> Console:
     if not console.is_terminal:
         console.width = 160  # a pipe or a cron log: no screen to fit, so do not cut columns
     return console
-
-
-def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.now(UTC) - parse_duration(value)
-    except ConfigError:
-        pass
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: give a time back (2h, 7d) or an ISO date",
-                                 param_hint="--since") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _secrets(app: App) -> set[str]:

@@ -16,6 +16,7 @@ from crawler.sites import parser_class
 from evidence.bundle import export_bundle, slugify
 from evidence.reparse import reparse
 from evidence.verify import verify
+from palimpsest.options import Moment
 from evidence.warc import EvidenceError, export_warc
 from palimpsest.config import ConfigError
 from store.models import Article, Site
@@ -28,26 +29,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class IsoTime(click.ParamType):
-    """An ISO 8601 date or time; UTC when it names no offset."""
-
-    name = "ISO"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO 8601 date or time (e.g. 2025-10-07 or 2025-10-07T14:05+03:00)")
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @click.command()
 @click.option("--article", "article_url", metavar="URL", help="Only this article's captures.")
 @click.option("--site", metavar="NAME", help="Only this site's captures (with --article: the article's site).")
-@click.option("--since", type=IsoTime(), help="Captures fetched at or after this time (UTC unless stated).")
-@click.option("--until", type=IsoTime(), help="Captures fetched before this time.")
+@click.option("--since", type=Moment(), help="Captures fetched at or after this time (UTC unless stated).")
+@click.option("--until", type=Moment(), help="Captures fetched before this time.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="WARC file to write [default: exports/<scope>-<time>.warc.gz].")
 @click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path),
