@@ -2,8 +2,9 @@
 
 The manifest lets a reader check the bundle without the store: each capture's record
 (in its WARC metadata record) hashes to its ``record_hash``; each names the previous
-one's in ``prev_hash``; the WARC file hashes to ``warc.sha256``; the ledger positions
-place each capture in the store-wide log.
+one's in ``prev_hash``; the WARC file hashes to ``warc.sha256``; each capture's
+``ledger`` entry places it in the store-wide chain, which runs through all captures in
+id (commit) order: ``seq`` is the capture id, ``hash`` its ledger_hash.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import or_, select
 
 from evidence.scan import snapshot
 from evidence.warc import EvidenceError, export_warc
-from store.models import Article, Capture, Event, LedgerEntry, Site, Version
+from store.models import Article, Capture, Event, Site, Version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -90,17 +91,17 @@ def _manifest(s: Session, article_url: str, site: str, records: dict[int, dict[s
     events = s.scalars(select(Event).where(Event.article_id == article.id,
                                            or_(Event.capture_id.is_(None), Event.capture_id <= last))
                        .order_by(Event.id)).all()
-    rows = s.execute(select(Capture, LedgerEntry.seq, LedgerEntry.hash)
-                     .outerjoin(LedgerEntry, LedgerEntry.capture_id == Capture.id)
-                     .where(Capture.article_id == article.id, Capture.id <= last).order_by(Capture.id)).all()
+    rows = s.scalars(select(Capture).where(Capture.article_id == article.id, Capture.id <= last)
+                     .order_by(Capture.id)).all()
     later = s.scalar(select(Capture.id).where(Capture.article_id == article.id, Capture.id > last).limit(1))
     captures, breaks, previous = [], [], None
-    for capture, seq, ledger_hash in rows:
+    for capture in rows:
         if capture.prev_hash != previous:
             breaks.append({"capture_id": capture.id, "expected_prev_hash": previous, "found": capture.prev_hash})
         previous = capture.record_hash
         entry = {name: getattr(capture, name) for name in CAPTURE_FIELDS}
-        entry.update(parser=(capture.meta or {}).get("parser"), ledger={"seq": seq, "hash": ledger_hash},
+        entry.update(parser=(capture.meta or {}).get("parser"),
+                     ledger={"seq": capture.id, "hash": capture.ledger_hash},
                      warc_records=records.get(capture.id, {}))
         captures.append(entry)
     if later is None and previous != article.head_hash:
@@ -123,7 +124,9 @@ def _manifest(s: Session, article_url: str, site: str, records: dict[int, dict[s
                   "how_to_check": "record_hash = SHA-256 of the canonical JSON (sorted keys, no spaces, "
                                   "UTF-8) of the 'record' object in the capture's WARC metadata record; "
                                   "each prev_hash is the previous capture's record_hash; "
-                                  "ledger hash = SHA-256(previous ledger hash + record_hash)"},
+                                  "ledger hash = SHA-256(previous ledger hash + record_hash), the previous "
+                                  "being that of the capture with the greatest id (ledger seq) before it "
+                                  "in the whole store"},
     }
 
 

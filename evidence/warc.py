@@ -14,7 +14,9 @@ Per capture, in article order (see ``evidence.scan``):
   non-empty payload was already written to this file; it refers to that record.
 - ``request``: the stored request head.
 - ``metadata`` (``application/json``): provenance and the capture's chained record, whose
-  canonical JSON hashes to ``record_hash`` (``store.chain``), with its ledger position.
+  canonical JSON hashes to ``record_hash`` (``store.chain``), with its place in the
+  store-wide chain: ``ledger`` = {``seq``: the capture id (the chain runs through all
+  captures in id order), ``hash``: its ledger_hash}.
   A failed fetch (no response, e.g. a timeout) gets its request and metadata records.
 
 The target URI of a response is where redirects ended (``final_url``); the request
@@ -46,7 +48,7 @@ from evidence.http import replayable_head, split_message
 from evidence.scan import captures_in_order, snapshot
 from store import chain
 from store.blobs import BlobStore
-from store.models import Article, Capture, LedgerEntry, Site, Version
+from store.models import Article, Capture, Site, Version
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,11 +110,10 @@ def export_warc(store: Store, out_path: str | Path, *, article_url: str | None =
 
 def _scope(s: Session, article_url: str | None, site: str | None, since: datetime | None,
            until: datetime | None) -> Select:
-    query = (select(Capture, Site.name, Article.url, Version.content_hash, LedgerEntry.seq, LedgerEntry.hash)
+    query = (select(Capture, Site.name, Article.url, Version.content_hash)
              .join(Site, Site.id == Capture.site_id)
              .outerjoin(Article, Article.id == Capture.article_id)
-             .outerjoin(Version, Version.id == Capture.version_id)
-             .outerjoin(LedgerEntry, LedgerEntry.capture_id == Capture.id))
+             .outerjoin(Version, Version.id == Capture.version_id))
     if site is not None:
         if s.scalar(select(Site.id).where(Site.name == site)) is None:
             raise EvidenceError(f"no site named {site!r}")
@@ -138,8 +139,7 @@ class _Exporter:
         self.payloads: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
         self.certificates: OrderedDict[str, None] = OrderedDict()
 
-    def write(self, capture: Capture, site: str, article_url: str | None, content_digest: str | None,
-              ledger_seq: int | None, ledger_hash: str | None) -> None:
+    def write(self, capture: Capture, site: str, article_url: str | None, content_digest: str | None) -> None:
         record = _chained_record(capture, site, article_url, content_digest)
         ids: dict[str, str] = {}
         date = datetime_to_iso_date(capture.fetched_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
@@ -160,7 +160,7 @@ class _Exporter:
                 capture.url, "request", payload=BytesIO(body), length=len(body), http_headers=_raw_head(head),
                 warc_headers_dict={**common, **({"WARC-Concurrent-To": concurrent} if concurrent else {})})
             ids["request"] = self._emit(rec)
-        metadata = self._metadata(capture, record, rewrites, ledger_seq, ledger_hash)
+        metadata = self._metadata(capture, record, rewrites)
         concurrent = ids.get("response") or ids.get("revisit") or ids.get("request")
         rec = self.writer.create_warc_record(
             capture.url, "metadata", payload=BytesIO(metadata), length=len(metadata),
@@ -190,13 +190,12 @@ class _Exporter:
                 self.payloads.popitem(last=False)
         return {"response": record_id}
 
-    def _metadata(self, capture: Capture, record: dict[str, Any], rewrites: list[str], ledger_seq: int | None,
-                  ledger_hash: str | None) -> bytes:
+    def _metadata(self, capture: Capture, record: dict[str, Any], rewrites: list[str]) -> bytes:
         data: dict[str, Any] = {
             "capture_id": capture.id, "outcome": capture.outcome, "reason": capture.reason,
             "record_hash": capture.record_hash, "prev_hash": capture.prev_hash,
             "parser": (capture.meta or {}).get("parser"), "version_id": capture.version_id,
-            "ledger": {"seq": ledger_seq, "hash": ledger_hash}, "record": record,
+            "ledger": {"seq": capture.id, "hash": capture.ledger_hash}, "record": record,
             "http_rewrites": rewrites,
         }
         digest = capture.certificate_sha256

@@ -54,7 +54,7 @@ from sqlalchemy import and_, func, or_, select, update
 from changes import Content, compare
 from notify.messages import EventView
 from notify.redact import redact
-from store.models import Alert, Article, Capture, Event, Metric, Site, Version
+from store.models import Alert, Article, Capture, Event, Site, Version
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
@@ -244,7 +244,8 @@ def _metrics_at(session: Session, event: Event) -> Sequence[int | None]:
     at = event.created_at
     if event.capture_id:
         at = session.scalar(select(Capture.fetched_at).where(Capture.id == event.capture_id)) or at
-    row = session.execute(select(Metric.views, Metric.comments)
-                          .where(Metric.article_id == event.article_id, Metric.observed_at <= at)
-                          .order_by(Metric.observed_at.desc(), Metric.capture_id.desc()).limit(1)).first()
+    row = session.execute(select(Capture.views, Capture.comments)
+                          .where(Capture.article_id == event.article_id, Capture.fetched_at <= at,
+                                 or_(Capture.views.is_not(None), Capture.comments.is_not(None)))
+                          .order_by(Capture.fetched_at.desc(), Capture.id.desc()).limit(1)).first()
     return tuple(row) if row else (None, None)

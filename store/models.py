@@ -1,9 +1,9 @@
 """SQLAlchemy 2 typed models: the archive's tables and what each row means.
 
-Captures, blobs, versions, metrics, ledger entries, events and runs are append-only:
-nothing stored as evidence is changed in place. Two tables hold mutable working
-state: ``articles`` (schedule, lease, detection counters — all derivable from the
-captures) and ``alerts`` (the delivery outbox).
+Captures (with the store-wide ledger hash and the view counts each one read), blobs,
+versions, events and runs are append-only: nothing stored as evidence is changed in
+place. Two tables hold mutable working state: ``articles`` (schedule, lease, detection
+counters — all derivable from the captures) and ``alerts`` (the delivery outbox).
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Digest(TypeDecorator[str]):
     """A SHA-256 digest: 32 raw bytes in the database, 64 hex characters in Python.
 
-    Digests sit in every capture, blob and ledger row and in their indexes; raw bytes
-    halve them, which is what keeps a views-only recapture under 1 KB.
+    Digests sit in every capture and blob row and in their indexes; raw bytes halve
+    them, which is what keeps a views-only recapture under 1 KB.
     """
 
     impl = LargeBinary(32)
@@ -180,9 +180,24 @@ class Article(Base):
 class Capture(Base):
     """One fetch attempt, whatever its outcome, with pointers to its raw evidence.
 
-    ``record_hash`` is the SHA-256 of the capture's canonical record (see
-    ``store.chain``), which includes ``prev_hash``: the record_hash of the previous
-    capture of the same article. Never updated after insert.
+    Two hash chains run through the captures (see ``store.chain``):
+
+    - per article: ``record_hash`` is the SHA-256 of the capture's canonical record,
+      which includes ``prev_hash``, the record_hash of the article's previous capture;
+    - store-wide: ``ledger_hash`` = ``chain.ledger_hash(ledger_hash of the capture with
+      the greatest id before this one, record_hash)``. The store-wide log is the capture
+      id order, which is commit order: the writer reads the head (the ledger_hash of the
+      last capture) and inserts the capture, drawing its id, under one lock — a
+      PostgreSQL advisory transaction lock, or SQLite's write lock (``BEGIN
+      IMMEDIATE``). Removing or reordering captures, or rewriting a record_hash to
+      cover an altered capture, breaks the chain there; and the log costs one column,
+      not a table with a row per capture.
+
+    ``views`` and ``comments`` are the volatile numbers the capture read: the article's
+    view-count history, which never makes a version (and is not chained: it is read
+    again from the response blob, which is). A row is written complete by one INSERT,
+    except that a capture showing new content gets its ``version_id`` in the same
+    transaction, once the version naming it as first capture is made.
     """
 
     __tablename__ = "captures"
@@ -230,20 +245,12 @@ class Capture(Base):
     parse_error: Mapped[str | None] = mapped_column(String(500))
     prev_hash: Mapped[str | None] = mapped_column(Digest)
     record_hash: Mapped[str] = mapped_column(Digest)
-
-
-class LedgerEntry(Base):
-    """The store-wide log: every capture in commit order, each entry chained to the last.
-
-    ``hash`` = SHA-256(previous entry's hash + capture.record_hash), so a removed,
-    reordered or altered capture breaks the chain from that point on.
-    """
-
-    __tablename__ = "ledger"
-
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
-    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), unique=True)
-    hash: Mapped[str] = mapped_column(Digest)
+    ledger_hash: Mapped[str] = mapped_column(Digest)
+    """The store-wide chain: SHA-256(previous capture's ledger_hash + record_hash)."""
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    """View count read from the page (ok captures with content only)."""
+    comments: Mapped[int | None] = mapped_column(Integer)
+    """Comment count read from the page (ok captures with content only)."""
 
 
 class Version(Base):
@@ -268,19 +275,6 @@ class Version(Base):
     parser_version: Mapped[str] = mapped_column(String(50))
     first_capture_id: Mapped[int] = mapped_column(BigId)
     first_seen_at: Mapped[datetime]
-
-
-class Metric(Base):
-    """Volatile numbers read by one capture: a time series that never makes a version."""
-
-    __tablename__ = "metrics"
-    __table_args__ = (Index("ix_metrics_article", "article_id", "observed_at"),)
-
-    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
-    observed_at: Mapped[datetime]
-    views: Mapped[int | None] = mapped_column(BigInteger)
-    comments: Mapped[int | None] = mapped_column(Integer)
 
 
 class Event(Base):

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from store.models import Alert, Article, Capture, Event, Metric, Site, Version
+from store.models import Alert, Article, Capture, Event, Site, Version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -56,8 +56,10 @@ def history(s: Session, article: Article) -> dict[str, Any]:
     events = s.scalars(select(Event).where(Event.article_id == article.id).order_by(Event.id)).all()
     outcomes = dict(s.execute(select(Capture.outcome, func.count()).where(
         Capture.article_id == article.id).group_by(Capture.outcome)).all())
-    metrics = s.execute(select(Metric.observed_at, Metric.views, Metric.comments).where(
-        Metric.article_id == article.id).order_by(Metric.observed_at)).all()
+    # The view-count history: the numbers each capture read (ix_captures_article serves it).
+    metrics = s.execute(select(Capture.fetched_at, Capture.views, Capture.comments).where(
+        Capture.article_id == article.id, or_(Capture.views.is_not(None), Capture.comments.is_not(None)))
+        .order_by(Capture.id)).all()
     return {
         "article": article_summary(s, article),
         "versions": [{

@@ -1,10 +1,11 @@
 """The archive writer: the only code that writes captures, versions, events and alerts.
 
 One transaction per capture keeps the store consistent if the process is killed at
-any point: a capture, its blobs, its version, its ledger entry and the article's
-chain head are written together or not at all. Change detection runs when a run
-finishes (or when a later run finds it dead), so it can judge the run's health first
-and never confirms an edit or a deletion from a run where the site was broken.
+any point: a capture (with its store-wide ledger hash and the view count it read), its
+blobs, its version and the article's chain head are written together or not at all.
+Change detection runs when a run finishes (or when a later run finds it dead), so it
+can judge the run's health first and never confirms an edit or a deletion from a run
+where the site was broken.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from changes import (
 )
 from store import chain
 from store.blobs import BlobStore
-from store.models import Alert, Article, Capture, Event, LedgerEntry, Metric, Run, Site, Version
+from store.models import Alert, Article, Capture, Event, Run, Site, Version
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -247,6 +248,8 @@ class Archive:
                 "certificate_sha256": self.blobs.put(s, fetched.certificate_pem) if fetched.certificate_pem else None,
             }
             content = reading.content if reading and article and verdict.outcome is Outcome.OK else None
+            # The view count at this moment is evidence too: it is chained with the rest.
+            counts = {"views": reading.views, "comments": reading.comments} if reading and content else {}
             meta = {k: v for k, v in {
                 "ip": fetched.ip, "redirects": list(fetched.redirects) or None,
                 "missing": list(reading.missing_fields) if reading and reading.missing_fields else None,
@@ -258,20 +261,22 @@ class Archive:
                 "status": fetched.status, "error": fetched.error, "outcome": verdict.outcome.value,
                 "reason": verdict.reason[:200], "meta": meta,
                 "parse_error": reading.parse_error[:500] if reading and reading.parse_error else None,
-                "prev_hash": article.head_hash if article else None, **digests,
+                "prev_hash": article.head_hash if article else None, **digests, **counts,
             }
             record_hash = chain.record_hash(fields, site=site, article_url=article_url,
                                             content_digest=content.digest if content else None)
+            # Content seen before: the capture is inserted complete. New content makes a
+            # version that names this capture as its first, so it is linked after the insert.
+            version = self._known_version(s, article, content) if content else None
+            ledger_hash = self._ledger_next(s, record_hash)  # from here to commit: under the ledger lock
             capture = Capture(site_id=site_id, run_id=run_id, article_id=article.id if article else None,
-                              record_hash=record_hash, **fields)
+                              version_id=version.id if version else None, record_hash=record_hash,
+                              ledger_hash=ledger_hash, **fields)
             s.add(capture)
-            s.flush()
-            version = self._version_for(s, article, content, reading, capture) if content else None
-            capture.version_id = version.id if version else None
-            self._append_ledger(s, capture)
-            if reading and content and (reading.views is not None or reading.comments is not None):
-                s.add(Metric(capture_id=capture.id, article_id=article.id, observed_at=fetched.fetched_at,
-                             views=reading.views, comments=reading.comments))
+            s.flush()  # the capture's id is drawn now, after the head was read
+            if content and version is None:
+                version = self._new_version(s, article, content, reading, capture)
+                capture.version_id = version.id
             if article:
                 settled = version is not None and version.id == article.current_version_id
                 article.head_hash = record_hash
@@ -308,26 +313,35 @@ class Archive:
                          .where(Capture.article_id == article.id, Capture.response_sha256.is_not(None))
                          .order_by(Capture.id.desc()).limit(1)).first()
 
-    def _version_for(self, s: Session, article: Article, content: Content, reading: Reading,
+    def _known_version(self, s: Session, article: Article, content: Content) -> Version | None:
+        """The article's version with this content, when it was seen before."""
+        return s.scalars(select(Version).where(Version.article_id == article.id,
+                                               Version.content_hash == content.digest)).one_or_none()
+
+    def _new_version(self, s: Session, article: Article, content: Content, reading: Reading,
                      capture: Capture) -> Version:
-        """The article's version with this content, created when first seen."""
-        digest = content.digest
-        version = s.scalars(select(Version).where(Version.article_id == article.id,
-                                                  Version.content_hash == digest)).one_or_none()
-        if version is None:
-            seq = s.scalar(select(func.count()).where(Version.article_id == article.id)) + 1
-            version = Version(article_id=article.id, seq=seq, content_hash=digest, content=content.to_json(),
-                              parser=reading.parser, parser_version=reading.parser_version,
-                              first_capture_id=capture.id, first_seen_at=capture.fetched_at)
-            s.add(version)
-            s.flush()
+        """The article's version with this content, first seen in ``capture``."""
+        seq = s.scalar(select(func.count()).where(Version.article_id == article.id)) + 1
+        version = Version(article_id=article.id, seq=seq, content_hash=content.digest, content=content.to_json(),
+                          parser=reading.parser, parser_version=reading.parser_version,
+                          first_capture_id=capture.id, first_seen_at=capture.fetched_at)
+        s.add(version)
+        s.flush()
         return version
 
-    def _append_ledger(self, s: Session, capture: Capture) -> None:
+    def _ledger_next(self, s: Session, record_hash: str) -> str:
+        """The ledger hash of a capture about to be inserted: chained on the last capture's.
+
+        The caller inserts the capture next, in this transaction. From here to commit
+        no other writer can read the head or draw a capture id, so id order is commit
+        order and no two captures chain on one head: on PostgreSQL an advisory
+        transaction lock (taken after the blobs are written, so compression runs
+        outside it); on SQLite the write lock ``BEGIN IMMEDIATE`` already holds.
+        """
         if self.store.dialect == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})
-        previous = s.scalars(select(LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)).first()
-        s.add(LedgerEntry(capture_id=capture.id, hash=chain.ledger_hash(previous, capture.record_hash)))
+        previous = s.scalars(select(Capture.ledger_hash).order_by(Capture.id.desc()).limit(1)).first()
+        return chain.ledger_hash(previous, record_hash)
 
     # -- detection --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from palimpsest.crawl import crawl_isolated
 from store.db import Store
-from store.models import Article, Capture, Event, Metric, Version
+from store.models import Article, Capture, Event, Version
 from support import site_config
 
 pytestmark = pytest.mark.slow
@@ -17,9 +17,11 @@ pytestmark = pytest.mark.slow
 
 def counts(store: Store) -> dict[str, int]:
     with store.reader() as s:
-        return {name: s.scalar(select(func.count()).select_from(model)) for name, model in
-                (("articles", Article), ("captures", Capture), ("versions", Version),
-                 ("metrics", Metric), ("events", Event))}
+        found = {name: s.scalar(select(func.count()).select_from(model)) for name, model in
+                 (("articles", Article), ("captures", Capture), ("versions", Version), ("events", Event))}
+        found["metrics"] = s.scalar(select(func.count()).select_from(Capture).where(
+            Capture.views.is_not(None) | Capture.comments.is_not(None)))
+        return found
 
 
 def versions_of(store: Store, url: str) -> list[dict]:
@@ -60,9 +62,11 @@ def test_capture_and_versioning_end_to_end(local_site, store_url):
     crawl_isolated(config)
     third = counts(store)
     assert third["versions"] == first["versions"]
+    assert third["metrics"] > second["metrics"]
     with store.reader() as s:
-        latest = s.scalars(select(Metric.views).join(Article).where(Article.url == urls[en.id])
-                           .order_by(Metric.observed_at.desc())).first()
+        latest = s.scalars(select(Capture.views).join(Article).where(Article.url == urls[en.id],
+                                                                     Capture.views.is_not(None))
+                           .order_by(Capture.fetched_at.desc())).first()
     assert latest == views
 
     # A body edit, a headline edit and a back-dating each add a version and an edit event.

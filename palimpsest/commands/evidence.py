@@ -106,7 +106,7 @@ def _parser_factory(obj: Any) -> Callable[[str, str], SiteParser]:
 def verify_command(obj: Any, as_json: bool) -> None:
     """Recheck every blob digest, every capture's record hash and both hash chains.
 
-    Exits with status 1 and names each failure (capture, blob or ledger entry, what
+    Exits with status 1 and names each failure (capture, blob, version, article or run, what
     failed, expected and found) when the store does not verify.
 
     \b

@@ -6,7 +6,7 @@ from evidence_support import ARTICLE_A, Filler, rows, scalar, tamper
 
 from evidence.verify import Report, verify
 
-# The ``filled`` store, by capture id (ledger seq = capture id):
+# The ``filled`` store, by capture id (the store-wide ledger runs in this order):
 # 1 listing · 2, 3, 4 article A (views only) · 5 article B · 6 A timeout
 # 7, 8 A after an edit (identical pages) · 9 B gone
 
@@ -74,6 +74,12 @@ def test_an_altered_status_breaks_the_record_hash(filled) -> None:
     assert [f.subject for f in report.failures] == ["capture 3"]
 
 
+def test_an_altered_view_count_breaks_the_record_hash(filled) -> None:
+    capture_id = scalar(filled, "SELECT min(id) FROM captures WHERE views IS NOT NULL")
+    tamper(filled, "UPDATE captures SET views = views + 1000 WHERE id = :i", i=capture_id)
+    assert_named(verify(filled), f"capture {capture_id}", "record_hash")
+
+
 def test_an_altered_listing_is_named(filled) -> None:
     tamper(filled, "UPDATE captures SET reason = 'fine' WHERE id = 1")
     assert_named(verify(filled), "capture 1", "record_hash does not match")
@@ -94,31 +100,33 @@ def test_altered_version_content_is_named(filled) -> None:
     assert_named(verify(filled), f"version {version}", "content does not match")
 
 
-def test_a_deleted_capture_with_its_ledger_entry_is_named(filled) -> None:
+def delete_capture(store, capture_id: int) -> None:
+    """Remove a capture row and the rows that refer to it (events, their alerts)."""
+    tamper(store, "DELETE FROM alerts WHERE event_id IN (SELECT id FROM events WHERE capture_id = :c)", c=capture_id)
+    tamper(store, "DELETE FROM events WHERE capture_id = :c", c=capture_id)
+    tamper(store, "DELETE FROM captures WHERE id = :c", c=capture_id)
+
+
+def test_a_deleted_capture_is_named(filled) -> None:
     removed_blob = scalar(filled, "SELECT response_sha256 FROM captures WHERE id = 3")
-    for sql in ("DELETE FROM metrics WHERE capture_id = 3", "DELETE FROM ledger WHERE capture_id = 3",
-                "DELETE FROM captures WHERE id = 3"):
-        tamper(filled, sql)
+    delete_capture(filled, 3)
     report = verify(filled)
     assert_named(report, "capture 4", "prev_hash", "previous capture is 2", "removed")
-    assert_named(report, "ledger seq 4", "does not chain", "seq 3..3 absent")
+    assert_named(report, "capture 4", "ledger", "does not chain", "captures 3..3 absent")
     assert_named(report, "run 1", "expected 9, found 8")
     assert_named(report, f"blob {removed_blob}", "orphan", "its capture was removed")
 
 
 def test_a_deleted_capture_row_alone_is_named(filled) -> None:
-    tamper(filled, "DELETE FROM metrics WHERE capture_id = 3")
     tamper(filled, "DELETE FROM captures WHERE id = 3")
     report = verify(filled)
-    assert_named(report, "ledger seq 3", "capture 3, which is missing")
+    assert_named(report, "capture 4", "ledger", "does not chain")
     assert_named(report, "capture 4", "prev_hash")
 
 
 def test_a_deleted_last_capture_is_named(filled) -> None:
     removed_blob = scalar(filled, "SELECT response_sha256 FROM captures WHERE id = 9")
-    tamper(filled, "DELETE FROM ledger WHERE capture_id = 9")
-    tamper(filled, "DELETE FROM events WHERE capture_id = 9")
-    tamper(filled, "DELETE FROM captures WHERE id = 9")
+    delete_capture(filled, 9)
     report = verify(filled)
     article_b = scalar(filled, "SELECT article_id FROM captures WHERE id = 5")
     assert_named(report, f"article {article_b}", "last capture 5", "removed")
@@ -126,35 +134,50 @@ def test_a_deleted_last_capture_is_named(filled) -> None:
 
 
 def test_swapped_ledger_hashes_are_named(filled) -> None:
-    h4, h5 = (scalar(filled, "SELECT hash FROM ledger WHERE seq = :s", s=s) for s in (4, 5))
-    tamper(filled, "UPDATE ledger SET hash = :h WHERE seq = 4", h=h5)
-    tamper(filled, "UPDATE ledger SET hash = :h WHERE seq = 5", h=h4)
+    h4, h5 = (scalar(filled, "SELECT ledger_hash FROM captures WHERE id = :c", c=c) for c in (4, 5))
+    tamper(filled, "UPDATE captures SET ledger_hash = :h WHERE id = 4", h=h5)
+    tamper(filled, "UPDATE captures SET ledger_hash = :h WHERE id = 5", h=h4)
     report = verify(filled)
-    assert_named(report, "ledger seq 4", "does not chain")
-    assert_named(report, "ledger seq 5", "does not chain")
+    assert_named(report, "capture 4", "ledger", "does not chain")
+    assert_named(report, "capture 5", "ledger", "does not chain")
     assert {f.check for f in report.failures} == {"ledger"}
 
 
-def test_a_reordered_ledger_is_named(filled) -> None:
-    tamper(filled, "UPDATE ledger SET capture_id = -1 WHERE seq = 6")
-    tamper(filled, "UPDATE ledger SET capture_id = 6 WHERE seq = 7")
-    tamper(filled, "UPDATE ledger SET capture_id = 7 WHERE seq = 6")
+def test_a_reordered_log_is_named(filled) -> None:
+    """Captures 6 and 7 trade places in the log, each row intact (its hashes with it)."""
+    tamper(filled, "UPDATE captures SET id = -1 WHERE id = 6")
+    tamper(filled, "UPDATE captures SET id = 6 WHERE id = 7")
+    tamper(filled, "UPDATE captures SET id = 7 WHERE id = -1")
     report = verify(filled)
-    assert_named(report, "ledger seq 6", "capture 7", "reordered")
-    assert_named(report, "ledger seq 7", "capture 6")
+    assert_named(report, "capture 6", "ledger", "does not chain", "reordered")
+    assert_named(report, "capture 7", "ledger", "does not chain")
 
 
-def test_a_capture_missing_from_the_ledger_is_named(filled) -> None:
-    tamper(filled, "DELETE FROM ledger WHERE seq = 9")
-    assert_named(verify(filled), "capture 9", "not in the ledger")
+def test_swapped_record_and_ledger_hashes_are_named(filled) -> None:
+    """Reordering by moving the hashes rather than the rows: both chains and both records fail."""
+    (r6, l6), (r7, l7) = (rows(filled, "SELECT record_hash, ledger_hash FROM captures WHERE id = :c", c=c)[0]
+                          for c in (6, 7))
+    tamper(filled, "UPDATE captures SET record_hash = :r, ledger_hash = :l WHERE id = 6", r=r7, l=l7)
+    tamper(filled, "UPDATE captures SET record_hash = :r, ledger_hash = :l WHERE id = 7", r=r6, l=l6)
+    report = verify(filled)
+    assert_named(report, "capture 6", "ledger", "does not chain")
+    assert_named(report, "capture 6", "record_hash does not match")
+    assert_named(report, "capture 7", "record_hash does not match")
+
+
+def test_a_capture_left_out_of_the_ledger_is_named(filled) -> None:
+    """A capture that does not chain on the one before it: as if appended past the ledger."""
+    previous = scalar(filled, "SELECT ledger_hash FROM captures WHERE id = 8")
+    tamper(filled, "UPDATE captures SET ledger_hash = :h WHERE id = 9", h=previous)
+    report = verify(filled)
+    assert_named(report, "capture 9", "ledger", "does not chain")
+    assert [f.subject for f in report.failures] == ["capture 9"]
 
 
 def test_a_capture_inserted_into_a_chain_is_named(filled) -> None:
     """Rewriting prev_hash to hide a removal still breaks the record hash."""
     previous = scalar(filled, "SELECT record_hash FROM captures WHERE id = 2")
-    tamper(filled, "DELETE FROM metrics WHERE capture_id = 3")
-    tamper(filled, "DELETE FROM ledger WHERE capture_id = 3")
-    tamper(filled, "DELETE FROM captures WHERE id = 3")
+    delete_capture(filled, 3)
     tamper(filled, "UPDATE captures SET prev_hash = :p WHERE id = 4", p=previous)
     assert_named(verify(filled), "capture 4", "record_hash does not match")
 

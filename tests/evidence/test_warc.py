@@ -164,6 +164,7 @@ def test_request_and_metadata_records_describe_each_attempt(filled, tmp_path: Pa
         canonical = json.dumps(meta["record"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         assert hashlib.sha256(canonical.encode()).hexdigest() == capture.record_hash == meta["record_hash"]
         assert meta["ledger"]["hash"] == chain.ledger_hash(None, capture.record_hash) or meta["ledger"]["seq"] > 1
+        assert meta["ledger"] == {"seq": capture.id, "hash": capture.ledger_hash}
         request = by_id[record_ids["request"]]
         assert request["http"].get_header("User-Agent").startswith("palimpsest/")
         assert request["headers"]["WARC-Target-URI"] == capture.url

@@ -1,8 +1,8 @@
-"""Initial schema: sites, blobs, runs, articles, captures, ledger, versions, metrics, events, alerts.
+"""Initial schema: sites, blobs, runs, articles, versions, captures, events, alerts.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:57:23.949363
+Create Date: 2026-11-25 02:07:27.258678
 """
 
 from __future__ import annotations
@@ -115,6 +115,9 @@ def upgrade() -> None:
     sa.Column('parse_error', sa.String(length=500), nullable=True),
     sa.Column('prev_hash', sa.LargeBinary(length=32), nullable=True),
     sa.Column('record_hash', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('ledger_hash', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('views', sa.BigInteger(), nullable=True),
+    sa.Column('comments', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_captures_article_id_articles')),
     sa.ForeignKeyConstraint(['certificate_sha256'], ['blobs.sha256'], name=op.f('fk_captures_certificate_sha256_blobs')),
     sa.ForeignKeyConstraint(['request_sha256'], ['blobs.sha256'], name=op.f('fk_captures_request_sha256_blobs')),
@@ -152,27 +155,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_events_article', ['article_id', 'id'], unique=False)
         batch_op.create_index('ix_events_created_at', ['created_at'], unique=False)
 
-    op.create_table('ledger',
-    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('capture_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
-    sa.ForeignKeyConstraint(['capture_id'], ['captures.id'], name=op.f('fk_ledger_capture_id_captures')),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_ledger')),
-    sa.UniqueConstraint('capture_id', name=op.f('uq_ledger_capture_id'))
-    )
-    op.create_table('metrics',
-    sa.Column('capture_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('article_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('observed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('views', sa.BigInteger(), nullable=True),
-    sa.Column('comments', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_metrics_article_id_articles')),
-    sa.ForeignKeyConstraint(['capture_id'], ['captures.id'], name=op.f('fk_metrics_capture_id_captures')),
-    sa.PrimaryKeyConstraint('capture_id', name=op.f('pk_metrics'))
-    )
-    with op.batch_alter_table('metrics', schema=None) as batch_op:
-        batch_op.create_index('ix_metrics_article', ['article_id', 'observed_at'], unique=False)
-
     op.create_table('alerts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -192,17 +174,11 @@ def upgrade() -> None:
 
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index('ix_alerts_status')
 
     op.drop_table('alerts')
-    with op.batch_alter_table('metrics', schema=None) as batch_op:
-        batch_op.drop_index('ix_metrics_article')
-
-    op.drop_table('metrics')
-    op.drop_table('ledger')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_created_at')
         batch_op.drop_index('ix_events_article')
@@ -222,4 +198,3 @@ def downgrade() -> None:
     op.drop_table('articles')
     op.drop_table('sites')
     op.drop_table('blobs')
-
