@@ -84,20 +84,16 @@ def crawl(app: App, sites: tuple[str, ...], no_notify: bool, as_json: bool) -> N
         app.config.site(name)  # unknown names fail before anything starts
     log_level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
     runs = run_crawl(app, list(sites) or None, log_level=log_level)
-    delivery = None
-    if not no_notify:
-        delivery = _deliver(app)
+    delivery = None if no_notify else _deliver(app)
     summary = {"runs": [r.__dict__ for r in runs], "delivery": delivery}
     emit(summary, as_json, _print_runs)
     if any(r.failed for r in runs):
         sys.exit(1)
 
 
-def _deliver(app: App) -> dict[str, Any] | None:
-    try:
-        from notify import deliver
-    except ImportError:  # pragma: no cover - notify is part of the package
-        return None
+def _deliver(app: App) -> dict[str, Any]:
+    from notify import deliver
+
     return deliver(app.config, app.store).as_dict()
 
 
@@ -334,11 +330,7 @@ def _register_families() -> None:
     import importlib
 
     for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence"):
-        try:
-            commands = importlib.import_module(module).COMMANDS
-        except ModuleNotFoundError:
-            continue
-        for command in commands:
+        for command in importlib.import_module(module).COMMANDS:
             main.add_command(command)
 
 

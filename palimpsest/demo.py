@@ -107,18 +107,13 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> 
 def _report(config: Any, edited_url: str, say: Callable[[str], None]) -> dict[str, Any]:
     from changes import Content
     from changes.diff import render_text
+    from notify import deliver
     from palimpsest.app import App
     from store.queries import changes_since, find_article, versions_for_diff
 
     app = App(config=config)
     try:
-        delivery = None
-        try:
-            from notify import deliver
-        except ImportError:  # pragma: no cover
-            deliver = None
-        if deliver is not None:
-            delivery = deliver(app.config, app.store).as_dict()
+        delivery = deliver(app.config, app.store).as_dict()
         with app.store.reader() as s:
             events = [e for e in changes_since(s, None, limit=50) if e["kind"] != "new"]
             article = find_article(s, edited_url)

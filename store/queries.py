@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 
-from store.models import Alert, Article, Capture, Event, Site, Version
+from store.models import Article, Capture, Event, Site, Version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -112,10 +112,6 @@ def versions_for_diff(s: Session, article: Article, old: int | None, new: int | 
     if old_v is None or new_v is None:
         raise LookupError(f"no such version: have {sorted(by_seq)}")
     return old_v, new_v
-
-
-def alert_counts(s: Session) -> dict[str, int]:
-    return dict(s.execute(select(Alert.status, func.count()).group_by(Alert.status)).all())
 
 
 def _iso(value: datetime | None) -> str | None:
