@@ -229,55 +229,6 @@ def _print_changes(data: dict[str, Any]) -> None:
 # -- tools ------------------------------------------------------------------------------
 
 
-@main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--url", required=True, help="The URL the page was fetched from.")
-@click.option("--parser", "parser_name", help="Parser name (default: the one of the site whose "
-                                              "start URLs share the host, else charter97).")
-@click.option("--timezone", help="Zone for dates printed without one.")
-@click.pass_obj
-def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: str | None) -> None:
-    """Run a parser on a saved page and print what it extracts, as JSON.
-
-    \b
-    Example:
-      palimpsest extract saved.html --url https://charter97.org/en/news/2025/10/7/659581/
-    """
-    from zoneinfo import ZoneInfo
-
-    from crawler.page import Page
-    from crawler.sites import ParseError, parser_class
-
-    name = parser_name or _parser_for(app, url)
-    try:
-        parser = parser_class(name)(ZoneInfo(timezone) if timezone else None)
-    except KeyError as exc:
-        raise click.BadParameter(exc.args[0], param_hint="--parser") from None
-    page = Page(url=url, body=file.read_bytes())
-    try:
-        item = parser.parse_article(page)
-    except ParseError as exc:
-        click.echo(json.dumps({"url": url, "parser": name, "error": str(exc),
-                               "error_type": type(exc).__name__}, ensure_ascii=False, indent=2))
-        sys.exit(1)
-    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in item.__dict__.items()}
-    data["parser"] = f"{parser.name}/{parser.version}"
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=list))
-
-
-def _parser_for(app: App, url: str) -> str:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url).hostname
-    try:
-        for site in app.config.sites:
-            if any(urlsplit(u).hostname == host for u in (*site.start_urls, *site.feeds)):
-                return site.parser
-    except ConfigError:
-        pass
-    return "charter97"
-
-
 @main.group()
 def db() -> None:
     """Manage the store's schema."""
@@ -329,7 +280,7 @@ def _register_families() -> None:
     """Command families that live in their own modules."""
     import importlib
 
-    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence"):
+    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence", "palimpsest.commands.extract"):
         for command in importlib.import_module(module).COMMANDS:
             main.add_command(command)
 

@@ -59,6 +59,9 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
                            "published, views; generic: headline, body)."),
     "article_urls": (None, str, "Regular expression an article URL must match (searched in the canonical "
                                 "URL); default: the parser's own rule."),
+    "selectors": (None, dict, "With `parser = \"selectors\"`: CSS or XPath per field (headline, lead, body, "
+                              "published, updated, author, tags, image, videos, views, comments), "
+                              "`published_format`, `updated_format`, `root` and `noise` (see README)."),
     "listing_pages": (2, int, "How many pages of each listing to read per run (page limit)."),
     "max_articles": (500, int, "Most articles fetched in one run (new and due rechecks together)."),
     "edit_confirmations": (2, int, "Consecutive captures showing new content before it is an edit."),
@@ -107,6 +110,7 @@ class SiteConfig:
     user_agent: str = SITE_SETTINGS["user_agent"][0]
     expect: tuple[str, ...] | None = None
     article_urls: str | None = None
+    selectors: dict[str, Any] | None = None
 
     def build_parser(self) -> SiteParser:
         """The site's parser, as the crawler, ``extract`` and ``reparse`` all use it."""
@@ -115,7 +119,8 @@ class SiteConfig:
         from crawler.sites import parser_class
 
         zone = ZoneInfo(self.timezone) if self.timezone else None
-        return parser_class(self.parser)(zone, expects=self.expect, article_urls=self.article_urls)
+        options = {"selectors": self.selectors} if self.selectors is not None else {}
+        return parser_class(self.parser)(zone, expects=self.expect, article_urls=self.article_urls, **options)
 
 
 @dataclass(frozen=True)
@@ -256,6 +261,7 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
                           max_interval=_duration(v, "recheck_max", where), factor=v["recheck_factor"]),
         concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"], user_agent=v["user_agent"],
         expect=tuple(v["expect"]) if v["expect"] is not None else None, article_urls=v["article_urls"],
+        selectors=v["selectors"],
     )
     _check_parser(site)
     return site
@@ -271,11 +277,20 @@ def _check_parser(site: SiteConfig) -> None:
             ZoneInfo(site.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{where}: `timezone`: unknown time zone {site.timezone!r}") from None
+    if (site.parser == "selectors") != (site.selectors is not None):
+        raise ConfigError(f"{where}: `selectors` goes with `parser = \"selectors\"` and is required by it")
     if site.article_urls:
         try:
             re.compile(site.article_urls)
         except re.error as exc:
             raise ConfigError(f"{where}: `article_urls`: bad regular expression: {exc}") from None
+    if site.selectors is not None:
+        from crawler.sites.selectors import SelectorSpec
+
+        try:
+            SelectorSpec.from_mapping(site.selectors)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: selectors: {exc}") from None
     try:
         site.build_parser()
     except KeyError as exc:

@@ -37,6 +37,13 @@ def load_fixture(folder: Path) -> tuple[dict, Page, dict]:
     return meta, page, json.loads((folder / "expected.json").read_text("utf-8"))
 
 
+def fixture_parser(meta: dict) -> object:
+    """The fixture's parser, with the options its meta.json gives (time zone, selectors)."""
+    options = dict(meta.get("options", {}))
+    zone = options.pop("timezone", None)
+    return parser_class(meta["parser"])(ZoneInfo(zone) if zone else None, **options)
+
+
 def mismatches(item: object, expected: dict) -> dict[str, tuple[object, object]]:
     """Field -> (expected, got) for every expectation the item does not meet."""
     found: dict[str, tuple[object, object]] = {}
@@ -65,7 +72,7 @@ def test_fixture(folder: Path) -> None:
     meta, page, expected = load_fixture(folder)
     if "synthetic" in next(folder.glob("page*.html")).name:  # say so inside the page too
         assert "synthetic" in page.text[:300].lower()
-    parser = parser_class(meta["parser"])()
+    parser = fixture_parser(meta)
     if "error" in expected:
         with pytest.raises(ParseError) as info:
             parser.parse_article(page)

@@ -1,0 +1,126 @@
+"""``palimpsest extract``: run a parser on a saved page and show what it reads, field by field."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from palimpsest.config import ConfigError
+
+if TYPE_CHECKING:
+    from crawler.sites.base import SiteParser
+    from palimpsest.app import App
+
+logger = logging.getLogger(__name__)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--parser", "parser_name",
+              help="A configured site's name (its parser as configured, selectors included) or a "
+                   "registered parser (default: the site whose start URLs share the host, else charter97).")
+@click.option("--timezone", help="Zone for dates printed without one.")
+@click.option("--fields", "by_field", is_flag=True,
+              help="Print one line per field (promised or not, found or missing) instead of JSON.")
+@click.pass_obj
+def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: str | None,
+            by_field: bool) -> None:
+    """Run a parser on a saved page and print what it extracts, as JSON.
+
+    The JSON also says which fields the parser promises (``expects``) and which of them
+    it did not find (``missing``), so a site can be set up offline from a saved page.
+
+    \b
+    Examples:
+      palimpsest extract saved.html --url https://charter97.org/en/news/2025/10/7/659581/
+      palimpsest extract saved.html --url https://example.org/news/1 --parser example --fields
+    """
+    from crawler.page import Page
+    from crawler.sites import ParseError
+
+    parser = _parser(app, url, parser_name, timezone)
+    page = Page(url=url, body=file.read_bytes())
+    label = f"{parser.name}/{parser.version}"
+    try:
+        item = parser.parse_article(page)
+    except ParseError as exc:
+        click.echo(json.dumps({"url": url, "parser": label, "error": str(exc),
+                               "error_type": type(exc).__name__}, ensure_ascii=False, indent=2))
+        sys.exit(1)
+    data: dict[str, Any] = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in item.__dict__.items()}
+    data["parser"] = label
+    data["expects"] = list(parser.expects)
+    data["missing"] = list(parser.missing_fields(item))
+    if by_field:
+        _print_fields(data)
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=list))
+
+
+def _parser(app: App, url: str, name: str | None, timezone: str | None) -> SiteParser:
+    """The named site's parser, else the named registered one, else the host's site's."""
+    from dataclasses import replace
+
+    from crawler.sites import parser_class
+
+    site = None
+    try:
+        sites = app.config.sites
+    except ConfigError:
+        if name is None:
+            sites = ()
+        else:
+            raise
+    if name is not None:
+        site = next((s for s in sites if s.name == name), None)
+    else:
+        site = _site_for(sites, url)
+    try:
+        if site is not None:
+            return replace(site, timezone=timezone or site.timezone).build_parser()
+        from zoneinfo import ZoneInfo
+
+        return parser_class(name or "charter97")(ZoneInfo(timezone) if timezone else None)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--parser") from None
+
+
+def _site_for(sites: Any, url: str) -> Any:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname
+    return next((s for s in sites if any(urlsplit(u).hostname == host for u in (*s.start_urls, *s.feeds))), None)
+
+
+def _print_fields(data: dict[str, Any]) -> None:
+    from crawler.sites.base import PROMISABLE_FIELDS
+    from notify.markup import clean
+
+    click.echo(f"parser {data['parser']} on {clean(data['url'])}")
+    for name in PROMISABLE_FIELDS:
+        value = data.get(name)
+        promised = name in data["expects"]
+        found = value not in (None, "", [], ())
+        mark = "ok " if found else ("MISSING" if promised else "-  ")
+        raw = data.get(f"{name}_raw")
+        shown = _short(value) + (f"   (printed: {_short(raw)})" if raw and str(raw) != str(value) else "")
+        click.echo(f"{mark:<8}{name:<10}{'promised' if promised else '        '}  {shown if found else ''}")
+
+
+def _short(value: Any) -> str:
+    from notify.markup import clean
+
+    if isinstance(value, list | tuple):
+        first = clean(str(value[0]))[:70] if value else ""
+        return f"{len(value)} items: {first!r}…" if len(value) > 1 else repr(first)
+    return clean(str(value))[:100]
+
+
+COMMANDS = [extract]
