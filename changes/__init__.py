@@ -5,6 +5,7 @@ Knows nothing of parsing or storage: it takes and returns plain values.
 
 from changes.compare import ChangeSet, Kind, compare
 from changes.content import Content, clean_text
+from changes.coverage import Coverage, CoveragePolicy, degradation, describe, drops, merge, tally
 from changes.detect import (
     OPERATOR_EVENTS,
     WATCHDOG_EVENTS,
@@ -20,7 +21,8 @@ from changes.outcome import Outcome, Verdict, classify_fetch, classify_parse
 from changes.schedule import Schedule, next_check
 
 __all__ = [
-    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Decision", "EventKind",
+    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Coverage", "CoveragePolicy", "Decision",
+    "EventKind", "degradation", "describe", "drops", "merge", "tally",
     "Health", "HealthPolicy", "Kind", "Observation", "Outcome", "Policy", "RunStats",
     "Schedule", "State", "Verdict", "classify_fetch", "classify_parse", "clean_text",
     "compare", "judge", "next_check", "step",

@@ -69,6 +69,9 @@ class Observation:
     version: int | None = None
     """The version the capture showed (``ok`` only)."""
     reason: str = ""
+    held: str = ""
+    """Why this read of the page is not to be believed (a parse degradation, a group whose
+    field coverage dropped): it moves nothing towards an edit or a deletion."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def step(state: State, obs: Observation, policy: Policy, *, confirmed: frozenset
     observation was judged broken: then only an unchanged page or a first read counts,
     and nothing moves towards an edit or a deletion.
     """
+    trusted = trusted and not obs.held
     if obs.outcome is Outcome.OK and obs.version is not None:
         return _on_content(state, obs, policy, confirmed, trusted)
     if obs.outcome is Outcome.GONE and trusted:

@@ -51,12 +51,13 @@ class ArchivePipeline:
 
 def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
     article = item.article
+    group = parser.group(item.article_url or item.fetched.url)
     if article is None:
         return Reading(parser=item.parser, parser_version=item.parser_version,
-                       parse_error=item.parse_error, not_found=item.not_found)
+                       parse_error=item.parse_error, not_found=item.not_found, group=group)
     return Reading(parser=item.parser, parser_version=item.parser_version, content=content_of(article),
                    views=article.views, comments=article.comments,
-                   missing_fields=parser.missing_fields(article))
+                   missing_fields=parser.missing_fields(article), group=group)
 
 
 def content_of(article: ArticleItem) -> Content:

@@ -155,6 +155,7 @@ class LocalSite:
         self._articles: dict[int, SiteArticle] = {}
         self._deleted: dict[int, tuple[str, int | None]] = {}
         self._faults: dict[object, list] = {}  # key -> [kind, remaining or None]
+        self._relaunched: set[str | None] = set()  # editions in the redesign's markup; None: all
         self._order: dict[str | None, list[SiteArticle]] | None = None
         self._cache: OrderedDict[tuple, pages.Template] = OrderedDict()
         self._requests = 0
@@ -266,6 +267,15 @@ class LocalSite:
             self._deleted.pop(article_id, None)
             self._order = None
 
+    def relaunch(self, edition: str | None = None, *, on: bool = True) -> None:
+        """Serve the article pages of one edition (``"ru"``), or of the whole site (None),
+        in an invented redesign's markup; ``on=False`` brings the old markup back."""
+        with self._lock:
+            if on:
+                self._relaunched.add(edition)
+            else:
+                self._relaunched.discard(edition)
+
     def fault(self, target: int | str | None, kind: str | None, times: int | None = None) -> None:
         """Make requests fail: ``target`` is an article id, a path or URL, or None for
         every page; ``kind`` None clears; ``times`` requests, then the fault clears itself."""
@@ -332,9 +342,11 @@ class LocalSite:
         return self._redirect(location, 302)
 
     def _article_page(self, article: SiteArticle) -> Response:
-        key = article.content_key()
+        relaunched = bool(self._relaunched & {None, article.lang})
+        key = (*article.content_key(), relaunched)
         with self._lock:
-            template = self._cache.pop(key, None) or pages.article_page(article, self.base_url)
+            template = self._cache.pop(key, None) or pages.article_page(article, self.base_url,
+                                                                         relaunched=relaunched)
             self._cache[key] = template  # (re)inserted last: the most recently used
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)

@@ -234,8 +234,11 @@ def comments_html(article_id: int, count: int, lang: str) -> str:
 # --- article page -------------------------------------------------------------------
 
 
-def article_page(a: SiteArticle, base_url: str) -> Template:
-    """The article page; its volatile slots are counter, views, comments and the chrome's."""
+def article_page(a: SiteArticle, base_url: str, *, relaunched: bool = False) -> Template:
+    """The article page; its volatile slots are counter, views, comments and the chrome's.
+
+    ``relaunched``: the markup of an invented redesign (see :func:`article_main_relaunched`).
+    """
     url = base_url + a.path
     head = [f'<meta property="og:title" content="{escape(a.headline)}">',
             '<meta property="og:type" content="article">',
@@ -244,7 +247,8 @@ def article_page(a: SiteArticle, base_url: str) -> Template:
     if a.image:
         head.append(f'<meta property="og:image" content="{escape(base_url + a.image)}">')
     title = f"{a.headline} - {ui(a.lang)['site']}"
-    return Template(page(a.lang, title, article_main(a), head_extra="\n".join(head) + "\n"))
+    main = article_main_relaunched(a) if relaunched else article_main(a)
+    return Template(page(a.lang, title, main, head_extra="\n".join(head) + "\n"))
 
 
 def article_main(a: SiteArticle) -> str:
@@ -267,6 +271,31 @@ def article_main(a: SiteArticle) -> str:
                      f' height="360" frameborder="0" allowfullscreen></iframe></div>')
     if a.lead:
         parts.append(f'<p class="lead">{escape(a.lead)}</p>')
+    parts.extend(f"<p>{escape(p)}</p>" for p in a.body)
+    parts.extend(article_boilerplate(a.lang))
+    parts.append(f'<div class="comments" id="comments">{slot("comments")}</div>')
+    parts.append("</article>")
+    return "\n".join(parts)
+
+
+def article_main_relaunched(a: SiteArticle) -> str:
+    """The same article in an invented redesign: new class names, the same text.
+
+    A parser written for the old markup still finds the headline and the paragraphs
+    (the lead among them), but no date line, view counter or lead: what a real relaunch
+    does to a parser. Every read is a new version that must not count as an edit.
+    """
+    parts = [
+        '<article class="story">',
+        f'<h1 class="story__title">{escape(a.headline)}</h1>',
+        f'<div class="story__meta"><span class="story__time">{format_date(a.date)}</span> '
+        f'<span class="story__views">{slot("views")}</span> '
+        f'<a href="{a.path}#comments" class="story__comments">{slot("counter")}</a></div>',
+    ]
+    if a.image:
+        parts.append(f'<div class="story__media"><img src="{escape(a.image)}" alt=""></div>')
+    if a.lead:
+        parts.append(f'<p class="story__lead">{escape(a.lead)}</p>')
     parts.extend(f"<p>{escape(p)}</p>" for p in a.body)
     parts.extend(article_boilerplate(a.lang))
     parts.append(f'<div class="comments" id="comments">{slot("comments")}</div>')

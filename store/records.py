@@ -82,3 +82,5 @@ class Reading:
     """The parser recognised a soft-404 page."""
     missing_fields: tuple[str, ...] = ()
     """Fields the parser usually reads but did not find on this page."""
+    group: str | None = None
+    """The section, edition or template the page belongs to, for per-group parser health."""

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from changes import (
     OPERATOR_EVENTS,
     Content,
+    CoveragePolicy,
     EventKind,
     Health,
     HealthPolicy,
@@ -34,11 +35,13 @@ from changes import (
     Schedule,
     State,
     compare,
+    describe,
     judge,
     next_check,
     step,
 )
 from store import chain
+from store.coverage import degraded_read, held_groups, judge_groups
 from store.blobs import BlobStore
 from store.models import Alert, Article, Capture, Event, Run, Site, Version
 
@@ -133,23 +136,32 @@ class Archive:
         stats = self._run_stats(run_id)
         health = judge(stats, health_policy)
         result = RunResult(run_id, site, health, stats)
+        coverage_policy = CoveragePolicy(drop=health_policy.broken_share, min_pages=health_policy.min_pages)
         with self.store.reader() as s:
             article_ids = s.scalars(select(Capture.article_id).distinct().where(
                 Capture.run_id == run_id, Capture.article_id.is_not(None))).all()
+            groups = judge_groups(s, site_id, run_id, coverage_policy)
         for article_id in sorted(article_ids):
-            result.events += self._detect_article(article_id, site, policy, run_id, health, now)
+            result.events += self._detect_article(article_id, site, policy, run_id, health, now,
+                                                  held=set(groups.held), coverage=coverage_policy)
         with self.store.session() as s:
             run = s.get(Run, run_id)
             if run.status == "running":
                 if stats.pages + stats.listings:
                     result.events += self._judge_site(s, s.get(Site, site_id), health, run_id, stats, now)
+                if groups.newly_held and health.trusted:  # a broken run has said so already, once
+                    result.events.append(self._emit(
+                        s, site_id, site, EventKind.PARSER_BROKEN, run_id=run_id, now=now,
+                        details={"reason": describe(groups.newly_held, groups.coverage),
+                                 "groups": groups.newly_held}))
                 run.status = "aborted" if aborted else "finished"
                 run.finished_at = now
                 # Articles it leased but never recorded (killed, or over budget) are due again now.
                 s.execute(update(Article).where(Article.lease_run_id == run_id)
                           .values(lease_run_id=None, lease_until=None))
                 run.health = health.status
-                run.stats = {**asdict(stats), "reason": health.reason}
+                run.stats = {**asdict(stats), "reason": health.reason, "coverage": groups.coverage,
+                             "held_groups": groups.held}
         return result
 
     def _run_site(self, run_id: int) -> tuple[int, str]:
@@ -253,6 +265,7 @@ class Archive:
             meta = {k: v for k, v in {
                 "ip": fetched.ip, "redirects": list(fetched.redirects) or None,
                 "missing": list(reading.missing_fields) if reading and reading.missing_fields else None,
+                "group": reading.group if reading else None,
                 "parser": f"{reading.parser}/{reading.parser_version}" if reading else None,
                 **fetched.provenance}.items() if v is not None}
             fields = {
@@ -346,7 +359,8 @@ class Archive:
     # -- detection --------------------------------------------------------------------
 
     def _detect_article(self, article_id: int, site: str, policy: Policy, run_id: int, health: Health,
-                        now: datetime) -> list[int]:
+                        now: datetime, *, held: set[str] = frozenset(),
+                        coverage: CoveragePolicy = CoveragePolicy()) -> list[int]:
         """Feed the article's undetected captures to the state machine, in one transaction."""
         emitted: list[int] = []
         with self.store.session() as s:
@@ -356,21 +370,26 @@ class Archive:
             article = s.scalars(query).one()
             rows = s.execute(
                 select(Capture.id, Capture.fetched_at, Capture.outcome, Capture.version_id, Capture.reason,
-                       Capture.run_id, Run.status, Run.health)
+                       Capture.run_id, Run.status, Run.health, Capture.meta, Run.stats)
                 .join(Run, Run.id == Capture.run_id)
                 .where(Capture.article_id == article_id, Capture.id > article.detected_through)
                 .order_by(Capture.id)).all()
             confirmed = frozenset(s.scalars(select(Event.to_version_id).where(
                 Event.article_id == article_id, Event.kind.in_(CONFIRMING_EVENTS))).all())
             state = _state_of(article)
-            for cap_id, at, outcome, version, reason, cap_run, run_status, run_health in rows:
+            for cap_id, at, outcome, version, reason, cap_run, run_status, run_health, meta, run_stats in rows:
                 if cap_run == run_id:
-                    trusted = health.trusted
+                    trusted, held_here = health.trusted, held
                 elif run_status == "running":
                     break  # that run's health is not known yet: it will detect from here
                 else:
-                    trusted = run_health == "ok"
-                obs = Observation(cap_id, at, Outcome(outcome), version, reason or "")
+                    trusted, held_here = run_health == "ok", held_groups(run_stats)
+                why = ""
+                if (meta or {}).get("group") in held_here:
+                    why = f"group {meta['group']!r} is held: its field coverage dropped"
+                elif version is not None and state.current is not None and version != state.current:
+                    why = degraded_read(s, article_id, state.current, version, meta, coverage)
+                obs = Observation(cap_id, at, Outcome(outcome), version, reason or "", held=why)
                 state, decisions = step(state, obs, policy, confirmed=confirmed, trusted=trusted)
                 for decision in decisions:
                     emitted.append(self._emit_decision(s, article, site, decision, cap_run, now))

@@ -62,6 +62,17 @@ class SiteParser:
         self.article_urls = re.compile(article_urls) if article_urls else None
         """The site's own rule for what is an article URL (searched in the canonical URL)."""
 
+    def group(self, url: str) -> str:
+        """The part of the site a page belongs to (section, edition or template), whose
+        parser health is judged on its own: by default the URL's first path segment."""
+        from urllib.parse import urlsplit
+
+        try:
+            path = urlsplit(url).path
+        except ValueError:
+            return "/"
+        return path.strip("/").split("/", 1)[0] or "/"
+
     def missing_fields(self, item: ArticleItem) -> tuple[str, ...]:
         """The promised fields ``item`` lacks (None, empty text or an empty list)."""
         return tuple(f for f in self.expects if getattr(item, f) in (None, "", ()))
