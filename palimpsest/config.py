@@ -53,6 +53,8 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "parser": (None, str, "Registered parser (`charter97`, `generic`); used for whatever host the URLs name."),
     "start_urls": ([], list, "Listing pages to discover articles from (newest first)."),
     "feeds": ([], list, "RSS or Atom feeds to discover articles from."),
+    "sitemaps": ([], list, "Sitemaps, sitemap indexes or news sitemaps to discover articles from; a "
+                           "`lastmod` later than an article's last capture makes it due at once."),
     "timezone": (None, str, "Zone of dates printed without one (default: the parser's, e.g. Europe/Minsk)."),
     "expect": (None, list, "Fields every article page should yield; a run where many pages lack one is "
                            "judged parser broken (default: the parser's own, e.g. charter97: headline, "
@@ -98,6 +100,7 @@ class SiteConfig:
     parser: str
     start_urls: tuple[str, ...]
     feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
     timezone: str | None = None
     listing_pages: int = 2
     max_articles: int = 500
@@ -248,10 +251,11 @@ def _check(entry: dict[str, Any], settings: dict[str, tuple[Any, type, str]], wh
 def _site(entry: dict[str, Any], index: int) -> SiteConfig:
     where = f"sites[{index}] ({entry.get('name', '?')})"
     v = _check(entry, SITE_SETTINGS, where, required=("name", "parser"))
-    if not v["start_urls"] and not v["feeds"]:
-        raise ConfigError(f"site {v['name']!r}: give `start_urls` or `feeds`")
+    if not v["start_urls"] and not v["feeds"] and not v["sitemaps"]:
+        raise ConfigError(f"site {v['name']!r}: give `start_urls`, `feeds` or `sitemaps`")
     site = SiteConfig(
         name=v["name"], parser=v["parser"], start_urls=tuple(v["start_urls"]), feeds=tuple(v["feeds"]),
+        sitemaps=tuple(v["sitemaps"]),
         timezone=v["timezone"], listing_pages=v["listing_pages"], max_articles=v["max_articles"],
         policy=Policy(edit_confirmations=v["edit_confirmations"],
                       delete_confirmations=v["delete_confirmations"],

@@ -55,8 +55,11 @@ DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section",
 HTML = "text/html; charset=utf-8"
 
 _ARTICLE_RE = re.compile(r"/([a-z]{2})/news/\d{4}/\d{1,2}/\d{1,2}/(\d+)(/?)")
-_LISTING_RE = re.compile(r"/(en|ru)/news/(?:p/(\d+)/)?")
-_FEED_RE = re.compile(r"/(en|ru)/rss/all/")
+_LISTING_RE = re.compile(r"/(en|ru|be)/news/(?:p/(\d+)/)?")
+_FEED_RE = re.compile(r"/(en|ru|be)/rss/all/")
+_SITEMAP_RE = re.compile(r"/sitemap(?:-([a-z]+))?\.xml")
+EDITIONS = ("en", "ru", "be")
+"""Editions the site serves; the Belarusian one only when it has articles."""
 
 
 @dataclass(slots=True)
@@ -80,10 +83,15 @@ class SiteArticle:
     video: str | None = None
     url_date: datetime | None = None
     """The date in the URL; defaults to ``date`` and does not follow later edits."""
+    lastmod: datetime | None = None
+    """When the content last changed (aware), for the sitemaps; defaults to ``date``,
+    and :meth:`LocalSite.edit` sets it to the time of the edit."""
 
     def __post_init__(self) -> None:
         if self.url_date is None:
             self.url_date = self.date
+        if self.lastmod is None:
+            self.lastmod = self.date.replace(tzinfo=pages.SITE_TZ)
         if self.image and "{id}" in self.image:
             self.image = self.image.replace("{id}", str(self.id))
 
@@ -212,10 +220,17 @@ class LocalSite:
         return self.base_url + self.get(article_id).path
 
     def start_urls(self, lang: str | None = None) -> list[str]:
-        return [f"{self.base_url}/{code}/news/" for code in ("en", "ru") if lang in (None, code)]
+        return [f"{self.base_url}/{code}/news/" for code in self._editions() if lang in (None, code)]
 
     def feed_urls(self, lang: str | None = None) -> list[str]:
-        return [f"{self.base_url}/{code}/rss/all/" for code in ("ru", "en") if lang in (None, code)]
+        return [f"{self.base_url}/{code}/rss/all/" for code in ("ru", "en", "be")
+                if code in self._editions() and lang in (None, code)]
+
+    def _editions(self) -> list[str]:
+        """English and Russian always (the chrome links them); Belarusian when it has articles."""
+        with self._lock:
+            langs = {a.lang for a in self._articles.values()}
+        return [code for code in EDITIONS if code != "be" or code in langs]
 
     # --- content ----------------------------------------------------------------------
 
@@ -237,6 +252,7 @@ class LocalSite:
         """Change content fields, e.g. ``edit(1, headline="…", body=[…], date=…)``."""
         if "id" in fields:
             raise ValueError("an article's id cannot be edited")
+        fields.setdefault("lastmod", datetime.now(pages.SITE_TZ))
         with self._lock:
             self._articles[article_id] = dataclasses.replace(self._articles[article_id], **fields)
             self._order = None
@@ -317,6 +333,8 @@ class LocalSite:
             return self._listing(path, match[1], int(match[2] or 1))
         if match := _FEED_RE.fullmatch(path):
             return self._feed(match[1])
+        if match := _SITEMAP_RE.fullmatch(path):
+            return self._sitemap(match[1])
         if not path.endswith("/") and (_LISTING_RE.fullmatch(path + "/") or _FEED_RE.fullmatch(path + "/")):
             return self._redirect(path + "/", 301)
         return self.message_page(path, "not_found", 404)
@@ -389,6 +407,22 @@ class LocalSite:
         body = pages.rss(self._ordered(lang)[:FEED_SIZE], lang=lang, base_url=self.base_url,
                          now=datetime.now(pages.SITE_TZ))
         return Response(200, body, "application/rss+xml; charset=utf-8")
+
+    def sitemap_url(self) -> str:
+        """The sitemap index: one sitemap per edition (with ``lastmod``) and a news sitemap."""
+        return f"{self.base_url}/sitemap.xml"
+
+    def _sitemap(self, name: str | None) -> Response:
+        if name is None:
+            body = pages.sitemap_index([f"{self.base_url}/sitemap-{n}.xml" for n in (*self._editions(), "news")],
+                                       self._ordered(None))
+        elif name == "news":
+            body = pages.news_sitemap(self._ordered(None)[:FEED_SIZE], base_url=self.base_url)
+        elif name in self._editions():
+            body = pages.sitemap(self._ordered(name), base_url=self.base_url)
+        else:
+            return self.message_page(f"/sitemap-{name}.xml", "not_found", 404)
+        return Response(200, body, "application/xml; charset=utf-8")
 
     def message_page(self, path: str, kind: str, status: int) -> Response:
         """A page of the site's chrome around a message: "not_found", "captcha" or "empty"."""

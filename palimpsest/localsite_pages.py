@@ -397,6 +397,37 @@ def rss(items: Iterable[SiteArticle], *, lang: str, base_url: str, now: datetime
             f"{entries}</channel></rss>\n").encode("utf-8")
 
 
+_SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+
+def sitemap_index(locations: Iterable[str], items: Sequence[SiteArticle]) -> bytes:
+    """A sitemap index; every child's ``lastmod`` is the newest change on the site."""
+    newest = max((a.lastmod for a in items), default=None)
+    stamp = f"<lastmod>{newest.isoformat()}</lastmod>" if newest else ""
+    entries = "".join(f"<sitemap><loc>{escape(loc)}</loc>{stamp}</sitemap>\n" for loc in locations)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex {_SITEMAP_NS}>\n'
+            f"{entries}</sitemapindex>\n").encode("utf-8")
+
+
+def sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
+    """A urlset of one edition's articles with the time each last changed."""
+    entries = "".join(f"<url><loc>{base_url}{a.path}</loc><lastmod>{a.lastmod.isoformat()}</lastmod></url>\n"
+                      for a in items)
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS}>\n{entries}</urlset>\n'.encode()
+
+
+def news_sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
+    """A Google news sitemap of the newest articles (publication date, no lastmod)."""
+    entries = "".join(
+        f"<url><loc>{base_url}{a.path}</loc><news:news><news:publication><news:name>"
+        f"{escape(ui(a.lang)['site'])}</news:name><news:language>{a.lang}</news:language></news:publication>"
+        f"<news:publication_date>{a.date.replace(tzinfo=SITE_TZ).isoformat()}</news:publication_date>"
+        f"<news:title>{escape(a.headline)}</news:title></news:news></url>\n"
+        for a in items)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS} '
+            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n{entries}</urlset>\n').encode("utf-8")
+
+
 def to_cp1251(body: bytes) -> bytes:
     """Re-encode a UTF-8 page or feed as windows-1251, declaring it in the markup too."""
     text = body.decode("utf-8")

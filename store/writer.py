@@ -64,6 +64,9 @@ class ArticleRef(NamedTuple):
     url: str
     site_article_id: str | None = None
     language: str | None = None
+    lastmod: datetime | None = None
+    """When a sitemap says the article last changed: a known article changed since its
+    last capture is due again at once."""
 
 
 @dataclass
@@ -216,7 +219,20 @@ class Archive:
             if rows:
                 # Another worker may add the same article meanwhile: the unique key decides.
                 s.execute(insert(Article).on_conflict_do_nothing(index_elements=["site_id", "url"]), rows)
+            self._due_if_changed(s, site_id, {r.url: r.lastmod for r in refs_by_url.values()
+                                              if r.lastmod and r.url in known}, now)
         return len(rows)
+
+    def _due_if_changed(self, s: Session, site_id: int, lastmods: dict[str, datetime], now: datetime) -> None:
+        """Known articles whose sitemap ``lastmod`` is later than their last capture: due now."""
+        if not lastmods:
+            return
+        rows = s.execute(select(Article.id, Article.url, Article.last_capture_at).where(
+            Article.site_id == site_id, Article.url.in_(list(lastmods)), Article.next_check_at > now)).all()
+        changed = [aid for aid, url, last in rows
+                   if last is None or _aware(last) < lastmods[url]]
+        if changed:
+            s.execute(update(Article).where(Article.id.in_(changed)).values(next_check_at=now))
 
     def lease_due(self, run_id: int, *, limit: int, ttl: timedelta = timedelta(minutes=30),
                   now: datetime | None = None) -> list[tuple[int, str]]:
@@ -424,6 +440,11 @@ class Archive:
         level = logging.WARNING if kind in OPERATOR_EVENTS else logging.INFO
         logger.log(level, "%s: %s event %d (article %s)", site, kind.value, event.id, article_id)
         return event.id
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; the store writes UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _state_of(article: Article) -> State:

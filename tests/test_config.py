@@ -132,7 +132,7 @@ ERRORS = [
      ["sites[0] (?)", "`name` is required"]),
     ("unknown-parser", {"sites": [site(parser="charter98")]},
      ["site 'charter97-en'", "Parser not found: 'charter98'", "charter97", "generic"]),
-    ("no-urls", {"sites": [site(start_urls=[])]}, ["site 'charter97-en'", "give `start_urls` or `feeds`"]),
+    ("no-urls", {"sites": [site(start_urls=[])]}, ["site 'charter97-en'", "give `start_urls`, `feeds` or `sitemaps`"]),
     ("unknown-expected-field", {"sites": [site(expect=["headline", "colour"])]},
      ["site 'charter97-en'", "`expect`", "unknown fields ['colour']", "views"]),
     ("bad-article-pattern", {"sites": [site(article_urls="/news/(\\d+")]},

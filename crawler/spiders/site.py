@@ -70,6 +70,8 @@ class SiteSpider(scrapy.Spider):
                 yield self._request(url, "listing")
         for url in self.site.feeds:
             yield self._request(url, "feed")
+        for url in self.site.sitemaps:
+            yield self._request(url, "sitemap")
         for request in self._due_articles():
             yield request
 
@@ -107,12 +109,17 @@ class SiteSpider(scrapy.Spider):
         yield CaptureItem(fetched=fetched_from_response(response))
         if response.status == 200:
             try:
-                links = discovery.article_links(self.parser, page_from_response(response))
+                found = discovery.discover(self.parser, page_from_response(response))
             except ParseError as exc:
                 logger.warning("%s: cannot read links from %s: %s", self.name, response.url, exc)
-                links = []
-            refs = [self._ref(url) for url in links]
+                found = discovery.Found()
+            refs = [self._ref(url, found.lastmod.get(url)) for url in found.articles]
             self.app.archive.discover(self.run_id, [r for r in refs if r])
+            if response.meta["kind"] == "sitemap" and not response.meta.get("from_index"):
+                for url in found.sitemaps:  # an index's children; an index inside one is not followed
+                    request = self._request(url, "sitemap")
+                    request.meta["from_index"] = True
+                    yield request
         yield from self._due_articles()
 
     def parse_article(self, response: Response) -> Iterator[CaptureItem]:
@@ -140,11 +147,11 @@ class SiteSpider(scrapy.Spider):
                             elapsed_ms=_elapsed(meta)),
             article_url=meta.get("article_url"), parser=self.parser.name, parser_version=self.parser.version)
 
-    def _ref(self, url: str) -> ArticleRef | None:
+    def _ref(self, url: str, lastmod: datetime | None = None) -> ArticleRef | None:
         canonical = self.parser.canonical_url(url)
         if canonical is None:
             return None
-        return ArticleRef(canonical)
+        return ArticleRef(canonical, lastmod=lastmod)
 
 
 def page_from_response(response: Response) -> Page:

@@ -96,7 +96,7 @@ def _site_for(sites: Any, url: str) -> Any:
     from urllib.parse import urlsplit
 
     host = urlsplit(url).hostname
-    return next((s for s in sites if any(urlsplit(u).hostname == host for u in (*s.start_urls, *s.feeds))), None)
+    return next((s for s in sites if any(urlsplit(u).hostname == host for u in (*s.start_urls, *s.feeds, *s.sitemaps))), None)
 
 
 def _print_fields(data: dict[str, Any]) -> None:
