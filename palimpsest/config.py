@@ -50,7 +50,8 @@ def parse_duration(value: str | int | float) -> timedelta:
 # name: (default, type, documentation). Durations are strings like "2h".
 SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "name": (None, str, "Unique name of the site; `palimpsest crawl NAME` and `scrapy crawl NAME` use it."),
-    "parser": (None, str, "Registered parser (`charter97`, `generic`); used for whatever host the URLs name."),
+    "parser": (None, str, "Registered parser (`charter97`, `onliner`, `generic`, `selectors`); used for "
+                          "whatever host the URLs name."),
     "start_urls": ([], list, "Listing pages to discover articles from (newest first)."),
     "feeds": ([], list, "RSS or Atom feeds to discover articles from."),
     "sitemaps": ([], list, "Sitemaps, sitemap indexes or news sitemaps to discover articles from; a "

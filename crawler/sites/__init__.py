@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 PARSER_MODULES = (
     "crawler.sites.charter97",
     "crawler.sites.generic",
+    "crawler.sites.onliner",
     "crawler.sites.selectors",
 )
 

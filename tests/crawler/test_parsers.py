@@ -252,7 +252,7 @@ GARBAGE = [
 ]
 
 
-@pytest.mark.parametrize("name", ["charter97", "generic"])
+@pytest.mark.parametrize("name", available())
 @pytest.mark.parametrize("body", GARBAGE, ids=range(len(GARBAGE)))
 def test_garbage_is_a_parse_error(name: str, body: bytes) -> None:
     with pytest.raises(ParseError):
@@ -260,7 +260,7 @@ def test_garbage_is_a_parse_error(name: str, body: bytes) -> None:
         parser_class(name)().parse_article(page)
 
 
-@pytest.mark.parametrize("name", ["charter97", "generic"])
+@pytest.mark.parametrize("name", available())
 @pytest.mark.parametrize("body", GARBAGE, ids=range(len(GARBAGE)))
 def test_garbage_listing_has_no_links(name: str, body: bytes) -> None:
     page = Page(url="https://charter97.org/ru/news/", body=body, headers={"content-type": "text/html"})
