@@ -1,4 +1,5 @@
-"""Fallback parser for any news site: trafilatura for the body, htmldate for the date."""
+"""Fallback parser for any news site: structured data first (JSON-LD, microdata,
+OpenGraph via extruct), trafilatura for the body, htmldate for a date the page does not state."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from htmldate import find_date
 from trafilatura.utils import load_html
 
 from crawler.items import ArticleItem
+from crawler.structured import metadata, parse_iso
 from crawler.parsing import collapse, element_text, html_selector, is_noise_line
 from crawler.sites import register
 from crawler.sites.base import ParseError, SiteParser
@@ -52,7 +54,7 @@ class GenericParser(SiteParser):
     """Any article page: no site knowledge, library extractors only."""
 
     name = "generic"
-    version = "2"
+    version = "3"
     expects = ("headline", "body")
 
     def canonical_url(self, url: str) -> str | None:
@@ -73,16 +75,20 @@ class GenericParser(SiteParser):
 
     def read_article(self, page: Page) -> ArticleItem:
         document = html_selector(page)
+        meta = metadata(document.root, page.url)  # structured data first: the site's own words
         titles = [element_text(found[0]) for xpath in HEADLINE if (found := document.xpath(xpath))]
-        headline = next((title for title in titles if title), "")
+        headline = next((title for title in (meta.headline, *titles) if title), "")
         if not headline:
             raise ParseError("no headline")
         body = self.extract_body(page)
-        if body and body[0].casefold() in {title.casefold() for title in titles}:
+        if body and body[0].casefold() in {t.casefold() for t in (headline, *titles)}:
             body = body[1:]  # trafilatura often repeats the <h1>; the headline is its own field
         if not body:
             raise ParseError("no body")
-        published, published_raw = self.find_published(page)
+        published = parse_iso(meta.published_raw, self.timezone)
+        published_raw = meta.published_raw if published else None
+        if published is None:
+            published, published_raw = self.find_published(page)
         canonical = self.canonical_url(urljoin(page.url, document.xpath(CANONICAL).get() or ""))
         return ArticleItem(
             url=canonical or self.canonical_url(page.url) or page.url,
@@ -90,7 +96,17 @@ class GenericParser(SiteParser):
             body=body,
             published=published,
             published_raw=published_raw,
+            updated=parse_iso(meta.updated_raw, self.timezone),
+            updated_raw=meta.updated_raw,
+            author=meta.author,
+            tags=meta.tags,
+            image=urljoin(page.url, meta.image) if meta.image else None,
+            views=meta.views,
+            views_raw=str(meta.views) if meta.views is not None else None,
+            comments=meta.comments,
+            comments_raw=str(meta.comments) if meta.comments is not None else None,
             language=document.xpath("/html/@lang").get(default="")[:2].lower() or None,
+            extras=meta.extras,
         )
 
     def extract_body(self, page: Page) -> tuple[str, ...]:
