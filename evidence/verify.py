@@ -35,7 +35,7 @@ from evidence.http import split_message
 from evidence.scan import CHUNK, captures_in_order, keyset, snapshot
 from store import chain
 from store.blobs import BlobStore
-from store.models import Article, Blob, Capture, Run, Site, Version
+from store.models import Article, Blob, Capture, Run, RunStatus, Site, Version
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -120,7 +120,7 @@ class _BlobChecker:
         except KeyError:
             self._fail(digest, owner, "blob is missing")
             return None
-        except Exception as exc:  # noqa: BLE001 - zstd errors, unknown codec: the bytes do not restore
+        except Exception as exc:
             self._fail(digest, owner, f"blob does not restore ({type(exc).__name__}: {exc})")
             return None
         if digest not in self._seen:
@@ -267,7 +267,7 @@ def _check_leftovers(s: Session, report: Report, blobs: _BlobChecker) -> None:
                     None, head)
     per_run = select(Capture.run_id, func.count().label("n")).group_by(Capture.run_id).subquery()
     counts = (select(Run.id, Run.stats, func.coalesce(per_run.c.n, 0))
-              .outerjoin(per_run, per_run.c.run_id == Run.id).where(Run.status != "running"))
+              .outerjoin(per_run, per_run.c.run_id == Run.id).where(Run.status != RunStatus.RUNNING))
     for run_id, stats, found in s.execute(counts):
         if not isinstance(stats, dict) or "pages" not in stats:
             continue  # a run closed before it counted anything

@@ -38,7 +38,8 @@ def test_export_an_article(filled, tmp_path: Path) -> None:
 
 def test_export_defaults_to_the_exports_directory(filled, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run(export, filled, "--site", "example", "--since", "2025-10-07T15:00", "--until", "2025-10-07T16:00+00:00")
+    result = run(export, filled, "--site", "example", "--since", "2025-10-07T15:00",
+                 "--until", "2025-10-07T16:00+00:00")
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "exports").glob("example-*.warc.gz"))) == 1
     assert "2 captures" in result.output
