@@ -11,10 +11,9 @@ What is checked, and the ``check`` name each failure carries:
 - ``record``: a capture's record_hash is the hash of its stored fields
 - ``chain``: each capture names the record hash of its article's previous capture
   (the first one names none), and the article's head is its last capture
-- ``ledger``: the store-wide chain runs through every capture in id (commit) order:
-  each capture's ledger_hash is ``chain.ledger_hash(previous capture's ledger_hash,
-  its record_hash)``. A removed capture shows as the next one not chaining; a capture
-  is in the log exactly once by construction (the hash is a column of its row)
+- ``ledger``: the store-wide chain through every capture in id order (``store.chain``
+  says how, and why id order is commit order): a removed capture shows as the next
+  one not chaining
 - ``version``: a version's content has its content hash; its first capture exists
 - ``orphan``: a blob no capture refers to (the capture was removed)
 - ``run``: a closed run holds at least the captures its statistics counted

@@ -216,14 +216,9 @@ class Capture(Base):
 
     - per article: ``record_hash`` is the SHA-256 of the capture's canonical record,
       which includes ``prev_hash``, the record_hash of the article's previous capture;
-    - store-wide: ``ledger_hash`` = ``chain.ledger_hash(ledger_hash of the capture with
-      the greatest id before this one, record_hash)``. The store-wide log is the capture
-      id order, which is commit order: the writer reads the head (the ledger_hash of the
-      last capture) and inserts the capture, drawing its id, under one lock — a
-      PostgreSQL advisory transaction lock, or SQLite's write lock (``BEGIN
-      IMMEDIATE``). Removing or reordering captures, or rewriting a record_hash to
-      cover an altered capture, breaks the chain there; and the log costs one column,
-      not a table with a row per capture.
+    - store-wide: ``ledger_hash`` chains on the capture with the greatest id before
+      this one, in id order, which is commit order (the lock that makes it so: see
+      ``store.chain``). The log costs one column, not a table with a row per capture.
 
     ``views`` and ``comments`` are the volatile numbers the capture read: the article's
     view-count history, which never makes a version (and is not chained: it is read

@@ -341,14 +341,8 @@ class Archive:
         return version
 
     def _ledger_next(self, s: Session, record_hash: str) -> str:
-        """The ledger hash of a capture about to be inserted: chained on the last capture's.
-
-        The caller inserts the capture next, in this transaction. From here to commit
-        no other writer can read the head or draw a capture id, so id order is commit
-        order and no two captures chain on one head: on PostgreSQL an advisory
-        transaction lock (taken after the blobs are written, so compression runs
-        outside it); on SQLite the write lock ``BEGIN IMMEDIATE`` already holds.
-        """
+        """The ledger hash of a capture the caller inserts next, under the ledger lock
+        from here to commit (the protocol: ``store.chain``)."""
         if self.store.dialect == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})
         previous = s.scalars(select(Capture.ledger_hash).order_by(Capture.id.desc()).limit(1)).first()
