@@ -9,6 +9,7 @@ from changes.coverage import Coverage, CoveragePolicy, degradation, describe, dr
 from changes.detect import (
     OPERATOR_EVENTS,
     WATCHDOG_EVENTS,
+    ArticleStatus,
     Decision,
     EventKind,
     Observation,
@@ -16,14 +17,14 @@ from changes.detect import (
     State,
     step,
 )
-from changes.health import Health, HealthPolicy, RunStats, judge
+from changes.health import Health, HealthPolicy, HealthStatus, RunStats, judge
 from changes.outcome import Outcome, Verdict, classify_fetch, classify_parse
 from changes.schedule import Schedule, next_check
 
 __all__ = [
-    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Coverage", "CoveragePolicy", "Decision",
-    "EventKind", "degradation", "describe", "drops", "merge", "tally",
-    "Health", "HealthPolicy", "Kind", "Observation", "Outcome", "Policy", "RunStats",
+    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ArticleStatus", "ChangeSet", "Content", "Coverage", "CoveragePolicy",
+    "Decision", "EventKind", "degradation", "describe", "drops", "merge", "tally",
+    "Health", "HealthPolicy", "HealthStatus", "Kind", "Observation", "Outcome", "Policy", "RunStats",
     "Schedule", "State", "Verdict", "classify_fetch", "classify_parse", "clean_text",
     "compare", "judge", "next_check", "step",
 ]

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from crawler.page import Page
     from crawler.sites.base import SiteParser
 
-logger = logging.getLogger(__name__)
-
 
 @dataclass
 class Found:
