@@ -7,7 +7,6 @@ links are articles and how their URLs are written.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 

@@ -404,7 +404,7 @@ def sitemap_index(locations: Iterable[str], items: Sequence[SiteArticle]) -> byt
     stamp = f"<lastmod>{newest.isoformat()}</lastmod>" if newest else ""
     entries = "".join(f"<sitemap><loc>{escape(loc)}</loc>{stamp}</sitemap>\n" for loc in locations)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex {_SITEMAP_NS}>\n'
-            f"{entries}</sitemapindex>\n").encode("utf-8")
+            f"{entries}</sitemapindex>\n").encode()
 
 
 def sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
@@ -423,7 +423,7 @@ def news_sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
         f"<news:title>{escape(a.headline)}</news:title></news:news></url>\n"
         for a in items)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS} '
-            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n{entries}</urlset>\n').encode("utf-8")
+            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n{entries}</urlset>\n').encode()
 
 
 def to_cp1251(body: bytes) -> bytes:

@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import func, or_, select, text, update
@@ -45,8 +45,8 @@ from changes import (
 from changes.records import CaptureKind
 from changes.times import utcnow
 from store import chain
-from store.coverage import degraded_read, held_groups, judge_groups
 from store.blobs import BlobStore
+from store.coverage import degraded_read, held_groups, judge_groups
 from store.models import (
     Alert,
     AlertStatus,
@@ -381,9 +381,10 @@ class Archive:
 
     def _detect_article(self, article_id: int, site: str, policy: Policy, run_id: int, health: Health,
                         now: datetime, *, held: set[str] = frozenset(),
-                        coverage: CoveragePolicy = CoveragePolicy()) -> list[int]:
+                        coverage: CoveragePolicy | None = None) -> list[int]:
         """Feed the article's undetected captures to the state machine, in one transaction."""
         emitted: list[int] = []
+        coverage = coverage or CoveragePolicy()
         with self.store.session() as s:
             query = select(Article).where(Article.id == article_id)
             if self.store.dialect == "postgresql":

@@ -10,12 +10,12 @@ import dataclasses
 
 import pytest
 from sqlalchemy import select
+from support import site_config
 
 from palimpsest.crawl import crawl_isolated
 from palimpsest.localsite import LocalSite, make_articles
 from store.db import Store
 from store.models import Alert, Article, Event
-from support import site_config
 
 pytestmark = pytest.mark.slow
 

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
+from support import site_config
 
 from palimpsest.crawl import crawl_isolated
 from palimpsest.localsite import LocalSite, SiteArticle, default_articles
 from store.db import Store
 from store.models import Article, Capture, Event, Version
-from support import site_config
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,8 @@ def test_sitemaps_discover_and_lastmod_rechecks_sooner(site, store_url):
     assert crawl_isolated(config)[0].health == "ok"
     store = Store(store_url)
     with store.reader() as s:
-        read = dict(s.execute(select(Article.url, Version.content).join(Version, Version.article_id == Article.id)).all())
+        read = dict(s.execute(select(Article.url, Version.content)
+                              .join(Version, Version.article_id == Article.id)).all())
     assert set(read) == {site.url(a.id) for a in site.articles()}
     be = read[site.url(BELARUSIAN.id)]
     assert (be["headline"], be["published_raw"]) == (BELARUSIAN.headline, "7.10.2025, 12:30")

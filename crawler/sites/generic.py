@@ -14,10 +14,10 @@ from htmldate import find_date
 from trafilatura.utils import load_html
 
 from crawler.items import ArticleItem
-from crawler.structured import metadata, parse_iso
 from crawler.parsing import collapse, element_text, html_selector, is_noise_line
 from crawler.sites import register
 from crawler.sites.base import ParseError, SiteParser
+from crawler.structured import metadata, parse_iso
 
 if TYPE_CHECKING:
     from crawler.page import Page

@@ -70,7 +70,6 @@ def _parser(app: App, url: str, name: str | None, timezone: str | None) -> SiteP
 
     from crawler.sites import parser_class
 
-    site = None
     try:
         sites = app.config.sites
     except ConfigError:
@@ -78,10 +77,7 @@ def _parser(app: App, url: str, name: str | None, timezone: str | None) -> SiteP
             sites = ()
         else:
             raise
-    if name is not None:
-        site = next((s for s in sites if s.name == name), None)
-    else:
-        site = _site_for(sites, url)
+    site = next((s for s in sites if s.name == name), None) if name is not None else _site_for(sites, url)
     try:
         if site is not None:
             return replace(site, timezone=timezone or site.timezone).build_parser()
@@ -96,7 +92,8 @@ def _site_for(sites: Any, url: str) -> Any:
     from urllib.parse import urlsplit
 
     host = urlsplit(url).hostname
-    return next((s for s in sites if any(urlsplit(u).hostname == host for u in (*s.start_urls, *s.feeds, *s.sitemaps))), None)
+    return next((s for s in sites
+                 if any(urlsplit(u).hostname == host for u in (*s.start_urls, *s.feeds, *s.sitemaps))), None)
 
 
 def _print_fields(data: dict[str, Any]) -> None:

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
+from changes.records import Fetched, Reading
 from store.db import Store
 from store.models import Event, Run
-from store.records import Fetched, Reading
 from store.writer import Archive, ArticleRef
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
@@ -26,7 +26,7 @@ def url(group: str, n: int) -> str:
 
 @pytest.fixture
 def archive(store_url):
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     yield Archive(store, route=lambda site, kind: ["desk"])
     store.close()
 
