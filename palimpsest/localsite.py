@@ -48,7 +48,7 @@ CACHE_SIZE = 1024
 
 FAULT_KINDS = frozenset({
     "500", "502", "503", "408", "429", "timeout", "slow", "reset", "challenge", "captcha",
-    "truncated", "empty", "garbage", "noparse", "cp1251",
+    "truncated", "empty", "garbage", "noparse", "cp1251", "straybyte", "cutchar",
 })
 DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section",
                           "redirect_article", "soft404"})
@@ -477,6 +477,13 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "cp1251":
             response.body = pages.to_cp1251(response.body)
             response.content_type = response.content_type.split(";")[0] + "; charset=windows-1251"
+            return self._send(response)
+        if kind == "straybyte":  # one Latin-1 byte (a pasted "café") in a UTF-8 page
+            response.body = response.body.replace(b"</footer>", b"<p>caf\xe9</p></footer>", 1)
+            return self._send(response)
+        if kind == "cutchar":  # the body ends inside its last multi-byte character
+            lead = max(response.body.rfind(bytes([b])) for b in range(0xC2, 0xF5))
+            response.body = response.body[:lead + 1]
             return self._send(response)
         # "truncated": announce the whole body, send half of it, then close.
         return self._send(response, len(response.body) // 2)
