@@ -10,7 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,34 @@ def is_challenge(headers: dict[str, str], body: bytes) -> bool:
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return True
     return bool(CHALLENGE_MARKERS.search(body[:20000]))
+
+
+# Where a site sends a visitor it wants to check or sign in first. Whole path segments
+# only: an article slug such as "challenge-to-the-regime" is no wall.
+WALL_SEGMENTS = frozenset({"captcha", "challenge", "login", "log-in", "logon", "signin", "sign-in",
+                           "sign_in", "auth", "sso", "verify", "robot-check", "access-denied"})
+_TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})", re.IGNORECASE)
+WALL_TITLE = re.compile(r"captcha|not a robot|are you (?:a )?(?:human|robot)|\bsign[ -]?in\b|\blog[ -]?in\b|"
+                        r"\bвход\b|авторизац|не робот", re.IGNORECASE)
+
+
+def is_wall_redirect(url: str, final_url: str, body: bytes) -> bool:
+    """A redirect that ended on a challenge, captcha or login page, CDN markers or not.
+
+    Such a page names itself in its path (``/captcha/``, ``/user/login``), carries the
+    requested page as its way back (``?back=/en/news/…``), or says so in its title.
+    """
+    parts = urlsplit(final_url)
+    path = parts.path.lower()
+    if "captcha" in path or "/cdn-cgi/" in path:
+        return True
+    if {seg.rsplit(".", 1)[0] for seg in path.split("/") if seg} & WALL_SEGMENTS:
+        return True
+    own = urlsplit(url).path.rstrip("/")
+    if own and any(own in unquote(value) for _, value in parse_qsl(parts.query)):
+        return True
+    title = _TITLE.search(body[:20000])
+    return bool(title and WALL_TITLE.search(title[1].decode("utf-8", "replace")))
 
 
 def is_truncated(headers: dict[str, str], body: bytes) -> bool:
@@ -95,6 +123,8 @@ def classify_fetch(
     if is_challenge(headers, body):
         return Verdict(Outcome.TRANSIENT, "challenge page")
     if final_url and redirect_is_article is False:
+        if is_wall_redirect(url, final_url, body):
+            return Verdict(Outcome.TRANSIENT, f"redirected to a challenge or login page ({urlsplit(final_url).path})")
         return Verdict(Outcome.GONE, f"redirected to {_where(url, final_url)}")
     if not body.strip():
         return Verdict(Outcome.TRANSIENT, "empty body")

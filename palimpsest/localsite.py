@@ -49,10 +49,13 @@ CACHE_SIZE = 1024
 FAULT_KINDS = frozenset({
     "500", "502", "503", "408", "429", "timeout", "slow", "reset", "challenge", "captcha",
     "truncated", "empty", "garbage", "noparse", "cp1251", "straybyte", "cutchar",
+    "captcha_redirect",
 })
 DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section",
                           "redirect_article", "soft404"})
 HTML = "text/html; charset=utf-8"
+CAPTCHA_PATH = "/captcha/"
+"""Where a "captcha_redirect" fault sends the visitor: a plain captcha form, no CDN marker."""
 
 _ARTICLE_RE = re.compile(r"/([a-z]{2})/news/\d{4}/\d{1,2}/\d{1,2}/(\d+)(/?)")
 _LISTING_RE = re.compile(r"/(en|ru)/news/(?:p/(\d+)/)?")
@@ -307,6 +310,8 @@ class LocalSite:
             return self._listing(path, match[1], int(match[2] or 1))
         if match := _FEED_RE.fullmatch(path):
             return self._feed(match[1])
+        if path == CAPTCHA_PATH:
+            return self.message_page(path, "captcha", 200)
         if not path.endswith("/") and (_LISTING_RE.fullmatch(path + "/") or _FEED_RE.fullmatch(path + "/")):
             return self._redirect(path + "/", 301)
         return self.message_page(path, "not_found", 404)
@@ -467,6 +472,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(Response(403, pages.CHALLENGE_HTML.encode(), "text/html; charset=UTF-8",
                                        {"cf-mitigated": "challenge", "Server": "cloudflare",
                                         "cf-ray": f"{time.time_ns() & 0xFFFFFFFFFFFF:x}-WAW"}))
+        if kind == "captcha_redirect":
+            return self._send(site._redirect(f"{CAPTCHA_PATH}?back={path}", 302))
         if kind in ("captcha", "noparse"):
             return self._send(site.message_page(path, "captcha" if kind == "captcha" else "empty", 200))
         if kind == "empty":

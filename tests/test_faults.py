@@ -1,7 +1,7 @@
 """The fault-injection run of the brief: a misbehaving site must never raise a watchdog alert.
 
 The local site answers 5xx, 408, 429, times out, resets, serves challenge and captcha
-pages, truncated, empty, garbage and unparseable bodies, soft-404s and redirects to the
+pages (also behind a redirect), truncated, empty, garbage and unparseable bodies, soft-404s and redirects to the
 home page, and re-encodes pages as cp1251 — on single articles, then on the whole site —
 while the real crawler (in a spawned process) fetches it into a real store. Edits are
 confirmed at once (``edit_confirmations=1``), so any content a fault made look different
@@ -42,6 +42,8 @@ EXPECTED = {
     # or fails to parse as an article. Transient either way.
     "captcha": ("transient", r"(challenge page|parse failed)"),
     # The site announces the whole length and sends half: the download fails (data loss).
+    # A 302 to the site's own captcha form, which carries no CDN marker.
+    "captcha_redirect": ("transient", r"redirected to a challenge or login page \(/captcha/\)$"),
     "truncated": ("transient", r"(no response: .*DataLoss|truncated body)"),
     "empty": ("transient", r"empty body$"),
     "garbage": ("transient", r"parse failed"),

@@ -263,3 +263,37 @@ def test_only_404_410_and_redirects_are_gone_and_failures_never_ok(
         assert not is_challenge(headers, body)
     if status is None or status >= 500 or status in (408, 429):
         assert verdict.outcome is Outcome.TRANSIENT
+
+
+# A redirect to a wall with no CDN marker: the target's URL or its form says what it is.
+PLAIN_CAPTCHA = (b"<html><head><title>Are you a robot?</title></head><body><form action='/check'>"
+                 b"<img src='/captcha.php'><input name='code'></form></body></html>")
+LOGIN_FORM = (b"<html><head><title>Sign in</title></head><body><form action='/session' method='post'>"
+              b"<input name='user'><input type='password' name='pass'></form></body></html>")
+PLAIN_PAGE = b"<html><head><title>Welcome</title></head><body><p>Today's news.</p></body></html>"
+
+
+@pytest.mark.parametrize(("target", "body"), [
+    ("https://charter97.org/captcha/?back=%2Fen%2Fnews%2F", PLAIN_PAGE),
+    ("https://charter97.org/challenge?r=1", PLAIN_PAGE),
+    ("https://charter97.org/user/login/?next=/en/news/2025/10/7/123456/", PLAIN_PAGE),
+    ("https://charter97.org/signin", PLAIN_PAGE),
+    ("https://charter97.org/auth/?return=/x", PLAIN_PAGE),
+    ("https://charter97.org/check.php?back=/x", PLAIN_CAPTCHA),
+    ("https://charter97.org/welcome/", LOGIN_FORM),
+], ids=["captcha-path", "challenge-path", "login-path", "signin-path", "auth-path", "captcha-form", "login-form"])
+def test_redirect_to_a_wall_without_cdn_markers_is_transient(target: str, body: bytes) -> None:
+    verdict = classify_fetch(status=200, error=None, headers=dict(HTML), body=body, url=URL,
+                             final_url=target, redirect_is_article=False)
+    assert verdict.outcome is Outcome.TRANSIENT, verdict
+    assert "redirected to a challenge or login page" in verdict.reason
+
+
+@pytest.mark.parametrize("target", ["https://charter97.org/en/news/", "https://charter97.org/",
+                                    "https://charter97.org/en/news/2025/10/7/999/",
+                                    "https://charter97.org/en/news/2025/10/7/999/?utm_source=author"])
+def test_redirect_to_an_ordinary_page_stays_gone(target: str) -> None:
+    body = SHORT_ARTICLE.replace(b"__EXTRA__", COMMENT_FORM)  # a comment captcha proves nothing
+    verdict = classify_fetch(status=200, error=None, headers=dict(HTML), body=body, url=URL,
+                             final_url=target, redirect_is_article=False)
+    assert verdict.outcome is Outcome.GONE, verdict
