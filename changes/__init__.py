@@ -15,13 +15,13 @@ from changes.detect import (
     State,
     step,
 )
-from changes.health import Health, HealthPolicy, RunStats, judge
-from changes.outcome import Outcome, Verdict, classify_fetch, classify_parse
+from changes.health import Health, HealthPolicy, RunStats, is_mass_deletion, judge
+from changes.outcome import NOT_FOUND_PAGE, Outcome, Verdict, classify_fetch, classify_parse
 from changes.schedule import Schedule, next_check
 
 __all__ = [
-    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Decision", "EventKind",
+    "NOT_FOUND_PAGE", "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Decision", "EventKind",
     "Health", "HealthPolicy", "Kind", "Observation", "Outcome", "Policy", "RunStats",
     "Schedule", "State", "Verdict", "classify_fetch", "classify_parse", "clean_text",
-    "compare", "judge", "next_check", "step",
+    "compare", "is_mass_deletion", "judge", "next_check", "step",
 ]

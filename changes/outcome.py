@@ -78,6 +78,22 @@ def is_wall_redirect(url: str, final_url: str, body: bytes) -> bool:
     return bool(title and WALL_TITLE.search(title[1].decode("utf-8", "replace")))
 
 
+NOT_FOUND_PAGE = "the site's not-found page"
+"""In the reason of a 404/410 that came with the site's own page, not a bare server error."""
+_LINK = re.compile(rb"<a\s[^>]*href", re.IGNORECASE)
+MIN_SITE_LINKS = 5
+
+
+def is_site_page(body: bytes) -> bool:
+    """A page in the site's own chrome (navigation links), not a bare server error page.
+
+    A site that deletes an article answers with its designed not-found page; a broken
+    proxy or an application that is down answers with a bare one. Only the first, while
+    listings answer normally, marks a purge rather than an outage.
+    """
+    return len(_LINK.findall(body[:200_000], 0)) >= MIN_SITE_LINKS
+
+
 def is_truncated(headers: dict[str, str], body: bytes) -> bool:
     """A body shorter than its Content-Length says.
 
@@ -115,6 +131,8 @@ def classify_fetch(
             return Verdict(Outcome.TRANSIENT, f"challenge page (http {status})")
         return Verdict(Outcome.BLOCKED, f"http {status}")
     if status in GONE_STATUS:
+        if is_site_page(body):
+            return Verdict(Outcome.GONE, f"http {status}, {NOT_FOUND_PAGE}")
         return Verdict(Outcome.GONE, f"http {status}")
     if status >= 400:
         return Verdict(Outcome.TRANSIENT, f"http {status}")

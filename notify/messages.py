@@ -24,6 +24,7 @@ ARTICLE_TITLES = {
 }
 OPERATOR_TITLES = {
     "parser_broken": "Parser broken", "site_unreachable": "Site unreachable", "site_recovered": "Site recovered",
+    "mass_deletion": "Mass deletion",
 }
 # In reading order; ``published_changed`` is dropped when ``backdated`` says more.
 CHANGE_LABELS = {
@@ -36,6 +37,7 @@ OPERATOR_NOTES = {
     "parser_broken": "Edit and deletion alerts for this site are held until its pages parse again.",
     "site_unreachable": "Edit and deletion alerts for this site are held until it answers normally.",
     "site_recovered": "Edit and deletion alerts for this site resume.",
+    "mass_deletion": "The site answered normally otherwise; each deleted article has its own alert.",
 }
 
 

@@ -73,7 +73,7 @@ DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "url": (None, str, "An apprise URL (mailtos://, tgram://, slack://, json://, …). A secret: never printed."),
     "name": (None, str, "Stable name for the outbox (default: scheme and a hash of the URL)."),
     "events": (sorted(str(k) for k in WATCHDOG_EVENTS - {EventKind.NEW}) + ["parser_broken", "site_unreachable"], list,
-               "Event kinds sent to it (new, edited, reverted, deleted, restored, parser_broken, "
+               "Event kinds sent to it (new, edited, reverted, deleted, restored, mass_deletion, parser_broken, "
                "site_unreachable, site_recovered)."),
     "sites": ([], list, "Only these sites (default: all)."),
     "format": ("markdown", str, "Message body format: text, markdown or html."),

@@ -22,6 +22,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from changes import (
+    NOT_FOUND_PAGE,
     OPERATOR_EVENTS,
     Content,
     EventKind,
@@ -34,6 +35,7 @@ from changes import (
     Schedule,
     State,
     compare,
+    is_mass_deletion,
     judge,
     next_check,
     step,
@@ -143,6 +145,7 @@ class Archive:
             if run.status == "running":
                 if stats.pages + stats.listings:
                     result.events += self._judge_site(s, s.get(Site, site_id), health, run_id, stats, now)
+                result.events += self._mass_deletion(s, site_id, site, run_id, stats, health_policy, now)
                 run.status = "aborted" if aborted else "finished"
                 run.finished_at = now
                 # Articles it leased but never recorded (killed, or over budget) are due again now.
@@ -172,6 +175,7 @@ class Archive:
             counts["pages"] += 1
             counts[outcome] += 1
             counts["parse_failed"] += (reason or "").startswith("parse failed")
+            counts["gone_not_found"] += outcome == Outcome.GONE and NOT_FOUND_PAGE in (reason or "")
             counts["missing_fields"] += bool(outcome == Outcome.OK and (meta or {}).get("missing"))
         return RunStats(**counts)
 
@@ -185,6 +189,20 @@ class Archive:
         site.health, site.health_since = health.status, now
         details = {"reason": health.reason, "stats": asdict(stats)}
         return [self._emit(s, site.id, site.name, kind, run_id=run_id, details=details, now=now)]
+
+    def _mass_deletion(self, s: Session, site_id: int, site: str, run_id: int, stats: RunStats,
+                       health_policy: HealthPolicy, now: datetime) -> list[int]:
+        """One summary event when a run confirmed many deletions (each has its own event too).
+
+        Counted from the stored events, in the transaction that closes the run, so a
+        run finished twice (killed half-way) still gets exactly one.
+        """
+        deleted = s.scalar(select(func.count()).select_from(Event).where(
+            Event.run_id == run_id, Event.kind == EventKind.DELETED.value))
+        if not is_mass_deletion(deleted, stats, health_policy):
+            return []
+        details = {"reason": f"{deleted} articles deleted in one run", "deleted": deleted, "stats": asdict(stats)}
+        return [self._emit(s, site_id, site, EventKind.MASS_DELETION, run_id=run_id, details=details, now=now)]
 
     # -- discovery and schedule -------------------------------------------------------
 

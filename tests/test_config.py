@@ -206,7 +206,8 @@ def test_destination_names_are_stable_and_secret_free() -> None:
 
 def test_default_events_exclude_new_and_recovered() -> None:
     default = set(DESTINATION_SETTINGS["events"][0])
-    assert default == {"edited", "reverted", "deleted", "restored", "parser_broken", "site_unreachable"}
+    assert default == {"edited", "reverted", "deleted", "restored", "mass_deletion", "parser_broken",
+                       "site_unreachable"}
     assert default <= {k.value for k in EventKind}
 
 

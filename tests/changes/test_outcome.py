@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from changes.outcome import (
+    NOT_FOUND_PAGE,
     Outcome,
     Verdict,
     classify_fetch,
@@ -287,6 +288,24 @@ def test_redirect_to_a_wall_without_cdn_markers_is_transient(target: str, body: 
                              final_url=target, redirect_is_article=False)
     assert verdict.outcome is Outcome.TRANSIENT, verdict
     assert "redirected to a challenge or login page" in verdict.reason
+
+
+BARE_404 = (b"<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1>"
+            b"</center><hr><center>nginx</center></body></html>")
+SITE_404 = (b"<html><head><title>Not found - Charter 97</title></head><body><nav>"
+            + b"".join(b"<a href='/en/news/%d/'>Section %d</a>" % (i, i) for i in range(12))
+            + b"</nav><h1>Page not found</h1><p>The page you asked for does not exist.</p></body></html>")
+
+
+@pytest.mark.parametrize(("status", "body", "site_page"), [
+    (404, SITE_404, True), (410, SITE_404, True), (404, BARE_404, False), (404, b"", False),
+    (404, b"Not Found", False),
+])
+def test_a_404_says_whether_it_is_the_sites_own_not_found_page(status: int, body: bytes, site_page: bool) -> None:
+    verdict = classify_fetch(status=status, error=None, headers=dict(HTML), body=body, url=URL, final_url=None)
+    assert verdict.outcome is Outcome.GONE
+    assert verdict.reason.startswith(f"http {status}")
+    assert (NOT_FOUND_PAGE in verdict.reason) is site_page, verdict
 
 
 @pytest.mark.parametrize("target", ["https://charter97.org/en/news/", "https://charter97.org/",
