@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import datetime
@@ -14,6 +13,7 @@ import click
 from palimpsest.app import App
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment
+from palimpsest.terminal import say, say_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
     """Print one JSON document with ``--json``, else the human rendering."""
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        say_json(data)
     else:
         human(data)
 
@@ -36,7 +36,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            click.echo(f"palimpsest: config: {exc}", err=True)
+            say(f"palimpsest: config: {exc}", err=True)
             sys.exit(2)
 
 
@@ -100,12 +100,12 @@ def _deliver(app: App) -> dict[str, Any]:
 def _print_runs(summary: dict[str, Any]) -> None:
     for run in summary["runs"]:
         stats = run["stats"]
-        click.echo(f"{run['site']}: run {run['run_id']} {run['health']} — {run['reason']}; "
+        say(f"{run['site']}: run {run['run_id']} {run['health']} — {run['reason']}; "
                    f"{stats.get('pages', 0)} pages, {stats.get('listings', 0)} listings, "
                    f"{len(run['events'])} events")
     if summary.get("delivery"):
         d = summary["delivery"]
-        click.echo(f"alerts: {d.get('sent', 0)} sent, {d.get('failed', 0)} failed, {d.get('pending', 0)} pending")
+        say(f"alerts: {d.get('sent', 0)} sent, {d.get('failed', 0)} failed, {d.get('pending', 0)} pending")
 
 
 # -- queries ----------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def _article_or_exit(session: Any, url: str) -> Any:
 
     article = find_article(session, url)
     if article is None:
-        click.echo(f"palimpsest: no article in the archive at {url}", err=True)
+        say(f"palimpsest: no article in the archive at {url}", err=True)
         sys.exit(1)
     return article
 
@@ -141,23 +141,23 @@ def history(app: App, url: str, as_json: bool) -> None:
 
 def _print_history(data: dict[str, Any]) -> None:
     a = data["article"]
-    click.echo(f"{a['url']}  [{a['site']}] {a['status']}")
-    click.echo(f"  {a['headline'] or '(no content read yet)'}")
-    click.echo(f"  first seen {a['first_seen_at']}, last capture {a['last_capture_at']}, "
+    say(f"{a['url']}  [{a['site']}] {a['status']}")
+    say(f"  {a['headline'] or '(no content read yet)'}")
+    say(f"  first seen {a['first_seen_at']}, last capture {a['last_capture_at']}, "
                f"next check {a['next_check_at']}")
-    click.echo("  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
-    click.echo("versions:")
+    say("  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
+    say("versions:")
     for v in data["versions"]:
         mark = "*" if v["current"] else " "
-        click.echo(f" {mark}v{v['seq']}  {v['first_seen_at']} … {v['last_seen_at']}  "
+        say(f" {mark}v{v['seq']}  {v['first_seen_at']} … {v['last_seen_at']}  "
                    f"{v['captures']} captures  {v['headline']}")
-    click.echo("events:")
+    say("events:")
     for e in data["events"]:
         change = ", ".join(e["details"].get("changes", [])) if e["details"] else ""
-        click.echo(f"  #{e['id']} {e['at']} {e['kind']} v{e['from_version']}→v{e['to_version']} {change}")
+        say(f"  #{e['id']} {e['at']} {e['kind']} v{e['from_version']}→v{e['to_version']} {change}")
     if data["metrics"]:
         last = data["metrics"][-1]
-        click.echo(f"views: {len(data['metrics'])} readings, latest {last['views']} at {last['at']}")
+        say(f"views: {len(data['metrics'])} readings, latest {last['views']} at {last['at']}")
 
 
 @main.command()
@@ -184,14 +184,14 @@ def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) ->
         except LookupError as exc:
             raise click.BadParameter(str(exc)) from None
         if pair is None:
-            click.echo(f"{article.url} has fewer than two versions: nothing to compare.")
+            say(f"{article.url} has fewer than two versions: nothing to compare.")
             return
         old_v, new_v = pair
     a, b = Content.from_json(old_v.content), Content.from_json(new_v.content)
     data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
             "changes": sorted(compare(a, b).kinds), "diff": render_text(a, b),
             "old_content": old_v.content, "new_content": new_v.content}
-    emit(data, as_json, lambda d: click.echo(
+    emit(data, as_json, lambda d: say(
         f"{d['url']}\nv{d['old']} → v{d['new']}: {', '.join(d['changes']) or 'no change'}\n\n{d['diff']}"))
 
 
@@ -219,10 +219,10 @@ def changes(app: App, since: datetime, site: str | None, kinds: tuple[str, ...],
 
 def _print_changes(data: dict[str, Any]) -> None:
     if not data["events"]:
-        click.echo(f"no events since {data['since']}")
+        say(f"no events since {data['since']}")
     for e in data["events"]:
         what = ", ".join(e["details"].get("changes", [])) or e["details"].get("reason", "")
-        click.echo(f"#{e['id']} {e['at']} [{e['site']}] {e['kind']:<16} {e['url'] or ''}"
+        say(f"#{e['id']} {e['at']} [{e['site']}] {e['kind']:<16} {e['url'] or ''}"
                    + (f"\n      {e['headline']}" if e["headline"] else "") + (f"\n      {what}" if what else ""))
 
 
@@ -257,12 +257,11 @@ def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: s
     try:
         item = parser.parse_article(page)
     except ParseError as exc:
-        click.echo(json.dumps({"url": url, "parser": name, "error": str(exc),
-                               "error_type": type(exc).__name__}, ensure_ascii=False, indent=2))
+        say_json({"url": url, "parser": name, "error": str(exc), "error_type": type(exc).__name__})
         sys.exit(1)
     data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in item.__dict__.items()}
     data["parser"] = f"{parser.name}/{parser.version}"
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=list))
+    say_json(data)
 
 
 def _parser_for(app: App, url: str) -> str:
@@ -296,7 +295,7 @@ def db_upgrade(app: App, revision: str) -> None:
     from store.db import upgrade
 
     upgrade(app.config.store_url, revision)
-    click.echo(f"store at {_masked_db(app.config.store_url)} is at {revision}")
+    say(f"store at {_masked_db(app.config.store_url)} is at {revision}")
 
 
 def _masked_db(url: str) -> str:
