@@ -30,14 +30,26 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
 
 
 class Group(click.Group):
-    """Turns configuration errors into a one-line message and exit status 2."""
+    """Turns a user's mistake into one line: configuration (exit 2), the store (exit 1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from store.db import StoreError, describe
+
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
             say(f"palimpsest: config: {exc}", err=True)
             sys.exit(2)
+        except StoreError as exc:
+            say(f"palimpsest: store: {exc}", err=True)
+            sys.exit(1)
+        except SQLAlchemyError as exc:  # the store went away in the middle of a command
+            app = ctx.obj
+            url = app.config.store_url if isinstance(app, App) and "config" in app.__dict__ else ""
+            say(f"palimpsest: store: {describe(url, exc)}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group)
@@ -292,9 +304,15 @@ def db_upgrade(app: App, revision: str) -> None:
     Example:
       PALIMPSEST_DB=postgresql+psycopg://archive@db/palimpsest palimpsest db upgrade
     """
+    from alembic.util import CommandError
+
     from store.db import upgrade
 
-    upgrade(app.config.store_url, revision)
+    try:
+        upgrade(app.config.store_url, revision)
+    except CommandError as exc:
+        say(f"palimpsest: db upgrade: --revision {revision}: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(2)
     say(f"store at {_masked_db(app.config.store_url)} is at {revision}")
 
 
@@ -319,7 +337,7 @@ def demo(directory: Path, as_json: bool) -> None:
     """
     from palimpsest.demo import run_demo
 
-    outcome = run_demo(directory, echo=None if as_json else click.echo)
+    outcome = run_demo(directory, echo=None if as_json else say)
     if as_json:
         emit(outcome, True, print)
 

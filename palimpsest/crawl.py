@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+STOP_GRACE = 5.0
+"""Seconds a crawl told to stop (SIGTERM, Ctrl-C) may spend closing before it abandons
+the requests still in flight. Scrapy's own graceful stop waits for every one of them,
+up to the site's timeout; a run abandoned this way is finished by the next one."""
+
 
 @dataclass
 class SiteRun:
@@ -29,8 +34,8 @@ class SiteRun:
 
     @property
     def failed(self) -> bool:
-        """The site could not be crawled at all."""
-        return self.run_id is None or self.health == "unreachable"
+        """The site could not be crawled at all, or the run was stopped (SIGTERM, Ctrl-C)."""
+        return self.run_id is None or self.health == "unreachable" or self.finish_reason == "shutdown"
 
 
 def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") -> list[SiteRun]:
@@ -39,7 +44,6 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
     Twisted's reactor cannot be restarted, so a process can do this once; use
     :func:`crawl_isolated` to crawl again from the same process (demo, tests).
     """
-    from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
     config = app.config
@@ -54,7 +58,7 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
         # would reset the root level to NOTSET and, with its "scrapy" loggers at DEBUG,
         # let every record (each scraped item with its whole body) reach that handler.
         settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = _StoppableProcess(settings)
     if configured:
         logging.getLogger("scrapy").setLevel(log_level)
     loader = process.spider_loader
@@ -65,6 +69,20 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
         process.crawl(crawler)
     process.start()
     return [_site_run(site.name, crawler) for site, crawler in zip(sites, crawlers, strict=True)]
+
+
+def _StoppableProcess(settings: Any) -> Any:  # noqa: N802 - builds the class lazily, like one
+    """A CrawlerProcess whose first stop signal ends the run within :data:`STOP_GRACE`."""
+    from scrapy.crawler import CrawlerProcess
+
+    class StoppableProcess(CrawlerProcess):
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            super()._signal_shutdown(signum, frame)
+            from twisted.internet import reactor
+
+            reactor.callFromThread(reactor.callLater, STOP_GRACE, self._signal_kill, signum, None)
+
+    return StoppableProcess(settings)
 
 
 def _site_run(name: str, crawler: Any) -> SiteRun:

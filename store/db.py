@@ -18,6 +18,36 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """The store cannot be reached, opened or written; the message names it, no password."""
+
+
+def describe(url: str, exc: BaseException) -> str:
+    """One line: which store (password hidden) and the database's own first line of why."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        where = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot parse: say nothing of it
+        where = "the configured store"
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    why = lines[0] if lines else type(orig).__name__
+    password = _password(url)
+    if password:
+        why = why.replace(password, "***")
+    return f"{where}: {why}"
+
+
+def _password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:  # noqa: BLE001
+        return None
 SCHEMA_LOCK = 0x7061_6C6D  # PostgreSQL advisory lock id held while upgrading the schema
 
 
@@ -88,10 +118,16 @@ class Store:
     """
 
     def __init__(self, url: str, *, auto_upgrade: bool = True) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
         self.url = url
         self.engine = make_engine(url)
-        if auto_upgrade and not is_current(self.engine):
-            self._upgrade()
+        try:
+            if auto_upgrade and not is_current(self.engine):
+                self._upgrade()
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot open the store {describe(url, exc)}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = make_engine(url, writer=False) if self.dialect == "sqlite" else self.engine
         self._readers = sessionmaker(self._read_engine, expire_on_commit=False)

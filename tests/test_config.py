@@ -185,7 +185,7 @@ def test_unnamed_destination_gets_a_stable_name() -> None:
 
 def test_palimpsest_notify_adds_destinations() -> None:
     data = {"notify": [{"name": "desk", "url": "mailtos://u:p@example.org", "events": ["deleted"]}]}
-    urls = ["json://localhost:8080/hook", "tgram://bottoken/12345"]
+    urls = ["json://localhost:8080/hook", "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/12345"]
     config = from_dict(data, environ={"PALIMPSEST_NOTIFY": f"  {urls[0]}\n {urls[1]} "})
     assert [d.name for d in config.destinations] == ["desk", destination_name(urls[0]), destination_name(urls[1])]
     default_events = set(DESTINATION_SETTINGS["events"][0])
