@@ -39,6 +39,9 @@ class SiteParser:
     version: ClassVar[str]
     default_timezone: ClassVar[str] = "UTC"
     """Zone for dates printed without one; a site entry may override it."""
+    max_page_bytes: ClassVar[int] = 8_000_000
+    """Larger pages are not parsed (a recorded parse failure): parse time grows with size,
+    and a hostile or broken page must not stall the crawl."""
 
     def __init__(self, timezone: ZoneInfo | None = None) -> None:
         from zoneinfo import ZoneInfo
@@ -60,6 +63,8 @@ class SiteParser:
         """
         if page.status in (404, 410):
             raise PageNotFound(f"HTTP {page.status}")
+        if len(page.body) > self.max_page_bytes:
+            raise ParseError(f"page too large to parse ({len(page.body):,} bytes, limit {self.max_page_bytes:,})")
         try:
             return self.read_article(page)
         except ParseError:
