@@ -18,10 +18,11 @@ from changes.detect import (
 from changes.health import Health, HealthPolicy, RunStats, is_mass_deletion, judge
 from changes.outcome import NOT_FOUND_PAGE, Outcome, Verdict, classify_fetch, classify_parse
 from changes.schedule import Schedule, next_check
+from changes.suspect import suspect_values, without_suspect
 
 __all__ = [
     "NOT_FOUND_PAGE", "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Decision", "EventKind",
     "Health", "HealthPolicy", "Kind", "Observation", "Outcome", "Policy", "RunStats",
     "Schedule", "State", "Verdict", "classify_fetch", "classify_parse", "clean_text",
-    "compare", "is_mass_deletion", "judge", "next_check", "step",
+    "compare", "is_mass_deletion", "judge", "next_check", "step", "suspect_values", "without_suspect",
 ]

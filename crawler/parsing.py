@@ -30,6 +30,7 @@ _COUNT = re.compile(
 )
 _MULTIPLIERS = {"k": 1_000, "т": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 _GROUPED = re.compile(r"\d{1,3}(?P<sep>[ ,.'])\d{3}(?:(?P=sep)\d{3})*")
+_NEGATIVE = re.compile(r"(?:^|[^\w-])[-\u2212]\s?$")
 _MAX_DIGITS = 15  # no real counter is longer; also keeps int() clear of its digit limit
 
 # "7.10.2025, 17:05": day and hour may be unpadded, the comma may be missing.
@@ -57,12 +58,16 @@ def parse_count(text: str | None) -> int | None:
     suffix = (match.group(2) or "").lower()
     if sum(ch.isdigit() for ch in number) > _MAX_DIGITS:
         return None
+    # A minus sign right before the digits, not after a letter or digit ("co-2", "2-3"):
+    # a page printing "-5" means something odd, which the caller records as suspect.
+    sign = -1 if _NEGATIVE.search(collapse(text)[: match.start(1)]) else 1
     if suffix:
-        return _scaled(number, _MULTIPLIERS.get(_suffix_key(suffix), 1))
+        scaled = _scaled(number, _MULTIPLIERS.get(_suffix_key(suffix), 1))
+        return None if scaled is None else sign * scaled
     if number.isdigit():
-        return int(number)
+        return sign * int(number)
     if _GROUPED.fullmatch(number):
-        return int(re.sub(r"\D", "", number))
+        return sign * int(re.sub(r"\D", "", number))
     return None  # "1,2" without a magnitude word is ambiguous
 
 

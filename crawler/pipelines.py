@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from changes import Content, classify_fetch, classify_parse
+from changes import Content, classify_fetch, classify_parse, suspect_values
 from crawler.items import ArticleItem, CaptureItem
 from store.records import Reading
 
@@ -57,9 +57,13 @@ def reading_of(item: CaptureItem) -> Reading:
     if article is None:
         return Reading(parser=item.parser, parser_version=item.parser_version,
                        parse_error=item.parse_error, not_found=item.not_found)
+    suspect = suspect_values(at=item.fetched.fetched_at, views=article.views, comments=article.comments,
+                             published=_iso(article.published), updated=_iso(article.updated))
     return Reading(parser=item.parser, parser_version=item.parser_version, content=content_of(article),
-                   views=article.views, comments=article.comments,
-                   missing_fields=tuple(f for f in EXPECTED_FIELDS if getattr(article, f) is None))
+                   views=None if "views" in suspect else article.views,
+                   comments=None if "comments" in suspect else article.comments,
+                   missing_fields=tuple(f for f in EXPECTED_FIELDS if getattr(article, f) is None),
+                   suspect=suspect)
 
 
 def content_of(article: ArticleItem) -> Content:

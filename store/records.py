@@ -82,3 +82,6 @@ class Reading:
     """The parser recognised a soft-404 page."""
     missing_fields: tuple[str, ...] = ()
     """Fields the parser usually reads but did not find on this page."""
+    suspect: dict[str, Any] = field(default_factory=dict)
+    """Values the page printed that cannot be right (``{"views": -5}``): kept as evidence,
+    never as metrics, and a suspect date never alone makes a new version."""

@@ -39,6 +39,7 @@ from changes import (
     judge,
     next_check,
     step,
+    without_suspect,
 )
 from store import chain
 from store.blobs import BlobStore
@@ -266,11 +267,15 @@ class Archive:
                 "certificate_sha256": self.blobs.put(s, fetched.certificate_pem) if fetched.certificate_pem else None,
             }
             content = reading.content if reading and article and verdict.outcome is Outcome.OK else None
+            if content and reading.suspect and article.current_version_id:
+                current = Content.from_json(s.get(Version, article.current_version_id).content)
+                content = without_suspect(content, current, reading.suspect)
             # The view count at this moment is evidence too: it is chained with the rest.
             counts = {"views": reading.views, "comments": reading.comments} if reading and content else {}
             meta = {k: v for k, v in {
                 "ip": fetched.ip, "redirects": list(fetched.redirects) or None,
                 "missing": list(reading.missing_fields) if reading and reading.missing_fields else None,
+                "suspect": dict(reading.suspect) if reading and reading.suspect else None,
                 "parser": f"{reading.parser}/{reading.parser_version}" if reading else None,
                 **fetched.provenance}.items() if v is not None}
             fields = {
