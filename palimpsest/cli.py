@@ -160,7 +160,7 @@ def _print_history(data: dict[str, Any]) -> None:
     say("  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
     say("versions:")
     for v in data["versions"]:
-        mark = "*" if v["current"] else " "
+        mark = "*" if v["current"] else " " if v["confirmed"] else "?"
         say(f" {mark}v{v['seq']}  {v['first_seen_at']} … {v['last_seen_at']}  "
                    f"{v['captures']} captures  {v['headline']}")
     say("events:")
@@ -187,10 +187,11 @@ def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) ->
     """
     from changes import Content, compare
     from changes.diff import render_text
-    from store.queries import versions_for_diff
+    from store.queries import confirmed_versions, versions_for_diff
 
     with app.store.reader() as s:
         article = _article_or_exit(s, url)
+        confirmed = confirmed_versions(s, article)
         try:
             pair = versions_for_diff(s, article, old, new)
         except LookupError as exc:
@@ -201,10 +202,18 @@ def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) ->
         old_v, new_v = pair
     a, b = Content.from_json(old_v.content), Content.from_json(new_v.content)
     data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
+            "candidates": [v.seq for v in (old_v, new_v) if v.id not in confirmed],
             "changes": sorted(compare(a, b).kinds), "diff": render_text(a, b),
             "old_content": old_v.content, "new_content": new_v.content}
-    emit(data, as_json, lambda d: say(
-        f"{d['url']}\nv{d['old']} → v{d['new']}: {', '.join(d['changes']) or 'no change'}\n\n{d['diff']}"))
+    emit(data, as_json, _print_diff)
+
+
+def _print_diff(d: dict[str, Any]) -> None:
+    def label(seq: int) -> str:
+        return f"v{seq} (candidate, not confirmed)" if seq in d["candidates"] else f"v{seq}"
+
+    say(f"{d['url']}\n{label(d['old'])} → {label(d['new'])}: {', '.join(d['changes']) or 'no change'}"
+        f"\n\n{d['diff']}")
 
 
 @main.command()
