@@ -6,6 +6,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from changes import Content, classify_fetch, classify_parse, suspect_values
 from crawler.items import ArticleItem, CaptureItem
 from store.records import Reading
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
     from crawler.spiders.site import SiteSpider
 
 logger = logging.getLogger(__name__)
+
+STORE_ERROR = "palimpsest/store_error"
+"""Stats key holding the first store failure of the run, in one line without secrets."""
 
 # Fields a parser normally reads; a page without them counts towards "parser broken".
 EXPECTED_FIELDS = ("published", "views")
@@ -46,10 +51,33 @@ class ArchivePipeline:
             reading = reading_of(item)
             verdict = classify_parse(verdict, parsed=item.article is not None, not_found=item.not_found,
                                      parse_error=item.parse_error)
-        spider.app.archive.record(spider.run_id, fetched, verdict, article_url=item.article_url,
-                                  reading=reading, schedule=spider.site.schedule)
+        try:
+            spider.app.archive.record(spider.run_id, fetched, verdict, article_url=item.article_url,
+                                      reading=reading, schedule=spider.site.schedule)
+        except SQLAlchemyError as exc:
+            stop_for_store_error(self.crawler, exc)
+            return item
         self.crawler.stats.inc_value(f"palimpsest/{fetched.kind}/{verdict.outcome.value}")
         return item
+
+
+def stop_for_store_error(crawler: Crawler, exc: Exception) -> None:
+    """The store failed (locked, gone, full): stop the run now and keep the first reason.
+
+    What was committed stays consistent; the leased articles not yet written are due
+    again when their lease ends, so the next run goes on where this one stopped.
+    """
+    from scrapy.utils.defer import deferred_from_coro
+
+    from store.db import describe
+
+    if crawler.stats.get_value(STORE_ERROR) is not None:
+        return
+    message = describe(crawler.spider.app.store.url, exc)
+    crawler.stats.set_value(STORE_ERROR, message)
+    logger.error("%s: the store failed, stopping the run: %s", crawler.spider.name, message)
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
 
 
 def reading_of(item: CaptureItem) -> Reading:

@@ -69,8 +69,15 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if verbose < 2:  # the pool logs a dead connection's failed reset with its traceback
+        logging.getLogger("sqlalchemy.pool").addFilter(_without_traceback)
     ctx.obj = App(config_path)
     ctx.call_on_close(ctx.obj.close)
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info = record.exc_text = None
+    return True
 
 
 # -- crawling ---------------------------------------------------------------------------

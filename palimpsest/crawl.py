@@ -48,6 +48,7 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
 
     config = app.config
     sites = [config.site(n) for n in names] if names else list(config.sites)
+    _check_store(config.store_url)
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PALIMPSEST_APP", app, priority="cmdline")
@@ -68,7 +69,22 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
         crawlers.append(crawler)
         process.crawl(crawler)
     process.start()
-    return [_site_run(site.name, crawler) for site, crawler in zip(sites, crawlers, strict=True)]
+    runs = [_site_run(site.name, crawler) for site, crawler in zip(sites, crawlers, strict=True)]
+    failed = next((r for r in runs if r.health == "store_error"), None)
+    if failed is not None:
+        from store.db import StoreError
+
+        raise StoreError(f"the run of {failed.site} stopped: {failed.reason}")
+    return runs
+
+
+def _check_store(url: str) -> None:
+    """Open the store once before Scrapy starts, so that one that cannot be opened (locked,
+    unreachable) fails in one line. Not the app's own store: Scrapy deep-copies its settings,
+    which carry the app, and an engine does not copy."""
+    from store.db import Store
+
+    Store(url).close()
 
 
 def _StoppableProcess(settings: Any) -> Any:  # noqa: N802 - builds the class lazily, like one
@@ -86,8 +102,13 @@ def _StoppableProcess(settings: Any) -> Any:  # noqa: N802 - builds the class la
 
 
 def _site_run(name: str, crawler: Any) -> SiteRun:
+    from crawler.pipelines import STORE_ERROR
+
     spider = crawler.spider
     finish = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
+    store_error = crawler.stats.get_value(STORE_ERROR) if crawler.stats else None
+    if store_error:
+        return SiteRun(name, getattr(spider, "run_id", None), "store_error", store_error, finish)
     result = getattr(spider, "result", None)
     if result is None:
         return SiteRun(name, getattr(spider, "run_id", None), "unreachable", "the run did not finish", finish)

@@ -59,7 +59,9 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     failing one); readers begin deferred and never wait for a writer under WAL.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        # A ?timeout=SECONDS in the URL wins: how long to wait for another writer's lock.
+        timeout = {} if "timeout=" in url.partition("?")[2] else {"timeout": 60}
+        engine = create_engine(url, connect_args=timeout)
         event.listen(engine, "connect", _sqlite_pragmas)
         begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))

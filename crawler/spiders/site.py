@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import scrapy
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.items import CaptureItem
 from crawler.page import Page
+from crawler.pipelines import stop_for_store_error
 from crawler.sites import PageNotFound, ParseError, parser_class
 from store.records import Fetched
 from store.writer import ArticleRef
@@ -65,7 +67,11 @@ class SiteSpider(scrapy.Spider):
     # -- what to fetch ------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self._open_run()
+        try:
+            self._open_run()
+        except SQLAlchemyError as exc:
+            stop_for_store_error(self.crawler, exc)
+            return
         for start_url in self.site.start_urls:
             for url in self.parser.listing_pages(start_url, self.site.listing_pages):
                 yield self._request(url, "listing")
@@ -98,8 +104,12 @@ class SiteSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.run_id is None:
             return
-        self.result = self.app.archive.finish_run(self.run_id, policy=self.site.policy,
-                                                  health_policy=self.site.health)
+        try:
+            self.result = self.app.archive.finish_run(self.run_id, policy=self.site.policy,
+                                                      health_policy=self.site.health)
+        except SQLAlchemyError as exc:  # the next run finishes this one
+            stop_for_store_error(self.crawler, exc)
+            return
         logger.info("%s: run %d %s: %s", self.name, self.run_id, reason, self.result.health.reason)
 
     # -- responses ----------------------------------------------------------------------
