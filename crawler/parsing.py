@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Every kind of space a CMS may print between words or thousands (nbsp, thin, narrow, ...).
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+# Control characters a page may carry (a stray \x01, an escape sequence's ESC): never text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 # A number with separators, then an optional magnitude word ("2.4K", "1,2 тыс.", "3 млн").
 # The lookahead stops "к" from matching the start of a word such as "комментариев".
@@ -38,10 +40,11 @@ DATE_TIME = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s*(\d{1,2}):(\d{
 
 
 def collapse(text: str | None) -> str:
-    """Collapse every run of whitespace (nbsp and friends included) to one space; strip."""
+    """Collapse every run of whitespace (nbsp and friends included) to one space, drop
+    control characters; strip."""
     if not text:
         return ""
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _CONTROLS.sub("", text)).strip()
 
 
 def parse_count(text: str | None) -> int | None:
