@@ -8,6 +8,7 @@ from changes.content import Content, clean_text
 from changes.detect import (
     OPERATOR_EVENTS,
     WATCHDOG_EVENTS,
+    ArticleStatus,
     Decision,
     EventKind,
     Observation,
@@ -15,14 +16,14 @@ from changes.detect import (
     State,
     step,
 )
-from changes.health import Health, HealthPolicy, RunStats, is_mass_deletion, judge
+from changes.health import Health, HealthPolicy, HealthStatus, RunStats, is_mass_deletion, judge
 from changes.outcome import NOT_FOUND_PAGE, Outcome, Verdict, classify_fetch, classify_parse
 from changes.schedule import Schedule, next_check
 from changes.suspect import suspect_values, without_suspect
 
 __all__ = [
-    "NOT_FOUND_PAGE", "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Decision", "EventKind",
-    "Health", "HealthPolicy", "Kind", "Observation", "Outcome", "Policy", "RunStats",
+    "NOT_FOUND_PAGE", "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ArticleStatus", "ChangeSet", "Content", "Decision",
+    "EventKind", "Health", "HealthPolicy", "HealthStatus", "Kind", "Observation", "Outcome", "Policy", "RunStats",
     "Schedule", "State", "Verdict", "classify_fetch", "classify_parse", "clean_text",
     "compare", "is_mass_deletion", "judge", "next_check", "step", "suspect_values", "without_suspect",
 ]

@@ -7,10 +7,19 @@ stealth edits.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
-logger = logging.getLogger(__name__)
+
+class HealthStatus(StrEnum):
+    """The verdict on a run (and a site's health: its last finished run's)."""
+
+    OK = "ok"
+    PARSER_BROKEN = "parser_broken"
+    UNREACHABLE = "unreachable"
+    INCONCLUSIVE = "inconclusive"
+    """Nothing answered normally, but nothing failed either: only gone pages, so no
+    deletion can be confirmed."""
 
 
 @dataclass(frozen=True)
@@ -44,14 +53,12 @@ class HealthPolicy:
 
 @dataclass(frozen=True)
 class Health:
-    status: str
-    """``ok``, ``parser_broken``, ``unreachable`` or ``inconclusive`` (nothing answered
-    normally, but nothing failed either: only gone pages, so no deletion can be confirmed)."""
+    status: HealthStatus
     reason: str
 
     @property
     def trusted(self) -> bool:
-        return self.status == "ok"
+        return self.status == HealthStatus.OK
 
 
 def _purge(stats: RunStats, policy: HealthPolicy) -> Health | None:
@@ -67,7 +74,7 @@ def _purge(stats: RunStats, policy: HealthPolicy) -> Health | None:
         return None
     if (stats.transient + stats.blocked) / stats.pages >= policy.broken_share:
         return None
-    return Health("ok", f"{stats.gone} of {stats.pages} pages gone while the listings answer: deletions")
+    return Health(HealthStatus.OK, f"{stats.gone} of {stats.pages} pages gone while the listings answer: deletions")
 
 
 def is_mass_deletion(deleted: int, stats: RunStats, policy: HealthPolicy) -> bool:
@@ -78,12 +85,12 @@ def is_mass_deletion(deleted: int, stats: RunStats, policy: HealthPolicy) -> boo
 def judge(stats: RunStats, policy: HealthPolicy) -> Health:
     fetched = stats.pages + stats.listings
     if fetched == 0:
-        return Health("ok", "nothing was due")
+        return Health(HealthStatus.OK, "nothing was due")
     if stats.ok == 0 and stats.listings_ok == 0:
         if stats.transient + stats.blocked == 0 and stats.listings == 0:
-            return Health("inconclusive", f"only gone pages ({stats.gone}): no other page answered to "
+            return Health(HealthStatus.INCONCLUSIVE, f"only gone pages ({stats.gone}): no other page answered to "
                                           "show the site works, so no deletion is confirmed")
-        return Health("unreachable", f"none of {fetched} fetches answered normally")
+        return Health(HealthStatus.UNREACHABLE, f"none of {fetched} fetches answered normally")
     if stats.pages >= policy.min_pages:
         failed = stats.transient + stats.blocked + stats.gone
         if failed / stats.pages >= policy.broken_share and (purge := _purge(stats, policy)):
@@ -91,9 +98,9 @@ def judge(stats: RunStats, policy: HealthPolicy) -> Health:
         if failed / stats.pages >= policy.broken_share:
             what = f"{failed} of {stats.pages} pages failed"
             if stats.parse_failed * 2 >= failed:
-                return Health("parser_broken", f"{what} ({stats.parse_failed} did not parse)")
-            return Health("unreachable", what)
+                return Health(HealthStatus.PARSER_BROKEN, f"{what} ({stats.parse_failed} did not parse)")
+            return Health(HealthStatus.UNREACHABLE, what)
     if stats.ok >= policy.min_pages and stats.missing_fields / stats.ok >= policy.broken_share:
-        return Health("parser_broken",
+        return Health(HealthStatus.PARSER_BROKEN,
                       f"{stats.missing_fields} of {stats.ok} pages lost fields the parser reads")
-    return Health("ok", f"{stats.ok} of {stats.pages} pages read")
+    return Health(HealthStatus.OK, f"{stats.ok} of {stats.pages} pages read")

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from changes import Content, classify_fetch, classify_parse, suspect_values
-from crawler.items import ArticleItem, CaptureItem
-from store.records import Reading
+from changes import classify_fetch, classify_parse, suspect_values
+from changes.records import Reading
+from crawler.items import CaptureItem
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from scrapy.crawler import Crawler
 
+    from crawler.sites.base import SiteParser
     from crawler.spiders.site import SiteSpider
 
 logger = logging.getLogger(__name__)
 
 STORE_ERROR = "palimpsest/store_error"
 """Stats key holding the first store failure of the run, in one line without secrets."""
-
-# Fields a parser normally reads; a page without them counts towards "parser broken".
-EXPECTED_FIELDS = ("published", "views")
 
 
 class ArchivePipeline:
@@ -48,7 +47,7 @@ class ArchivePipeline:
                                  redirect_is_article=redirect_ok)
         reading = None
         if item.article_url:
-            reading = reading_of(item)
+            reading = reading_of(item, parser)
             verdict = classify_parse(verdict, parsed=item.article is not None, not_found=item.not_found,
                                      parse_error=item.parse_error)
         try:
@@ -80,27 +79,17 @@ def stop_for_store_error(crawler: Crawler, exc: Exception) -> None:
         deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
 
 
-def reading_of(item: CaptureItem) -> Reading:
+def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
     article = item.article
     if article is None:
         return Reading(parser=item.parser, parser_version=item.parser_version,
                        parse_error=item.parse_error, not_found=item.not_found)
     suspect = suspect_values(at=item.fetched.fetched_at, views=article.views, comments=article.comments,
                              published=_iso(article.published), updated=_iso(article.updated))
-    return Reading(parser=item.parser, parser_version=item.parser_version, content=content_of(article),
+    return Reading(parser=item.parser, parser_version=item.parser_version, content=article.content(),
                    views=None if "views" in suspect else article.views,
                    comments=None if "comments" in suspect else article.comments,
-                   missing_fields=tuple(f for f in EXPECTED_FIELDS if getattr(article, f) is None),
-                   suspect=suspect)
-
-
-def content_of(article: ArticleItem) -> Content:
-    return Content.build(
-        headline=article.headline, lead=article.lead, body=article.body,
-        published=_iso(article.published), published_raw=article.published_raw,
-        updated=_iso(article.updated), author=article.author, tags=article.tags,
-        image=article.image, videos=article.videos,
-    )
+                   missing_fields=parser.missing_fields(article), suspect=suspect)
 
 
 def _iso(value: datetime | None) -> str | None:

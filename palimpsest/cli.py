@@ -14,11 +14,10 @@ from palimpsest.app import App
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment
 from palimpsest.terminal import say, say_json
+from store.db import SchemaBehind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-logger = logging.getLogger(__name__)
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
@@ -42,6 +41,9 @@ class Group(click.Group):
         except ConfigError as exc:
             say(f"palimpsest: config: {exc}", err=True)
             sys.exit(2)
+        except SchemaBehind as exc:
+            say(f"palimpsest: {exc}", err=True)
+            sys.exit(1)
         except StoreError as exc:
             say(f"palimpsest: store: {exc}", err=True)
             sys.exit(1)
@@ -356,6 +358,9 @@ def demo(directory: Path, as_json: bool) -> None:
     outcome = run_demo(directory, echo=None if as_json else say)
     if as_json:
         emit(outcome, True, print)
+    if outcome["problems"]:
+        say(f"palimpsest: demo failed: {'; '.join(outcome['problems'])}", err=True)
+        sys.exit(1)
 
 
 def _register_families() -> None:

@@ -8,6 +8,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from changes import HealthStatus
+
 if TYPE_CHECKING:
     from palimpsest.app import App
     from palimpsest.config import Config
@@ -26,7 +28,7 @@ class SiteRun:
 
     site: str
     run_id: int | None
-    health: str
+    health: HealthStatus
     reason: str
     finish_reason: str
     stats: dict[str, Any] = field(default_factory=dict)
@@ -35,7 +37,7 @@ class SiteRun:
     @property
     def failed(self) -> bool:
         """The site could not be crawled at all, or the run was stopped (SIGTERM, Ctrl-C)."""
-        return self.run_id is None or self.health == "unreachable" or self.finish_reason == "shutdown"
+        return self.run_id is None or self.health == HealthStatus.UNREACHABLE or self.finish_reason == "shutdown"
 
 
 def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") -> list[SiteRun]:
@@ -84,10 +86,14 @@ def _check_store(url: str) -> None:
     which carry the app, and an engine does not copy."""
     from store.db import Store
 
-    Store(url).close()
+    store = Store(url)
+    try:
+        store.upgrade()  # a crawl upgrades a fresh store anyway
+    finally:
+        store.close()
 
 
-def _StoppableProcess(settings: Any) -> Any:  # noqa: N802 - builds the class lazily, like one
+def _StoppableProcess(settings: Any) -> Any:
     """A CrawlerProcess whose first stop signal ends the run within :data:`STOP_GRACE`."""
     from scrapy.crawler import CrawlerProcess
 
@@ -111,7 +117,8 @@ def _site_run(name: str, crawler: Any) -> SiteRun:
         return SiteRun(name, getattr(spider, "run_id", None), "store_error", store_error, finish)
     result = getattr(spider, "result", None)
     if result is None:
-        return SiteRun(name, getattr(spider, "run_id", None), "unreachable", "the run did not finish", finish)
+        return SiteRun(name, getattr(spider, "run_id", None), HealthStatus.UNREACHABLE, "the run did not finish",
+                       finish)
     return SiteRun(name, result.run_id, result.health.status, result.health.reason, finish,
                    asdict(result.stats), result.events)
 

@@ -13,11 +13,12 @@ from rich.table import Table
 from rich.text import Text
 
 from notify.deliver import deliver
-from notify.outbox import STATUSES, list_alerts, requeue_failed
 from notify.markup import printable
+from notify.outbox import list_alerts, requeue_failed
 from notify.redact import redact, secrets_of
 from palimpsest.options import Moment
 from palimpsest.terminal import say, say_json
+from store.models import AlertStatus
 
 if TYPE_CHECKING:
     from notify.deliver import DeliveryReport
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 @click.command()
-@click.option("--status", type=click.Choice(STATUSES), help="Only alerts in this state.")
+@click.option("--status", type=click.Choice([s.value for s in AlertStatus]), help="Only alerts in this state.")
 @click.option("--since", type=Moment(), help="Only alerts created since then: a time back (2h, 7d) or an ISO date.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Newest alerts shown.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -101,7 +102,8 @@ def _print_report(app: App, report: DeliveryReport) -> None:
     table.add_column("last error", overflow="fold")
     for name, d in report.destinations.items():
         label = name if d.configured else f"{name} (not in the config)"
-        table.add_row(*(Text(printable(str(v))) for v in (label, d.sent, d.failed, d.gave_up, d.pending, d.error or "")))
+        cells = (label, d.sent, d.failed, d.gave_up, d.pending, d.error or "")
+        table.add_row(*(Text(printable(str(v))) for v in cells))
     if report.destinations:
         _console().print(table)
     say(f"{report.sent} sent, {report.failed} failed, {report.pending} waiting.")

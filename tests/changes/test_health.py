@@ -96,7 +96,8 @@ def test_judge_is_total_and_consistent(ok: int, transient: int, blocked: int, go
                                        site_404: bool) -> None:
     listings_ok = min(listings_ok, listings)
     stats = RunStats(pages=ok + transient + blocked + gone, ok=ok, transient=transient, blocked=blocked,
-                     gone=gone, gone_not_found=gone if site_404 else 0, parse_failed=transient // 2, missing_fields=min(missing, ok),
+                     gone=gone, gone_not_found=gone if site_404 else 0, parse_failed=transient // 2,
+                     missing_fields=min(missing, ok),
                      listings=listings, listings_ok=listings_ok)
     policy = HealthPolicy(broken_share=share, min_pages=min_pages)
     health = judge(stats, policy)

@@ -73,7 +73,8 @@ CONFIGS = [
     ("recheck-min-over-max", SITE + 'recheck_min = "8d"\n', ["recheck_min", "recheck_max"]),
     ("start-url-not-http", '[[sites]]\nname = "c97"\nparser = "charter97"\nstart_urls = ["charter97.org"]\n',
      ["start_urls"]),
-    ("apprise-unparseable", SITE + f'[[notify]]\nurl = "nosuchscheme://user:{SECRET}@host/"\n', ["notify[0]", "apprise"]),
+    ("apprise-unparseable", SITE + f'[[notify]]\nurl = "nosuchscheme://user:{SECRET}@host/"\n',
+     ["notify[0]", "apprise"]),
     ("url-as-list", SITE + f'[[notify]]\nurl = ["mailtos://user:{SECRET}@example.org"]\n', ["notify[0]", "url"]),
     ("url-as-number", SITE + "[[notify]]\nurl = 5\n", ["notify[0]", "url"]),
 ]
