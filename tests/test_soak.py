@@ -29,7 +29,7 @@ def test_soak(store_url):
     rng = random.Random(13)
     site = LocalSite(make_articles(14, seed=13), listing_page_size=14).start()
     site.timeout_delay = 3.0
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     try:
         config = site_config(site, store_url, timeout=2.0, notify=[{"url": "json://127.0.0.1:9/hook", "name": "w"}])
         ids = [a.id for a in site.articles()]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from changes import Content, HealthPolicy, Policy, classify_fetch
 from palimpsest.cli import main
 from store.db import Store
-from store.records import Fetched, Reading
+from changes.records import Fetched, Reading
 from store.writer import Archive, ArticleRef
 
 A = "https://charter97.org/en/news/2025/10/7/1/"
@@ -24,7 +24,7 @@ def store(tmp_path, monkeypatch):
     """Two articles crawled together (so row ids and per-article numbers differ); article A
     is edited once (confirmed by two captures), then shows a third text once (a candidate)."""
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    db = Store(url)
+    db = Store(url).upgrade()
     archive = Archive(db)
     policy = Policy(edit_confirmations=2, delete_confirmations=1, delete_min_age=timedelta(0))
     headlines = {A: ["A one", "A two", "A two", "A three"], B: ["B one", "B two", "B two", "B two"]}

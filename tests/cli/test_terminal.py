@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from changes import Content, HealthPolicy, Policy, classify_fetch
 from palimpsest.cli import main
 from store.db import Store
-from store.records import Fetched, Reading
+from changes.records import Fetched, Reading
 from store.writer import Archive, ArticleRef
 
 URL = "https://charter97.org/en/news/2025/10/7/1/"
@@ -30,7 +30,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 @pytest.fixture
 def hostile_store(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    store = Store(url)
+    store = Store(url).upgrade()
     archive = Archive(store)
     policy = Policy(edit_confirmations=1, delete_confirmations=1, delete_min_age=timedelta(0))
     for i, headline in enumerate(["Bridge opens", HOSTILE]):

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from changes import HealthPolicy, Policy, classify_fetch
 from crawler.items import ArticleItem, CaptureItem
 from crawler.pipelines import reading_of
+from crawler.sites import parser_class
 from store.db import Store
 from store.models import Capture, Event
-from store.records import Fetched
+from changes.records import Fetched
 from store.writer import Archive, ArticleRef
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
@@ -35,14 +36,14 @@ def crawl(archive: Archive, capture: CaptureItem) -> tuple[int, list[int]]:
     archive.discover(run, [ArticleRef(URL)], now=at)
     fetched = capture.fetched
     verdict = classify_fetch(status=200, error=None, headers={}, body=fetched.body, url=URL, final_url=None)
-    capture_id = archive.record(run, fetched, verdict, article_url=URL, reading=reading_of(capture))
+    capture_id = archive.record(run, fetched, verdict, article_url=URL, reading=reading_of(capture, parser_class("generic")()))
     events = archive.finish_run(run, policy=EAGER, health_policy=HealthPolicy(min_pages=10), now=at).events
     return capture_id, events
 
 
 @pytest.fixture
 def archive(store_url):
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     yield Archive(store)
     store.close()
 
