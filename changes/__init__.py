@@ -17,14 +17,15 @@ from changes.detect import (
     State,
     step,
 )
-from changes.health import Health, HealthPolicy, HealthStatus, RunStats, judge
-from changes.outcome import Outcome, Verdict, classify_fetch, classify_parse
+from changes.health import Health, HealthPolicy, HealthStatus, RunStats, is_mass_deletion, judge
+from changes.outcome import NOT_FOUND_PAGE, Outcome, Verdict, classify_fetch, classify_parse
 from changes.schedule import Schedule, next_check
+from changes.suspect import suspect_values, without_suspect
 
 __all__ = [
-    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ArticleStatus", "ChangeSet", "Content", "Coverage", "CoveragePolicy",
-    "Decision", "EventKind", "degradation", "describe", "drops", "merge", "tally",
+    "NOT_FOUND_PAGE", "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ArticleStatus", "ChangeSet", "Content", "Coverage",
+    "CoveragePolicy", "Decision", "EventKind", "degradation", "describe", "drops", "merge", "tally",
     "Health", "HealthPolicy", "HealthStatus", "Kind", "Observation", "Outcome", "Policy", "RunStats",
     "Schedule", "State", "Verdict", "classify_fetch", "classify_parse", "clean_text",
-    "compare", "judge", "next_check", "step",
+    "compare", "is_mass_deletion", "judge", "next_check", "step", "suspect_values", "without_suspect",
 ]

@@ -21,6 +21,8 @@ class EventKind(StrEnum):
     REVERTED = "reverted"
     DELETED = "deleted"
     RESTORED = "restored"
+    # About a site, for watchdogs: many deletions confirmed in one run (besides their own events).
+    MASS_DELETION = "mass_deletion"
     # Operator events: about a site or its parser, not about an article.
     PARSER_BROKEN = "parser_broken"
     SITE_UNREACHABLE = "site_unreachable"
@@ -28,7 +30,7 @@ class EventKind(StrEnum):
 
 
 WATCHDOG_EVENTS = frozenset({EventKind.NEW, EventKind.EDITED, EventKind.REVERTED,
-                             EventKind.DELETED, EventKind.RESTORED})
+                             EventKind.DELETED, EventKind.RESTORED, EventKind.MASS_DELETION})
 OPERATOR_EVENTS = frozenset(EventKind) - WATCHDOG_EVENTS
 
 

@@ -32,6 +32,8 @@ class RunStats:
     transient: int = 0
     blocked: int = 0
     gone: int = 0
+    gone_not_found: int = 0
+    """Gone pages that answered 404/410 with the site's own not-found page (part of ``gone``)."""
     parse_failed: int = 0
     """Article pages that answered 200 but did not parse (part of ``transient``)."""
     missing_fields: int = 0
@@ -59,6 +61,27 @@ class Health:
         return self.status == HealthStatus.OK
 
 
+def _purge(stats: RunStats, policy: HealthPolicy) -> Health | None:
+    """Many pages gone while the site otherwise answers: deletions to report, not an outage.
+
+    The gone pages must be the site's own not-found page (a bare server 404 can be an
+    application that is down), every listing must have answered, and what failed for
+    other reasons must stay under the broken share on its own.
+    """
+    if not stats.listings or stats.listings_ok < stats.listings:
+        return None
+    if stats.gone_not_found * 2 <= stats.gone:
+        return None
+    if (stats.transient + stats.blocked) / stats.pages >= policy.broken_share:
+        return None
+    return Health(HealthStatus.OK, f"{stats.gone} of {stats.pages} pages gone while the listings answer: deletions")
+
+
+def is_mass_deletion(deleted: int, stats: RunStats, policy: HealthPolicy) -> bool:
+    """Deletions confirmed in one run that deserve one summary alert besides their own."""
+    return deleted >= policy.min_pages and deleted >= policy.broken_share * stats.pages
+
+
 def judge(stats: RunStats, policy: HealthPolicy) -> Health:
     fetched = stats.pages + stats.listings
     if fetched == 0:
@@ -70,6 +93,8 @@ def judge(stats: RunStats, policy: HealthPolicy) -> Health:
         return Health(HealthStatus.UNREACHABLE, f"none of {fetched} fetches answered normally")
     if stats.pages >= policy.min_pages:
         failed = stats.transient + stats.blocked + stats.gone
+        if failed / stats.pages >= policy.broken_share and (purge := _purge(stats, policy)):
+            return purge
         if failed / stats.pages >= policy.broken_share:
             what = f"{failed} of {stats.pages} pages failed"
             if stats.parse_failed * 2 >= failed:

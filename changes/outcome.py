@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 
 class Outcome(StrEnum):
@@ -45,6 +45,50 @@ def is_challenge(headers: dict[str, str], body: bytes) -> bool:
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return True
     return bool(CHALLENGE_MARKERS.search(body[:20000]))
+
+
+# Where a site sends a visitor it wants to check or sign in first. Whole path segments
+# only: an article slug such as "challenge-to-the-regime" is no wall.
+WALL_SEGMENTS = frozenset({"captcha", "challenge", "login", "log-in", "logon", "signin", "sign-in",
+                           "sign_in", "auth", "sso", "verify", "robot-check", "access-denied"})
+_TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})", re.IGNORECASE)
+WALL_TITLE = re.compile(r"captcha|not a robot|are you (?:a )?(?:human|robot)|\bsign[ -]?in\b|\blog[ -]?in\b|"
+                        r"\bвход\b|авторизац|не робот", re.IGNORECASE)
+
+
+def is_wall_redirect(url: str, final_url: str, body: bytes) -> bool:
+    """A redirect that ended on a challenge, captcha or login page, CDN markers or not.
+
+    Such a page names itself in its path (``/captcha/``, ``/user/login``), carries the
+    requested page as its way back (``?back=/en/news/…``), or says so in its title.
+    """
+    parts = urlsplit(final_url)
+    path = parts.path.lower()
+    if "captcha" in path or "/cdn-cgi/" in path:
+        return True
+    if {seg.rsplit(".", 1)[0] for seg in path.split("/") if seg} & WALL_SEGMENTS:
+        return True
+    own = urlsplit(url).path.rstrip("/")
+    if own and any(own in unquote(value) for _, value in parse_qsl(parts.query)):
+        return True
+    title = _TITLE.search(body[:20000])
+    return bool(title and WALL_TITLE.search(title[1].decode("utf-8", "replace")))
+
+
+NOT_FOUND_PAGE = "the site's not-found page"
+"""In the reason of a 404/410 that came with the site's own page, not a bare server error."""
+_LINK = re.compile(rb"<a\s[^>]*href", re.IGNORECASE)
+MIN_SITE_LINKS = 5
+
+
+def is_site_page(body: bytes) -> bool:
+    """A page in the site's own chrome (navigation links), not a bare server error page.
+
+    A site that deletes an article answers with its designed not-found page; a broken
+    proxy or an application that is down answers with a bare one. Only the first, while
+    listings answer normally, marks a purge rather than an outage.
+    """
+    return len(_LINK.findall(body[:200_000], 0)) >= MIN_SITE_LINKS
 
 
 def is_truncated(headers: dict[str, str], body: bytes) -> bool:
@@ -84,6 +128,8 @@ def classify_fetch(
             return Verdict(Outcome.TRANSIENT, f"challenge page (http {status})")
         return Verdict(Outcome.BLOCKED, f"http {status}")
     if status in GONE_STATUS:
+        if is_site_page(body):
+            return Verdict(Outcome.GONE, f"http {status}, {NOT_FOUND_PAGE}")
         return Verdict(Outcome.GONE, f"http {status}")
     if status >= 400:
         return Verdict(Outcome.TRANSIENT, f"http {status}")
@@ -92,6 +138,8 @@ def classify_fetch(
     if is_challenge(headers, body):
         return Verdict(Outcome.TRANSIENT, "challenge page")
     if final_url and redirect_is_article is False:
+        if is_wall_redirect(url, final_url, body):
+            return Verdict(Outcome.TRANSIENT, f"redirected to a challenge or login page ({urlsplit(final_url).path})")
         return Verdict(Outcome.GONE, f"redirected to {_where(url, final_url)}")
     if not body.strip():
         return Verdict(Outcome.TRANSIENT, "empty body")

@@ -93,3 +93,6 @@ class Reading:
     """Fields the parser usually reads but did not find on this page."""
     group: str | None = None
     """The section, edition or template the page belongs to, for per-group parser health."""
+    suspect: dict[str, Any] = field(default_factory=dict)
+    """Values the page printed that cannot be right (``{"views": -5}``): kept as evidence,
+    never as metrics, and a suspect date never alone makes a new version."""

@@ -34,18 +34,7 @@ class Page:
 
     @cached_property
     def _decoded(self) -> tuple[str, str]:
-        content_type = self.headers.get("content-type", "")
-        encoding, text = html_to_unicode(content_type, self.body, auto_detect_fun=_detect_encoding)
-        if encoding.replace("-", "").lower() in ("utf8", "utf8sig") and "\ufffd" in text:
-            # Declared UTF-8 but not UTF-8 (cp1251 behind a wrong label is common in the
-            # region): decoding with replacement characters would read as an edit.
-            try:
-                self.body.decode("utf-8")
-            except UnicodeDecodeError:
-                detected = _detect_encoding(self.body)
-                if detected and detected.replace("-", "").lower() != "utf8":
-                    return detected, self.body.decode(detected, errors="replace")
-        return encoding, text
+        return decode_html(self.body, self.headers.get("content-type", ""))
 
     @cached_property
     def selector(self) -> Selector:
@@ -58,21 +47,55 @@ class Page:
                    headers={"content-type": "text/html; charset=utf-8"})
 
 
-def _detect_encoding(body: bytes) -> str | None:
-    """Guess a charset when neither the header nor the page declares one.
+# A declared (or plausible) charset is abandoned only when most of the page fails in
+# it: more bad sequences than this, and more than half of the non-ASCII characters.
+MIN_BAD = 8
 
-    cp1251 is common in the region and undeclared pages are not rare, so try strict
-    UTF-8 first and fall back to charset-normalizer's best guess.
+
+def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
+    """(charset, text) of an HTML body, decoded the way a browser would.
+
+    The charset comes from the header, a BOM or ``<meta>``, else a guess. Bytes that
+    are invalid in it become U+FFFD one by one, so a stray Latin-1 byte in a comment
+    or a multi-byte character cut at the end leaves the rest of the page intact. Only
+    when most of the page is undecodable (cp1251 behind a UTF-8 label is common in
+    the region) is the whole page decoded with a detected charset instead.
     """
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
+    if _mostly_undecodable(body, text):
+        detected = _guess(body)
+        if detected and _codec(detected) != _codec(encoding):
+            return detected, body.decode(detected, errors="replace")
+    return encoding, text
+
+
+def _mostly_undecodable(body: bytes, text: str) -> bool:
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())
+    if bad < MIN_BAD:
+        return False
+    non_ascii = len(text) - len(text.encode("ascii", "ignore").decode())
+    return bad * 2 > non_ascii
+
+
+def _codec(name: str) -> str:
+    import codecs
+
     try:
-        body.decode("utf-8")
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+def _detect_encoding(body: bytes) -> str | None:
+    """The charset of a page that declares none: UTF-8 unless most of it fails as UTF-8."""
+    if not _mostly_undecodable(body, body.decode("utf-8", errors="replace")):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - a dependency of requests/trafilatura
-        return "cp1251"
+    return _guess(body)
+
+
+def _guess(body: bytes) -> str:
+    """charset-normalizer's best guess (cp1251, common in the region, when it has none)."""
+    from charset_normalizer import from_bytes
+
     best = from_bytes(body[:65536]).best()
     return best.encoding if best else "cp1251"
-

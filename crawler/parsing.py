@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Every kind of space a CMS may print between words or thousands (nbsp, thin, narrow, ...).
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+# Control characters a page may carry (a stray \x01, an escape sequence's ESC): never text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 # A number with separators, then an optional magnitude word ("2.4K", "1,2 тыс.", "3 млн").
 # The lookahead stops "к" from matching the start of a word such as "комментариев".
@@ -30,6 +32,7 @@ _COUNT = re.compile(
 )
 _MULTIPLIERS = {"k": 1_000, "т": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 _GROUPED = re.compile(r"\d{1,3}(?P<sep>[ ,.'])\d{3}(?:(?P=sep)\d{3})*")
+_NEGATIVE = re.compile(r"(?:^|[^\w-])[-\u2212]\s?$")
 _MAX_DIGITS = 15  # no real counter is longer; also keeps int() clear of its digit limit
 
 # "7.10.2025, 17:05": day and hour may be unpadded, the comma may be missing.
@@ -37,10 +40,11 @@ DATE_TIME = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s*(\d{1,2}):(\d{
 
 
 def collapse(text: str | None) -> str:
-    """Collapse every run of whitespace (nbsp and friends included) to one space; strip."""
+    """Collapse every run of whitespace (nbsp and friends included) to one space, drop
+    control characters; strip."""
     if not text:
         return ""
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _CONTROLS.sub("", text)).strip()
 
 
 def parse_count(text: str | None) -> int | None:
@@ -57,12 +61,16 @@ def parse_count(text: str | None) -> int | None:
     suffix = (match.group(2) or "").lower()
     if sum(ch.isdigit() for ch in number) > _MAX_DIGITS:
         return None
+    # A minus sign right before the digits, not after a letter or digit ("co-2", "2-3"):
+    # a page printing "-5" means something odd, which the caller records as suspect.
+    sign = -1 if _NEGATIVE.search(collapse(text)[: match.start(1)]) else 1
     if suffix:
-        return _scaled(number, _MULTIPLIERS.get(_suffix_key(suffix), 1))
+        scaled = _scaled(number, _MULTIPLIERS.get(_suffix_key(suffix), 1))
+        return None if scaled is None else sign * scaled
     if number.isdigit():
-        return int(number)
+        return sign * int(number)
     if _GROUPED.fullmatch(number):
-        return int(re.sub(r"\D", "", number))
+        return sign * int(re.sub(r"\D", "", number))
     return None  # "1,2" without a magnitude word is ambiguous
 
 

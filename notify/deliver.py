@@ -205,6 +205,14 @@ def _send(destination: Destination, message: Message, key: str) -> str | None:
     return None if result else "the service did not accept the notification"
 
 
+def usable_url(url: str) -> bool:
+    """Whether apprise can parse ``url`` into a service; nothing is sent, nothing secret logged."""
+    from notify.redact import secrets_of
+
+    with guard_library_logs(secrets_of(url)):
+        return apprise.Apprise().add(url)
+
+
 def with_key(url: str, key: str) -> str:
     """``url`` asking apprise to carry ``key`` in a header and a payload field, where it can."""
     scheme = url.partition("://")[0].lower()

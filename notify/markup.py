@@ -18,6 +18,11 @@ FORMATS = ("text", "markdown", "html")
 # show plain-text alerts, the second can make a headline read differently on screen
 # than in the archive ("Trojan source"). Line breaks would break the layout.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
+_UNSAFE_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
+# Whole escape sequences, so that no parameter text ("[2J", "]0;title") is left behind:
+# OSC/DCS/PM/APC strings up to BEL or ST, CSI (7- and 8-bit), then any other ESC pair.
+_ESCAPES = re.compile(r"(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -~]?")
 # Markdown: inline specials always; block markers only where a line could start. Only
 # characters that both CommonMark and Python-Markdown (apprise's converter) unescape.
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]()#!])")
@@ -53,7 +58,13 @@ Block = Para | Quotes
 
 def clean(text: str) -> str:
     """One line of text without control or direction-override characters."""
-    return _UNSAFE.sub(" ", text)
+    return printable(text)
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """``text`` safe to show: escape sequences dropped, other controls and bidi overrides
+    as a space. ``lines`` keeps newlines and tabs (multi-line terminal output)."""
+    return (_UNSAFE_IN_LINES if lines else _UNSAFE).sub(" ", _ESCAPES.sub("", text))
 
 
 def safe_href(url: str | None) -> str | None:

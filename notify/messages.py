@@ -23,6 +23,7 @@ ARTICLE_TITLES = {
 OPERATOR_TITLES = {
     EventKind.PARSER_BROKEN: "Parser broken", EventKind.SITE_UNREACHABLE: "Site unreachable",
     EventKind.SITE_RECOVERED: "Site recovered",
+    EventKind.MASS_DELETION: "Mass deletion",
 }
 # In reading order; ``published_changed`` is dropped when ``backdated`` says more.
 CHANGE_LABELS = {
@@ -35,6 +36,7 @@ OPERATOR_NOTES = {
     EventKind.PARSER_BROKEN: "Edit and deletion alerts for this site are held until its pages parse again.",
     EventKind.SITE_UNREACHABLE: "Edit and deletion alerts for this site are held until it answers normally.",
     EventKind.SITE_RECOVERED: "Edit and deletion alerts for this site resume.",
+    EventKind.MASS_DELETION: "The site answered normally otherwise; each deleted article has its own alert.",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import datetime
@@ -14,6 +13,7 @@ import click
 from palimpsest.app import App
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment
+from palimpsest.terminal import say, say_json
 from store.db import SchemaBehind
 
 if TYPE_CHECKING:
@@ -23,23 +23,34 @@ if TYPE_CHECKING:
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
     """Print one JSON document with ``--json``, else the human rendering."""
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        say_json(data)
     else:
         human(data)
 
 
 class Group(click.Group):
-    """Turns configuration errors into a one-line message and exit status 2, a store
-    whose schema is behind into one line and exit status 1."""
+    """Turns a user's mistake into one line: configuration (exit 2), the store (exit 1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from store.db import StoreError, describe
+
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            click.echo(f"palimpsest: config: {exc}", err=True)
+            say(f"palimpsest: config: {exc}", err=True)
             sys.exit(2)
         except SchemaBehind as exc:
-            click.echo(f"palimpsest: {exc}", err=True)
+            say(f"palimpsest: {exc}", err=True)
+            sys.exit(1)
+        except StoreError as exc:
+            say(f"palimpsest: store: {exc}", err=True)
+            sys.exit(1)
+        except SQLAlchemyError as exc:  # the store went away in the middle of a command
+            app = ctx.obj
+            url = app.config.store_url if isinstance(app, App) and "config" in app.__dict__ else ""
+            say(f"palimpsest: store: {describe(url, exc)}", err=True)
             sys.exit(1)
 
 
@@ -60,8 +71,15 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if verbose < 2:  # the pool logs a dead connection's failed reset with its traceback
+        logging.getLogger("sqlalchemy.pool").addFilter(_without_traceback)
     ctx.obj = App(config_path)
     ctx.call_on_close(ctx.obj.close)
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info = record.exc_text = None
+    return True
 
 
 # -- crawling ---------------------------------------------------------------------------
@@ -103,12 +121,12 @@ def _deliver(app: App) -> dict[str, Any]:
 def _print_runs(summary: dict[str, Any]) -> None:
     for run in summary["runs"]:
         stats = run["stats"]
-        click.echo(f"{run['site']}: run {run['run_id']} {run['health']} — {run['reason']}; "
+        say(f"{run['site']}: run {run['run_id']} {run['health']} — {run['reason']}; "
                    f"{stats.get('pages', 0)} pages, {stats.get('listings', 0)} listings, "
                    f"{len(run['events'])} events")
     if summary.get("delivery"):
         d = summary["delivery"]
-        click.echo(f"alerts: {d.get('sent', 0)} sent, {d.get('failed', 0)} failed, {d.get('pending', 0)} pending")
+        say(f"alerts: {d.get('sent', 0)} sent, {d.get('failed', 0)} failed, {d.get('pending', 0)} pending")
 
 
 # -- queries ----------------------------------------------------------------------------
@@ -119,7 +137,7 @@ def _article_or_exit(session: Any, url: str) -> Any:
 
     article = find_article(session, url)
     if article is None:
-        click.echo(f"palimpsest: no article in the archive at {url}", err=True)
+        say(f"palimpsest: no article in the archive at {url}", err=True)
         sys.exit(1)
     return article
 
@@ -144,23 +162,23 @@ def history(app: App, url: str, as_json: bool) -> None:
 
 def _print_history(data: dict[str, Any]) -> None:
     a = data["article"]
-    click.echo(f"{a['url']}  [{a['site']}] {a['status']}")
-    click.echo(f"  {a['headline'] or '(no content read yet)'}")
-    click.echo(f"  first seen {a['first_seen_at']}, last capture {a['last_capture_at']}, "
+    say(f"{a['url']}  [{a['site']}] {a['status']}")
+    say(f"  {a['headline'] or '(no content read yet)'}")
+    say(f"  first seen {a['first_seen_at']}, last capture {a['last_capture_at']}, "
                f"next check {a['next_check_at']}")
-    click.echo("  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
-    click.echo("versions:")
+    say("  captures: " + ", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())))
+    say("versions:")
     for v in data["versions"]:
-        mark = "*" if v["current"] else " "
-        click.echo(f" {mark}v{v['seq']}  {v['first_seen_at']} … {v['last_seen_at']}  "
+        mark = "*" if v["current"] else " " if v["confirmed"] else "?"
+        say(f" {mark}v{v['seq']}  {v['first_seen_at']} … {v['last_seen_at']}  "
                    f"{v['captures']} captures  {v['headline']}")
-    click.echo("events:")
+    say("events:")
     for e in data["events"]:
         change = ", ".join(e["details"].get("changes", [])) if e["details"] else ""
-        click.echo(f"  #{e['id']} {e['at']} {e['kind']} v{e['from_version']}→v{e['to_version']} {change}")
+        say(f"  #{e['id']} {e['at']} {e['kind']} v{e['from_version']}→v{e['to_version']} {change}")
     if data["metrics"]:
         last = data["metrics"][-1]
-        click.echo(f"views: {len(data['metrics'])} readings, latest {last['views']} at {last['at']}")
+        say(f"views: {len(data['metrics'])} readings, latest {last['views']} at {last['at']}")
 
 
 @main.command()
@@ -178,24 +196,33 @@ def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) ->
     """
     from changes import Content, compare
     from changes.diff import render_text
-    from store.queries import versions_for_diff
+    from store.queries import confirmed_versions, versions_for_diff
 
     with app.store.reader() as s:
         article = _article_or_exit(s, url)
+        confirmed = confirmed_versions(s, article)
         try:
             pair = versions_for_diff(s, article, old, new)
         except LookupError as exc:
             raise click.BadParameter(str(exc)) from None
         if pair is None:
-            click.echo(f"{article.url} has fewer than two versions: nothing to compare.")
+            say(f"{article.url} has fewer than two versions: nothing to compare.")
             return
         old_v, new_v = pair
     a, b = Content.from_json(old_v.content), Content.from_json(new_v.content)
     data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
+            "candidates": [v.seq for v in (old_v, new_v) if v.id not in confirmed],
             "changes": sorted(compare(a, b).kinds), "diff": render_text(a, b),
             "old_content": old_v.content, "new_content": new_v.content}
-    emit(data, as_json, lambda d: click.echo(
-        f"{d['url']}\nv{d['old']} → v{d['new']}: {', '.join(d['changes']) or 'no change'}\n\n{d['diff']}"))
+    emit(data, as_json, _print_diff)
+
+
+def _print_diff(d: dict[str, Any]) -> None:
+    def label(seq: int) -> str:
+        return f"v{seq} (candidate, not confirmed)" if seq in d["candidates"] else f"v{seq}"
+
+    say(f"{d['url']}\n{label(d['old'])} → {label(d['new'])}: {', '.join(d['changes']) or 'no change'}"
+        f"\n\n{d['diff']}")
 
 
 @main.command()
@@ -222,10 +249,10 @@ def changes(app: App, since: datetime, site: str | None, kinds: tuple[str, ...],
 
 def _print_changes(data: dict[str, Any]) -> None:
     if not data["events"]:
-        click.echo(f"no events since {data['since']}")
+        say(f"no events since {data['since']}")
     for e in data["events"]:
         what = ", ".join(e["details"].get("changes", [])) or e["details"].get("reason", "")
-        click.echo(f"#{e['id']} {e['at']} [{e['site']}] {e['kind']:<16} {e['url'] or ''}"
+        say(f"#{e['id']} {e['at']} [{e['site']}] {e['kind']:<16} {e['url'] or ''}"
                    + (f"\n      {e['headline']}" if e["headline"] else "") + (f"\n      {what}" if what else ""))
 
 
@@ -247,10 +274,16 @@ def db_upgrade(app: App, revision: str) -> None:
     Example:
       PALIMPSEST_DB=postgresql+psycopg://archive@db/palimpsest palimpsest db upgrade
     """
+    from alembic.util import CommandError
+
     from store.db import upgrade
 
-    upgrade(app.config.store_url, revision)
-    click.echo(f"store at {_masked_db(app.config.store_url)} is at {revision}")
+    try:
+        upgrade(app.config.store_url, revision)
+    except CommandError as exc:
+        say(f"palimpsest: db upgrade: --revision {revision}: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(2)
+    say(f"store at {_masked_db(app.config.store_url)} is at {revision}")
 
 
 def _masked_db(url: str) -> str:
@@ -274,11 +307,11 @@ def demo(directory: Path, as_json: bool) -> None:
     """
     from palimpsest.demo import run_demo
 
-    outcome = run_demo(directory, echo=None if as_json else click.echo)
+    outcome = run_demo(directory, echo=None if as_json else say)
     if as_json:
         emit(outcome, True, print)
     if outcome["problems"]:
-        click.echo(f"palimpsest: demo failed: {'; '.join(outcome['problems'])}", err=True)
+        say(f"palimpsest: demo failed: {'; '.join(outcome['problems'])}", err=True)
         sys.exit(1)
 
 

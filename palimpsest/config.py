@@ -81,11 +81,29 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
                    "User-Agent header; some sites (charter97's feeds) refuse bare clients."),
 }
 
+# The values each numeric setting may take, beside the declarations above: (lowest,
+# highest, whether the lowest itself is allowed). A value outside does harm quietly
+# (a negative timeout reads as an outage, a share above 1 turns protection off).
+SITE_RANGES: dict[str, tuple[float, float, bool]] = {
+    "listing_pages": (1, 1000, True),
+    "max_articles": (1, 1_000_000, True),
+    "edit_confirmations": (1, 100, True),
+    "delete_confirmations": (1, 100, True),
+    "broken_share": (0, 1, False),
+    "min_pages": (1, 1_000_000, True),
+    "recheck_factor": (0, 100, False),
+    "concurrency": (1, 256, True),
+    "delay": (0, 3600, True),
+    "timeout": (0, 3600, False),
+}
+# Settings whose value is never shown in an error message.
+SECRET_SETTINGS = frozenset({"url"})
+
 DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "url": (None, str, "An apprise URL (mailtos://, tgram://, slack://, json://, …). A secret: never printed."),
     "name": (None, str, "Stable name for the outbox (default: scheme and a hash of the URL)."),
     "events": (sorted(str(k) for k in WATCHDOG_EVENTS - {EventKind.NEW}) + ["parser_broken", "site_unreachable"], list,
-               "Event kinds sent to it (new, edited, reverted, deleted, restored, parser_broken, "
+               "Event kinds sent to it (new, edited, reverted, deleted, restored, mass_deletion, parser_broken, "
                "site_unreachable, site_recovered)."),
     "sites": ([], list, "Only these sites (default: all)."),
     "format": ("markdown", str, "Message body format: text, markdown or html."),
@@ -200,6 +218,8 @@ def load(explicit: str | None = None, *, environ: dict[str, str] | None = None) 
     if path is not None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
     return from_dict(data, environ=env, path=path)
@@ -210,6 +230,13 @@ def from_dict(data: dict[str, Any], *, environ: dict[str, str] | None = None, pa
     unknown = set(data) - {"store", "base_url", "sites", "notify"}
     if unknown:
         raise ConfigError(f"unknown top-level settings: {sorted(unknown)}")
+    for key in ("store", "base_url"):
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"`{key}` must be a string, not {type(data[key]).__name__}")
+    for key in ("sites", "notify"):
+        entries = data.get(key, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ConfigError(f"`{key}` must be a list of tables: write each entry as [[{key}]]")
     sites = tuple(_site(entry, i) for i, entry in enumerate(data.get("sites", [])))
     names = [s.name for s in sites]
     if len(set(names)) != len(names):
@@ -221,7 +248,7 @@ def from_dict(data: dict[str, Any], *, environ: dict[str, str] | None = None, pa
     if len(set(dest_names)) != len(dest_names):
         raise ConfigError(f"notify: destination names must be unique: {dest_names}")
     return Config(
-        store_url=env.get("PALIMPSEST_DB") or data.get("store") or DEFAULT_STORE,
+        store_url=check_store_url(env.get("PALIMPSEST_DB") or data.get("store") or DEFAULT_STORE),
         sites=sites,
         destinations=tuple(destinations),
         base_url=(data.get("base_url") or "").rstrip("/") or None,
@@ -242,9 +269,47 @@ def _check(entry: dict[str, Any], settings: dict[str, tuple[Any, type, str]], wh
         if value is not None and kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if value is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
-            raise ConfigError(f"{where}: `{key}` must be {kind.__name__}, not {value!r}")
+            shown = type(value).__name__ if key in SECRET_SETTINGS else repr(value)
+            raise ConfigError(f"{where}: `{key}` must be {kind.__name__}, not {shown}")
+        if kind is list and value and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: `{key}` must be a list of strings")
+        _check_range(key, value, where)
         values[key] = value
     return values
+
+
+def _check_range(key: str, value: Any, where: str) -> None:
+    if key not in SITE_RANGES or value is None:
+        return
+    low, high, low_ok = SITE_RANGES[key]
+    if value > high or value < low or (value == low and not low_ok):
+        bound = f">= {low}" if low_ok else f"> {low}"
+        raise ConfigError(f"{where}: `{key}` = {value!r} is out of range (must be {bound} and <= {high})")
+
+
+def check_store_url(url: str) -> str:
+    """``url`` if it names a database driver SQLAlchemy has; the error never shows a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError("store: not a database URL (e.g. sqlite:///palimpsest.db, "
+                          "postgresql+psycopg://user@host/db)") from None
+    try:
+        parsed.get_dialect()
+    except (NoSuchModuleError, ImportError):
+        raise ConfigError(f"store: unknown database driver {parsed.drivername!r} "
+                          "(use sqlite or postgresql+psycopg)") from None
+    return url
+
+
+def _check_urls(values: dict[str, Any], where: str) -> None:
+    for key in ("start_urls", "feeds"):
+        for url in values[key]:
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+                raise ConfigError(f"{where}: `{key}`: {url!r} is not an http(s) URL")
 
 
 def _site(entry: dict[str, Any], index: int) -> SiteConfig:
@@ -252,6 +317,7 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
     v = _check(entry, SITE_SETTINGS, where, required=("name", "parser"))
     if not v["start_urls"] and not v["feeds"] and not v["sitemaps"]:
         raise ConfigError(f"site {v['name']!r}: give `start_urls`, `feeds` or `sitemaps`")
+    _check_urls(v, where)
     site = SiteConfig(
         name=v["name"], parser=v["parser"], start_urls=tuple(v["start_urls"]), feeds=tuple(v["feeds"]),
         sitemaps=tuple(v["sitemaps"]),
@@ -260,8 +326,7 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
                       delete_confirmations=v["delete_confirmations"],
                       delete_min_age=_duration(v, "delete_min_age", where)),
         health=HealthPolicy(broken_share=v["broken_share"], min_pages=v["min_pages"]),
-        schedule=Schedule(min_interval=_duration(v, "recheck_min", where),
-                          max_interval=_duration(v, "recheck_max", where), factor=v["recheck_factor"]),
+        schedule=_schedule(v, where),
         concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"], user_agent=v["user_agent"],
         expect=tuple(v["expect"]) if v["expect"] is not None else None, article_urls=v["article_urls"],
         selectors=v["selectors"],
@@ -302,6 +367,14 @@ def _check_parser(site: SiteConfig) -> None:
         raise ConfigError(f"{where}: `expect`: {exc}") from None
 
 
+def _schedule(values: dict[str, Any], where: str) -> Schedule:
+    low, high = _duration(values, "recheck_min", where), _duration(values, "recheck_max", where)
+    if low > high:
+        raise ConfigError(f"{where}: `recheck_min` ({values['recheck_min']}) is longer than "
+                          f"`recheck_max` ({values['recheck_max']})")
+    return Schedule(min_interval=low, max_interval=high, factor=values["recheck_factor"])
+
+
 def _duration(values: dict[str, Any], key: str, where: str) -> timedelta:
     try:
         return parse_duration(values[key])
@@ -317,6 +390,11 @@ def _destination(entry: dict[str, Any], index: int) -> Destination:
         raise ConfigError(f"notify[{index}]: unknown event kinds {sorted(bad)} (known: {sorted(kinds)})")
     if v["format"] not in ("text", "markdown", "html"):
         raise ConfigError(f"notify[{index}]: format must be text, markdown or html")
+    from notify.deliver import usable_url
+
+    if not usable_url(v["url"]):
+        raise ConfigError(f"notify[{index}]: apprise cannot use the url {mask_url(v['url'])} "
+                          "(check its scheme and syntax)")
     return Destination(name=v["name"] or destination_name(v["url"]), url=v["url"],
                        events=frozenset(v["events"]), sites=frozenset(v["sites"]),
                        format=v["format"], tag=v["tag"])

@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from palimpsest.app import App
     from palimpsest.config import Config
 
+logger = logging.getLogger(__name__)
+
+STOP_GRACE = 5.0
+"""Seconds a crawl told to stop (SIGTERM, Ctrl-C) may spend closing before it abandons
+the requests still in flight. Scrapy's own graceful stop waits for every one of them,
+up to the site's timeout; a run abandoned this way is finished by the next one."""
+
 
 @dataclass
 class SiteRun:
@@ -29,8 +36,8 @@ class SiteRun:
 
     @property
     def failed(self) -> bool:
-        """The site could not be crawled at all."""
-        return self.run_id is None or self.health == HealthStatus.UNREACHABLE
+        """The site could not be crawled at all, or the run was stopped (SIGTERM, Ctrl-C)."""
+        return self.run_id is None or self.health == HealthStatus.UNREACHABLE or self.finish_reason == "shutdown"
 
 
 def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") -> list[SiteRun]:
@@ -39,11 +46,11 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
     Twisted's reactor cannot be restarted, so a process can do this once; use
     :func:`crawl_isolated` to crawl again from the same process (demo, tests).
     """
-    from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
     config = app.config
     sites = [config.site(n) for n in names] if names else list(config.sites)
+    _check_store(config.store_url)
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PALIMPSEST_APP", app, priority="cmdline")
@@ -54,7 +61,7 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
         # would reset the root level to NOTSET and, with its "scrapy" loggers at DEBUG,
         # let every record (each scraped item with its whole body) reach that handler.
         settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = _StoppableProcess(settings)
     if configured:
         logging.getLogger("scrapy").setLevel(log_level)
     loader = process.spider_loader
@@ -64,12 +71,50 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
         crawlers.append(crawler)
         process.crawl(crawler)
     process.start()
-    return [_site_run(site.name, crawler) for site, crawler in zip(sites, crawlers, strict=True)]
+    runs = [_site_run(site.name, crawler) for site, crawler in zip(sites, crawlers, strict=True)]
+    failed = next((r for r in runs if r.health == "store_error"), None)
+    if failed is not None:
+        from store.db import StoreError
+
+        raise StoreError(f"the run of {failed.site} stopped: {failed.reason}")
+    return runs
+
+
+def _check_store(url: str) -> None:
+    """Open the store once before Scrapy starts, so that one that cannot be opened (locked,
+    unreachable) fails in one line. Not the app's own store: Scrapy deep-copies its settings,
+    which carry the app, and an engine does not copy."""
+    from store.db import Store
+
+    store = Store(url)
+    try:
+        store.upgrade()  # a crawl upgrades a fresh store anyway
+    finally:
+        store.close()
+
+
+def _StoppableProcess(settings: Any) -> Any:
+    """A CrawlerProcess whose first stop signal ends the run within :data:`STOP_GRACE`."""
+    from scrapy.crawler import CrawlerProcess
+
+    class StoppableProcess(CrawlerProcess):
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            super()._signal_shutdown(signum, frame)
+            from twisted.internet import reactor
+
+            reactor.callFromThread(reactor.callLater, STOP_GRACE, self._signal_kill, signum, None)
+
+    return StoppableProcess(settings)
 
 
 def _site_run(name: str, crawler: Any) -> SiteRun:
+    from crawler.pipelines import STORE_ERROR
+
     spider = crawler.spider
     finish = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
+    store_error = crawler.stats.get_value(STORE_ERROR) if crawler.stats else None
+    if store_error:
+        return SiteRun(name, getattr(spider, "run_id", None), "store_error", store_error, finish)
     result = getattr(spider, "result", None)
     if result is None:
         return SiteRun(name, getattr(spider, "run_id", None), HealthStatus.UNREACHABLE, "the run did not finish",

@@ -49,11 +49,14 @@ CACHE_SIZE = 1024
 
 FAULT_KINDS = frozenset({
     "500", "502", "503", "408", "429", "timeout", "slow", "reset", "challenge", "captcha",
-    "truncated", "empty", "garbage", "noparse", "cp1251",
+    "truncated", "empty", "garbage", "noparse", "cp1251", "straybyte", "cutchar",
+    "captcha_redirect",
 })
 DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section",
                           "redirect_article", "soft404"})
 HTML = "text/html; charset=utf-8"
+CAPTCHA_PATH = "/captcha/"
+"""Where a "captcha_redirect" fault sends the visitor: a plain captcha form, no CDN marker."""
 
 _ARTICLE_RE = re.compile(r"/([a-z]{2})/news/\d{4}/\d{1,2}/\d{1,2}/(\d+)(/?)")
 _LISTING_RE = re.compile(r"/(en|ru|be)/news/(?:p/(\d+)/)?")
@@ -336,6 +339,8 @@ class LocalSite:
             return self._feed(match[1])
         if match := _SITEMAP_RE.fullmatch(path):
             return self._sitemap(match[1])
+        if path == CAPTCHA_PATH:
+            return self.message_page(path, "captcha", 200)
         if not path.endswith("/") and (_LISTING_RE.fullmatch(path + "/") or _FEED_RE.fullmatch(path + "/")):
             return self._redirect(path + "/", 301)
         return self.message_page(path, "not_found", 404)
@@ -514,6 +519,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(Response(403, pages.CHALLENGE_HTML.encode(), "text/html; charset=UTF-8",
                                        {"cf-mitigated": "challenge", "Server": "cloudflare",
                                         "cf-ray": f"{time.time_ns() & 0xFFFFFFFFFFFF:x}-WAW"}))
+        if kind == "captcha_redirect":
+            return self._send(site._redirect(f"{CAPTCHA_PATH}?back={path}", 302))
         if kind in ("captcha", "noparse"):
             return self._send(site.message_page(path, "captcha" if kind == "captcha" else "empty", 200))
         if kind == "empty":
@@ -524,6 +531,13 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "cp1251":
             response.body = pages.to_cp1251(response.body)
             response.content_type = response.content_type.split(";")[0] + "; charset=windows-1251"
+            return self._send(response)
+        if kind == "straybyte":  # one Latin-1 byte (a pasted "café") in a UTF-8 page
+            response.body = response.body.replace(b"</footer>", b"<p>caf\xe9</p></footer>", 1)
+            return self._send(response)
+        if kind == "cutchar":  # the body ends inside its last multi-byte character
+            lead = max(response.body.rfind(bytes([b])) for b in range(0xC2, 0xF5))
+            response.body = response.body[:lead + 1]
             return self._send(response)
         # "truncated": announce the whole body, send half of it, then close.
         return self._send(response, len(response.body) // 2)

@@ -22,6 +22,8 @@ class Moment(click.ParamType):
             return datetime.now(UTC) - parse_duration(value)
         except ConfigError:
             pass
+        except (OverflowError, ValueError):
+            self.fail(f"{value!r}: too far back (at most about 9999 years)", param, ctx)
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:

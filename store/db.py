@@ -18,6 +18,36 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """The store cannot be reached, opened or written; the message names it, no password."""
+
+
+def describe(url: str, exc: BaseException) -> str:
+    """One line: which store (password hidden) and the database's own first line of why."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        where = make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        where = "the configured store"
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    why = lines[0] if lines else type(orig).__name__
+    password = _password(url)
+    if password:
+        why = why.replace(password, "***")
+    return f"{where}: {why}"
+
+
+def _password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:
+        return None
 SCHEMA_LOCK = 0x7061_6C6D  # PostgreSQL advisory lock id held while upgrading the schema
 
 
@@ -29,7 +59,9 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     failing one); readers begin deferred and never wait for a writer under WAL.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        # A ?timeout=SECONDS in the URL wins: how long to wait for another writer's lock.
+        timeout = {} if "timeout=" in url.partition("?")[2] else {"timeout": 60}
+        engine = create_engine(url, connect_args=timeout)
         event.listen(engine, "connect", _sqlite_pragmas)
         begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
@@ -101,6 +133,10 @@ class Store:
     def upgrade(self) -> Store:
         """Bring the schema to the newest migration, once even when several workers
         open a fresh store at the same moment; returns the store."""
+        with self._opening():
+            return self._upgrade()
+
+    def _upgrade(self) -> Store:
         if is_current(self.engine):
             return self
         url = self.engine.url.render_as_string(hide_password=False)
@@ -120,10 +156,22 @@ class Store:
 
     def require_current(self) -> Store:
         """Raise :class:`SchemaBehind` unless the schema is at the newest migration."""
-        if not is_current(self.engine):
+        with self._opening():
+            current = is_current(self.engine)
+        if not current:
             raise SchemaBehind(f"the store at {self.engine.url.render_as_string()} needs a schema upgrade: "
                                "run `palimpsest db upgrade`")
         return self
+
+    @contextmanager
+    def _opening(self) -> Iterator[None]:
+        """A store that cannot be reached or opened is a :class:`StoreError`, in one line."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store {describe(self.url, exc)}") from exc
 
     @property
     def dialect(self) -> str:

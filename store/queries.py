@@ -47,6 +47,7 @@ def history(s: Session, article: Article) -> dict[str, Any]:
     """An article's timeline: versions, events, captures by outcome and the view series."""
     versions = s.scalars(select(Version).where(Version.article_id == article.id).order_by(Version.seq)).all()
     seq_of = {v.id: v.seq for v in versions}
+    confirmed = confirmed_versions(s, article)
     seen = dict(s.execute(select(Capture.version_id, func.count()).where(
         Capture.article_id == article.id, Capture.version_id.is_not(None)).group_by(Capture.version_id)).all())
     last_seen = dict(s.execute(select(Capture.version_id, func.max(Capture.fetched_at)).where(
@@ -65,6 +66,7 @@ def history(s: Session, article: Article) -> dict[str, Any]:
             "published": v.content.get("published"), "first_seen_at": iso(v.first_seen_at),
             "last_seen_at": iso(last_seen.get(v.id)), "captures": seen.get(v.id, 0),
             "parser": f"{v.parser}/{v.parser_version}", "current": v.id == article.current_version_id,
+            "confirmed": v.id in confirmed,
         } for v in versions],
         "events": [event_row(e, seq_of) for e in events],
         "captures": outcomes,
@@ -95,8 +97,23 @@ def changes_since(s: Session, since: datetime | None, *, site: str | None = None
         query = query.where(Site.name == site)
     if kinds:
         query = query.where(Event.kind.in_(kinds))
-    return [event_row(e, site=site_name, url=url, headline=headline)
-            for e, site_name, url, headline in s.execute(query).all()]
+    rows = s.execute(query).all()
+    # The per-article numbers history and diff use, not the versions' row ids.
+    ids = {v for e, *_ in rows for v in (e.from_version_id, e.to_version_id) if v is not None}
+    seq_of = dict(s.execute(select(Version.id, Version.seq).where(Version.id.in_(ids))).all()) if ids else {}
+    return [event_row(e, seq_of, site=site_name, url=url, headline=headline)
+            for e, site_name, url, headline in rows]
+
+
+def confirmed_versions(s: Session, article: Article) -> set[int]:
+    """Ids of the versions that were ever the article's confirmed content; the rest are
+    candidates seen too few times so far (or only in runs that were not trusted)."""
+    from changes import EventKind
+
+    confirming = (EventKind.NEW.value, EventKind.EDITED.value, EventKind.REVERTED.value)
+    found = set(s.scalars(select(Event.to_version_id).where(
+        Event.article_id == article.id, Event.kind.in_(confirming), Event.to_version_id.is_not(None))))
+    return found | ({article.current_version_id} if article.current_version_id else set())
 
 
 def versions_for_diff(s: Session, article: Article, old: int | None, new: int | None) -> tuple[Version, Version] | None:

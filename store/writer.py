@@ -22,6 +22,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from changes import (
+    NOT_FOUND_PAGE,
     OPERATOR_EVENTS,
     ArticleStatus,
     Content,
@@ -38,9 +39,11 @@ from changes import (
     State,
     compare,
     describe,
+    is_mass_deletion,
     judge,
     next_check,
     step,
+    without_suspect,
 )
 from changes.records import CaptureKind
 from changes.times import utcnow
@@ -167,6 +170,7 @@ class Archive:
                         s, site_id, site, EventKind.PARSER_BROKEN, run_id=run_id, now=now,
                         details={"reason": describe(groups.newly_held, groups.coverage),
                                  "groups": groups.newly_held}))
+                result.events += self._mass_deletion(s, site_id, site, run_id, stats, health_policy, now)
                 run.status = RunStatus.ABORTED if aborted else RunStatus.FINISHED
                 run.finished_at = now
                 # Articles it leased but never recorded (killed, or over budget) are due again now.
@@ -197,6 +201,7 @@ class Archive:
             counts["pages"] += 1
             counts[outcome] += 1
             counts["parse_failed"] += (reason or "").startswith("parse failed")
+            counts["gone_not_found"] += outcome == Outcome.GONE and NOT_FOUND_PAGE in (reason or "")
             counts["missing_fields"] += bool(outcome == Outcome.OK and (meta or {}).get("missing"))
         return RunStats(**counts)
 
@@ -210,6 +215,20 @@ class Archive:
         site.health, site.health_since = health.status, now
         details = {"reason": health.reason, "stats": asdict(stats)}
         return [self._emit(s, site.id, site.name, kind, run_id=run_id, details=details, now=now)]
+
+    def _mass_deletion(self, s: Session, site_id: int, site: str, run_id: int, stats: RunStats,
+                       health_policy: HealthPolicy, now: datetime) -> list[int]:
+        """One summary event when a run confirmed many deletions (each has its own event too).
+
+        Counted from the stored events, in the transaction that closes the run, so a
+        run finished twice (killed half-way) still gets exactly one.
+        """
+        deleted = s.scalar(select(func.count()).select_from(Event).where(
+            Event.run_id == run_id, Event.kind == EventKind.DELETED.value))
+        if not is_mass_deletion(deleted, stats, health_policy):
+            return []
+        details = {"reason": f"{deleted} articles deleted in one run", "deleted": deleted, "stats": asdict(stats)}
+        return [self._emit(s, site_id, site, EventKind.MASS_DELETION, run_id=run_id, details=details, now=now)]
 
     # -- discovery and schedule -------------------------------------------------------
 
@@ -286,12 +305,16 @@ class Archive:
                 "certificate_sha256": self.blobs.put(s, fetched.certificate_pem) if fetched.certificate_pem else None,
             }
             content = reading.content if reading and article and verdict.outcome is Outcome.OK else None
+            if content and reading.suspect and article.current_version_id:
+                current = Content.from_json(s.get(Version, article.current_version_id).content)
+                content = without_suspect(content, current, reading.suspect)
             # The view count at this moment is evidence too: it is chained with the rest.
             counts = {"views": reading.views, "comments": reading.comments} if reading and content else {}
             meta = {k: v for k, v in {
                 "ip": fetched.ip, "redirects": list(fetched.redirects) or None,
                 "missing": list(reading.missing_fields) if reading and reading.missing_fields else None,
                 "group": reading.group if reading else None,
+                "suspect": dict(reading.suspect) if reading and reading.suspect else None,
                 "parser": f"{reading.parser}/{reading.parser_version}" if reading else None,
                 **fetched.provenance}.items() if v is not None}
             fields = {

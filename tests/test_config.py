@@ -215,7 +215,7 @@ def test_unnamed_destination_gets_a_stable_name() -> None:
 
 def test_palimpsest_notify_adds_destinations() -> None:
     data = {"notify": [{"name": "desk", "url": "mailtos://u:p@example.org", "events": ["deleted"]}]}
-    urls = ["json://localhost:8080/hook", "tgram://bottoken/12345"]
+    urls = ["json://localhost:8080/hook", "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/12345"]
     config = from_dict(data, environ={"PALIMPSEST_NOTIFY": f"  {urls[0]}\n {urls[1]} "})
     assert [d.name for d in config.destinations] == ["desk", destination_name(urls[0]), destination_name(urls[1])]
     default_events = set(DESTINATION_SETTINGS["events"][0])
@@ -236,7 +236,8 @@ def test_destination_names_are_stable_and_secret_free() -> None:
 
 def test_default_events_exclude_new_and_recovered() -> None:
     default = set(DESTINATION_SETTINGS["events"][0])
-    assert default == {"edited", "reverted", "deleted", "restored", "parser_broken", "site_unreachable"}
+    assert default == {"edited", "reverted", "deleted", "restored", "mass_deletion", "parser_broken",
+                       "site_unreachable"}
     assert default <= {k.value for k in EventKind}
 
 

@@ -1,7 +1,7 @@
 """The fault-injection run of the brief: a misbehaving site must never raise a watchdog alert.
 
 The local site answers 5xx, 408, 429, times out, resets, serves challenge and captcha
-pages, truncated, empty, garbage and unparseable bodies, soft-404s and redirects to the
+pages (also behind a redirect), truncated, empty, garbage and unparseable bodies, soft-404s and redirects to the
 home page, and re-encodes pages as cp1251 — on single articles, then on the whole site —
 while the real crawler (in a spawned process) fetches it into a real store. Edits are
 confirmed at once (``edit_confirmations=1``), so any content a fault made look different
@@ -42,11 +42,16 @@ EXPECTED = {
     # or fails to parse as an article. Transient either way.
     "captcha": ("transient", r"(challenge page|parse failed)"),
     # The site announces the whole length and sends half: the download fails (data loss).
+    # A 302 to the site's own captcha form, which carries no CDN marker.
+    "captcha_redirect": ("transient", r"redirected to a challenge or login page \(/captcha/\)$"),
     "truncated": ("transient", r"(no response: .*DataLoss|truncated body)"),
     "empty": ("transient", r"empty body$"),
     "garbage": ("transient", r"parse failed"),
     "noparse": ("transient", r"parse failed: no article"),
     "cp1251": ("ok", r"http 200$"),
+    # One bad byte, or a character cut at the end: replaced, the rest read as before.
+    "straybyte": ("ok", r"http 200$"),
+    "cutchar": ("ok", r"http 200$"),
 }
 DELETIONS = {
     "redirect_home": ("gone", r"redirected to the home page$"),
@@ -155,7 +160,7 @@ def test_per_article_faults_make_no_watchdog_event(site, store_url):
                     assert first.status == 200 and first.version_id is None
                     assert all(c.outcome == "gone" for c in later), kind
                 elif outcome == "ok":
-                    assert first.version_id == baseline[ids[article_id]], "cp1251 page read as new content"
+                    assert first.version_id == baseline[ids[article_id]], f"{kind} page read as new content"
                 else:
                     assert first.version_id is None, kind
                     # The fault was for one request: a later capture in the run reads normally.
@@ -183,7 +188,7 @@ def test_per_article_faults_make_no_watchdog_event(site, store_url):
             assert set(s.scalars(select(Site.health))) == {"ok"}
             by_outcome = dict(s.execute(select(Capture.outcome, func.count()).where(Capture.kind == "article")
                                         .group_by(Capture.outcome)).all())
-        assert by_outcome["transient"] >= 2 * (len(EXPECTED) - 1)
+        assert by_outcome["transient"] >= 2 * sum(outcome == "transient" for outcome, _ in EXPECTED.values())
         assert by_outcome["gone"] >= 4
     finally:
         store.close()

@@ -44,6 +44,9 @@ class SiteParser:
     version: ClassVar[str]
     default_timezone: ClassVar[str] = "UTC"
     """Zone for dates printed without one; a site entry may override it."""
+    max_page_bytes: ClassVar[int] = 8_000_000
+    """Larger pages are not parsed (a recorded parse failure): parse time grows with size,
+    and a hostile or broken page must not stall the crawl."""
     expects: tuple[str, ...] = ("headline", "body")
     """Fields the parser normally reads on every article page (its promise). Run health
     counts a page that lacks one of them as "lost fields"; a field not promised never
@@ -92,6 +95,8 @@ class SiteParser:
         """
         if page.status in (404, 410):
             raise PageNotFound(f"HTTP {page.status}")
+        if len(page.body) > self.max_page_bytes:
+            raise ParseError(f"page too large to parse ({len(page.body):,} bytes, limit {self.max_page_bytes:,})")
         try:
             return self.read_article(page)
         except ParseError:

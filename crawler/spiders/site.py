@@ -14,11 +14,13 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import scrapy
+from sqlalchemy.exc import SQLAlchemyError
 
 from changes.records import CaptureKind, Fetched
 from crawler import discovery
 from crawler.items import CaptureItem
 from crawler.page import Page
+from crawler.pipelines import stop_for_store_error
 from crawler.sites import PageNotFound, ParseError
 from store.writer import ArticleRef
 
@@ -64,7 +66,11 @@ class SiteSpider(scrapy.Spider):
     # -- what to fetch ------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self._open_run()
+        try:
+            self._open_run()
+        except SQLAlchemyError as exc:
+            stop_for_store_error(self.crawler, exc)
+            return
         for start_url in self.site.start_urls:
             for url in self.parser.listing_pages(start_url, self.site.listing_pages):
                 yield self._request(url, CaptureKind.LISTING)
@@ -99,8 +105,12 @@ class SiteSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.run_id is None:
             return
-        self.result = self.app.archive.finish_run(self.run_id, policy=self.site.policy,
-                                                  health_policy=self.site.health)
+        try:
+            self.result = self.app.archive.finish_run(self.run_id, policy=self.site.policy,
+                                                      health_policy=self.site.health)
+        except SQLAlchemyError as exc:  # the next run finishes this one
+            stop_for_store_error(self.crawler, exc)
+            return
         logger.info("%s: run %d %s: %s", self.name, self.run_id, reason, self.result.health.reason)
 
     # -- responses ----------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -14,9 +13,11 @@ from rich.table import Table
 from rich.text import Text
 
 from notify.deliver import deliver
+from notify.markup import printable
 from notify.outbox import list_alerts, requeue_failed
 from notify.redact import redact, secrets_of
 from palimpsest.options import Moment
+from palimpsest.terminal import say, say_json
 from store.models import AlertStatus
 
 if TYPE_CHECKING:
@@ -49,10 +50,10 @@ def alerts(app: App, status: str | None, since: datetime | None, limit: int, as_
              "created_at": r.created_at.isoformat(), "sent_at": r.sent_at.isoformat() if r.sent_at else None}
             for r in rows]
     if as_json:
-        click.echo(json.dumps({"alerts": docs, "count": len(docs)}, ensure_ascii=False, indent=2))
+        say_json({"alerts": docs, "count": len(docs)})
         return
     if not docs:
-        click.echo("No alerts.")
+        say("No alerts.")
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("id", "event", "site", "kind", "destination", "status", "tries", "created (UTC)"):
@@ -60,7 +61,7 @@ def alerts(app: App, status: str | None, since: datetime | None, limit: int, as_
     table.add_column("last error", overflow="fold")
     for d in reversed(docs):  # oldest at the top, as a log reads
         # Text(), not markup: error text comes from remote servers and may hold [brackets].
-        table.add_row(*(Text(str(v)) for v in (
+        table.add_row(*(Text(printable(str(v))) for v in (
             d["id"], d["event"], d["site"], d["kind"], d["destination"], d["status"], d["attempts"],
             d["created_at"][:16].replace("T", " "), (d["last_error"] or "")[:80])))
     _console().print(table)
@@ -85,7 +86,7 @@ def notify(app: App, retry_failed: bool, as_json: bool) -> None:
         logger.info("requeued %d failed alerts", requeued)
     report = deliver(app)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        say_json(report.as_dict())
     else:
         _print_report(app, report)
     if not report.ok:
@@ -94,17 +95,18 @@ def notify(app: App, retry_failed: bool, as_json: bool) -> None:
 
 def _print_report(app: App, report: DeliveryReport) -> None:
     if not app.config.destinations:
-        click.echo("No destinations configured: add [[notify]] entries or set PALIMPSEST_NOTIFY.")
+        say("No destinations configured: add [[notify]] entries or set PALIMPSEST_NOTIFY.")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("destination", "sent", "failed", "gave up", "waiting"):
         table.add_column(column, no_wrap=True)
     table.add_column("last error", overflow="fold")
     for name, d in report.destinations.items():
         label = name if d.configured else f"{name} (not in the config)"
-        table.add_row(*(Text(str(v)) for v in (label, d.sent, d.failed, d.gave_up, d.pending, d.error or "")))
+        cells = (label, d.sent, d.failed, d.gave_up, d.pending, d.error or "")
+        table.add_row(*(Text(printable(str(v))) for v in cells))
     if report.destinations:
         _console().print(table)
-    click.echo(f"{report.sent} sent, {report.failed} failed, {report.pending} waiting.")
+    say(f"{report.sent} sent, {report.failed} failed, {report.pending} waiting.")
 
 
 def _console() -> Console:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from evidence.verify import verify
 from evidence.warc import EvidenceError, export_warc
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment
+from palimpsest.terminal import say, say_json
 from store.models import Article, Site
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ def export(obj: Any, article_url: str | None, site: str | None, since: datetime 
     except EvidenceError as exc:
         raise click.ClickException(str(exc)) from exc
     records = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.records.items()))
-    click.echo(f"{summary.path}: {summary.captures} captures ({records}), {summary.size} bytes")
-    click.echo(f"sha256 {summary.sha256}")
+    say(f"{summary.path}: {summary.captures} captures ({records}), {summary.size} bytes")
+    say(f"sha256 {summary.sha256}")
 
 
 def _bundles(store: Any, article_url: str | None, site: str | None, since: datetime | None,
@@ -77,7 +77,7 @@ def _bundles(store: Any, article_url: str | None, site: str | None, since: datet
     for url in urls:
         bundle = export_bundle(store, url, out, site=site)
         chain = "chain ok" if bundle.chain_ok else "CHAIN BROKEN (see manifest)"
-        click.echo(f"{bundle.manifest}: {bundle.captures} captures, {chain}")
+        say(f"{bundle.manifest}: {bundle.captures} captures, {chain}")
 
 
 def _parser_factory(obj: Any) -> Callable[[str, str], SiteParser]:
@@ -113,14 +113,14 @@ def verify_command(obj: Any, as_json: bool) -> None:
     """
     report = verify(obj.store)
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2))
+        say_json(report.to_json())
     else:
-        click.echo("checked: " + ", ".join(f"{n} {what}" for what, n in report.checked.items()))
+        say("checked: " + ", ".join(f"{n} {what}" for what, n in report.checked.items()))
         for failure in report.failures:
-            click.echo(f"FAIL {failure}")
+            say(f"FAIL {failure}")
         if report.more_failures:
-            click.echo(f"… and {report.more_failures} more failures")
-        click.echo("store verifies" if report.ok else "store does NOT verify")
+            say(f"… and {report.more_failures} more failures")
+        say("store verifies" if report.ok else "store does NOT verify")
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -149,14 +149,14 @@ def reparse_command(obj: Any, site: str | None, parser_name: str | None, all_cap
     except KeyError as exc:  # unknown parser name: the registry lists the known ones
         raise click.ClickException(str(exc.args[0])) from exc
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        say_json(report.to_json())
         return
-    click.echo("versions: " + (", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"))
+    say("versions: " + (", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"))
     if report.enriched_fields:
-        click.echo("enriched fields: " + ", ".join(f"{k} ({n})" for k, n in report.enriched_fields.items()))
+        say("enriched fields: " + ", ".join(f"{k} ({n})" for k, n in report.enriched_fields.items()))
     for finding in report.discrepancies:
         what = ", ".join(f"{k} {v}" for k, v in finding.fields.items()) or finding.details.get("message", "")
-        click.echo(f"{finding.status.upper()} version {finding.version_id} ({finding.article_url}, "
+        say(f"{finding.status.upper()} version {finding.version_id} ({finding.article_url}, "
                    f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}")
 
 

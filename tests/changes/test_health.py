@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from changes.health import Health, HealthPolicy, RunStats, judge
+from changes.health import Health, HealthPolicy, RunStats, is_mass_deletion, judge
 
 DEFAULT = HealthPolicy()  # broken_share 0.5, min_pages 4
 
@@ -52,6 +52,21 @@ CASES = [
     ("missing-fields-too-few-ok", RunStats(pages=10, ok=3, transient=1, missing_fields=3,
                                            listings=1, listings_ok=1), DEFAULT, "ok", ""),
     ("missing-fields-all", RunStats(pages=4, ok=4, missing_fields=4), DEFAULT, "parser_broken", "4 of 4"),
+    # A purge: most pages answer the site's own not-found page while listings and the
+    # other pages answer normally. Deletions, never an outage.
+    ("purge", RunStats(pages=10, ok=2, gone=8, gone_not_found=8, listings=2, listings_ok=2), DEFAULT,
+     "ok", "8 of 10 pages gone"),
+    ("purge-of-every-rechecked-page", RunStats(pages=6, gone=6, gone_not_found=6, listings=2, listings_ok=2),
+     DEFAULT, "ok", "6 of 6 pages gone"),
+    ("purge-with-a-few-timeouts", RunStats(pages=10, ok=2, gone=6, gone_not_found=6, transient=2,
+                                           listings=2, listings_ok=2), DEFAULT, "ok", "6 of 10 pages gone"),
+    ("bare-404s-are-an-outage", RunStats(pages=10, ok=2, gone=8, gone_not_found=0, listings=2, listings_ok=2),
+     DEFAULT, "unreachable", "8 of 10"),
+    ("purge-but-a-listing-fails", RunStats(pages=10, ok=2, gone=8, gone_not_found=8, listings=2, listings_ok=1),
+     DEFAULT, "unreachable", "8 of 10"),
+    ("purge-without-listings", RunStats(pages=10, ok=2, gone=8, gone_not_found=8), DEFAULT, "unreachable", ""),
+    ("gone-and-failing", RunStats(pages=10, gone=4, gone_not_found=4, transient=6, listings=2, listings_ok=2),
+     DEFAULT, "unreachable", "10 of 10"),
 ]
 
 
@@ -74,18 +89,32 @@ _COUNT = st.integers(0, 12)
 
 @settings(max_examples=60, deadline=None)
 @given(ok=_COUNT, transient=_COUNT, blocked=_COUNT, gone=_COUNT, missing=_COUNT, listings=st.integers(0, 3),
-       listings_ok=st.integers(0, 3), share=st.sampled_from([0.3, 0.5, 0.8]), min_pages=st.integers(1, 6))
+       listings_ok=st.integers(0, 3), share=st.sampled_from([0.3, 0.5, 0.8]), min_pages=st.integers(1, 6),
+       site_404=st.booleans())
 def test_judge_is_total_and_consistent(ok: int, transient: int, blocked: int, gone: int, missing: int,
-                                       listings: int, listings_ok: int, share: float, min_pages: int) -> None:
+                                       listings: int, listings_ok: int, share: float, min_pages: int,
+                                       site_404: bool) -> None:
     listings_ok = min(listings_ok, listings)
     stats = RunStats(pages=ok + transient + blocked + gone, ok=ok, transient=transient, blocked=blocked,
-                     gone=gone, parse_failed=transient // 2, missing_fields=min(missing, ok),
+                     gone=gone, gone_not_found=gone if site_404 else 0, parse_failed=transient // 2,
+                     missing_fields=min(missing, ok),
                      listings=listings, listings_ok=listings_ok)
     policy = HealthPolicy(broken_share=share, min_pages=min_pages)
     health = judge(stats, policy)
     assert health.status in ("ok", "parser_broken", "unreachable", "inconclusive")
     assert health.reason
-    if health.trusted and stats.pages >= min_pages:
+    if health.trusted and stats.pages >= min_pages and not site_404:
         assert (transient + blocked + gone) / stats.pages < share
     if ok == stats.pages and stats.pages and missing == 0:
         assert health.trusted  # every page read and complete: never broken
+    if health.trusted and stats.pages >= min_pages:
+        assert (transient + blocked) / stats.pages < share  # a purge never hides an outage
+
+
+@pytest.mark.parametrize(("deleted", "pages", "mass"), [
+    (0, 10, False), (3, 10, False), (4, 10, False), (5, 10, True), (8, 10, True), (4, 4, True), (3, 3, False),
+])
+def test_mass_deletion(deleted: int, pages: int, mass: bool) -> None:
+    stats = RunStats(pages=pages, ok=pages - deleted, gone=deleted, gone_not_found=deleted, listings=1,
+                     listings_ok=1)
+    assert is_mass_deletion(deleted, stats, DEFAULT) is mass

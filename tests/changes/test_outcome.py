@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from changes.outcome import (
+    NOT_FOUND_PAGE,
     Outcome,
     Verdict,
     classify_fetch,
@@ -263,3 +264,55 @@ def test_only_404_410_and_redirects_are_gone_and_failures_never_ok(
         assert not is_challenge(headers, body)
     if status is None or status >= 500 or status in (408, 429):
         assert verdict.outcome is Outcome.TRANSIENT
+
+
+# A redirect to a wall with no CDN marker: the target's URL or its form says what it is.
+PLAIN_CAPTCHA = (b"<html><head><title>Are you a robot?</title></head><body><form action='/check'>"
+                 b"<img src='/captcha.php'><input name='code'></form></body></html>")
+LOGIN_FORM = (b"<html><head><title>Sign in</title></head><body><form action='/session' method='post'>"
+              b"<input name='user'><input type='password' name='pass'></form></body></html>")
+PLAIN_PAGE = b"<html><head><title>Welcome</title></head><body><p>Today's news.</p></body></html>"
+
+
+@pytest.mark.parametrize(("target", "body"), [
+    ("https://charter97.org/captcha/?back=%2Fen%2Fnews%2F", PLAIN_PAGE),
+    ("https://charter97.org/challenge?r=1", PLAIN_PAGE),
+    ("https://charter97.org/user/login/?next=/en/news/2025/10/7/123456/", PLAIN_PAGE),
+    ("https://charter97.org/signin", PLAIN_PAGE),
+    ("https://charter97.org/auth/?return=/x", PLAIN_PAGE),
+    ("https://charter97.org/check.php?back=/x", PLAIN_CAPTCHA),
+    ("https://charter97.org/welcome/", LOGIN_FORM),
+], ids=["captcha-path", "challenge-path", "login-path", "signin-path", "auth-path", "captcha-form", "login-form"])
+def test_redirect_to_a_wall_without_cdn_markers_is_transient(target: str, body: bytes) -> None:
+    verdict = classify_fetch(status=200, error=None, headers=dict(HTML), body=body, url=URL,
+                             final_url=target, redirect_is_article=False)
+    assert verdict.outcome is Outcome.TRANSIENT, verdict
+    assert "redirected to a challenge or login page" in verdict.reason
+
+
+BARE_404 = (b"<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1>"
+            b"</center><hr><center>nginx</center></body></html>")
+SITE_404 = (b"<html><head><title>Not found - Charter 97</title></head><body><nav>"
+            + b"".join(b"<a href='/en/news/%d/'>Section %d</a>" % (i, i) for i in range(12))
+            + b"</nav><h1>Page not found</h1><p>The page you asked for does not exist.</p></body></html>")
+
+
+@pytest.mark.parametrize(("status", "body", "site_page"), [
+    (404, SITE_404, True), (410, SITE_404, True), (404, BARE_404, False), (404, b"", False),
+    (404, b"Not Found", False),
+])
+def test_a_404_says_whether_it_is_the_sites_own_not_found_page(status: int, body: bytes, site_page: bool) -> None:
+    verdict = classify_fetch(status=status, error=None, headers=dict(HTML), body=body, url=URL, final_url=None)
+    assert verdict.outcome is Outcome.GONE
+    assert verdict.reason.startswith(f"http {status}")
+    assert (NOT_FOUND_PAGE in verdict.reason) is site_page, verdict
+
+
+@pytest.mark.parametrize("target", ["https://charter97.org/en/news/", "https://charter97.org/",
+                                    "https://charter97.org/en/news/2025/10/7/999/",
+                                    "https://charter97.org/en/news/2025/10/7/999/?utm_source=author"])
+def test_redirect_to_an_ordinary_page_stays_gone(target: str) -> None:
+    body = SHORT_ARTICLE.replace(b"__EXTRA__", COMMENT_FORM)  # a comment captcha proves nothing
+    verdict = classify_fetch(status=200, error=None, headers=dict(HTML), body=body, url=URL,
+                             final_url=target, redirect_is_article=False)
+    assert verdict.outcome is Outcome.GONE, verdict

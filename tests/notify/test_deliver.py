@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import logging
@@ -25,6 +26,7 @@ from sqlalchemy import select
 
 from notify.deliver import deliver, with_key
 from notify.outbox import list_alerts
+from palimpsest.config import ConfigError, Destination
 from store.db import Store
 from store.models import Alert
 
@@ -219,8 +221,16 @@ def test_secrets_never_reach_logs_output_or_the_store(
         {"name": "hook", "url": webhook.url},
         {"name": "bad-login", "url": bad_smtp},
         {"name": "hook-down", "url": f"json://{HOOK_TOKEN}:{HOOK_PASSWORD}@127.0.0.1:9/x/{HOOK_TOKEN}"},
-        {"name": "unusable", "url": f"nosuchscheme://{HOOK_TOKEN}:{HOOK_PASSWORD}@example.org/"},
     )
+    # Loading refuses a URL apprise cannot parse; one that stops parsing later (a plugin
+    # gone after an upgrade) must still fail at delivery without showing its secrets.
+    unusable = f"nosuchscheme://{HOOK_TOKEN}:{HOOK_PASSWORD}@example.org/"
+    with pytest.raises(ConfigError) as refused:
+        make_config(sqlite_url, {"name": "unusable", "url": unusable})
+    assert HOOK_PASSWORD not in str(refused.value) and HOOK_TOKEN not in str(refused.value)
+    like_mail = config.destination("mail")
+    config = dataclasses.replace(config, destinations=(*config.destinations, Destination(
+        name="unusable", url=unusable, events=like_mail.events, format=like_mail.format)))
     store = open_store(sqlite_url, open_stores)
     edit_and_delete(Newsroom(store, config))
     report = deliver(config, store)

@@ -18,7 +18,7 @@ URL = "https://charter97.org/en/news/2025/3/1/600001/"
 
 def view(kind: str, **overrides: object) -> EventView:
     values: dict[str, object] = {"event_id": 7, "site": "charter97-en", "kind": kind}
-    if kind in ("parser_broken", "site_unreachable", "site_recovered"):
+    if kind in ("parser_broken", "site_unreachable", "site_recovered", "mass_deletion"):
         values["details"] = {"reason": "none of 12 fetches answered normally",
                              "stats": {"pages": 10, "ok": 0, "transient": 10, "gone": 0, "listings": 2}}
     else:
@@ -61,7 +61,7 @@ def test_every_kind_renders_in_every_format(kind: str, fmt: str) -> None:
     seen = visible(message.body, fmt)
     assert "Palimpsest alert palimpsest-7-mail" in seen
     assert f"{BASE}/events/7" in message.body
-    if kind in ("parser_broken", "site_unreachable", "site_recovered"):
+    if kind in ("parser_broken", "site_unreachable", "site_recovered", "mass_deletion"):  # about a site
         assert "none of 12 fetches answered normally" in seen
         assert "transient 10" in seen
     else:
