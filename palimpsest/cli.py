@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from palimpsest.app import App
-from palimpsest.config import ConfigError
+from palimpsest.config import CONFIG_FILE, ConfigError
 from palimpsest.options import Moment
 
 if TYPE_CHECKING:
@@ -56,7 +56,11 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
       palimpsest changes --since 1d   # what changed in the last day
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # To stderr, so that cron's mail or log shows what went wrong. The handler keeps
+    # the level: Scrapy sets its own loggers to DEBUG (its banner would print otherwise).
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
     ctx.obj = App(config_path)
     ctx.call_on_close(ctx.obj.close)
 
@@ -80,6 +84,10 @@ def crawl(app: App, sites: tuple[str, ...], no_notify: bool, as_json: bool) -> N
     """
     from palimpsest.crawl import crawl as run_crawl
 
+    if app.config.path is None:  # else a stray palimpsest.db would appear wherever cron runs
+        raise ConfigError(f"no config file found: no ./{CONFIG_FILE}, no --config, no PALIMPSEST_CONFIG")
+    if not app.config.sites:
+        raise ConfigError(f"{app.config.path}: no [[sites]] to crawl")
     for name in sites:
         app.config.site(name)  # unknown names fail before anything starts
     log_level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"

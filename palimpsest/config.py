@@ -23,6 +23,8 @@ from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
 logger = logging.getLogger(__name__)
 
 CONFIG_FILE = "palimpsest.toml"
+CONTACT_URL = "https://github.com/palimpsest-archive/palimpsest#for-site-operators"
+"""Where a site's operators read what this crawler is; the operator may point it elsewhere."""
 DEFAULT_STORE = "sqlite:///palimpsest.db"
 
 
@@ -61,12 +63,24 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "recheck_min": ("15m", str, "Shortest interval between checks of one article (new or unsettled ones)."),
     "recheck_max": ("7d", str, "Longest interval between checks of one article (old ones)."),
     "recheck_factor": (0.25, float, "Recheck interval = article age x factor, within the bounds above."),
-    "concurrency": (8, int, "Requests in flight at once to the site."),
-    "delay": (0.0, float, "Seconds between requests to the site (politeness)."),
+    "concurrency": (8, int, "Requests in flight at once to the site, per worker."),
+    "delay": (0.5, float, "Seconds between requests to the site, across all workers together (0: no limit)."),
+    "backoff": ("30s", str, "Pause of every worker after a 429 or 503 answer that names no `Retry-After`."),
+    "backoff_max": ("10m", str, "Longest `Retry-After` honoured after a 429 or 503 answer."),
     "timeout": (30.0, float, "Seconds before a request is abandoned (a transient failure)."),
-    "user_agent": ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                   "Chrome/130.0 Safari/537.36 Palimpsest/0.1", str,
-                   "User-Agent header; some sites (charter97's feeds) refuse bare clients."),
+    "max_size": (10_485_760, int, "Largest response body in bytes, once decompressed; a larger one is cut off "
+                                  "and recorded as a transient capture."),
+    "robots": (True, bool, "Obey the site's robots.txt. An archive may have to opt out: then give `robots_reason`."),
+    "robots_reason": (None, str, "Why robots.txt is not obeyed (required with `robots = false`); recorded "
+                                 "in every capture's provenance."),
+    "hosts": ([], list, "Hosts fetched besides those of `start_urls` and `feeds`; every other host is offsite "
+                        "and never fetched."),
+    "contact_url": (CONTACT_URL, str, "Where the site's operators learn who crawls them; part of the User-Agent."),
+    "user_agent": ("Mozilla/5.0 (compatible; Palimpsest/0.1; +{contact_url})", str,
+                   "User-Agent header, naming the project; `{contact_url}` is replaced. Some sites "
+                   "(charter97's feeds) refuse clients that send none."),
+    "lease": ("30m", str, "How long a worker holds the articles it claimed; a dead worker's are due again after it."),
+    "lease_batch": (40, int, "Articles a worker claims at a time, so that several workers share a round."),
 }
 
 DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
@@ -82,6 +96,18 @@ DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
 
 
 @dataclass(frozen=True)
+class Politeness:
+    """How a site is fetched besides its pace (``delay``): robots.txt, backoff, limits, hosts."""
+
+    backoff: timedelta = timedelta(seconds=30)
+    backoff_max: timedelta = timedelta(minutes=10)
+    max_size: int = 10_485_760
+    robots: bool = True
+    robots_reason: str | None = None
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     name: str
     parser: str
@@ -94,9 +120,17 @@ class SiteConfig:
     health: HealthPolicy = field(default_factory=HealthPolicy)
     schedule: Schedule = field(default_factory=Schedule)
     concurrency: int = 8
-    delay: float = 0.0
+    delay: float = 0.5
     timeout: float = 30.0
-    user_agent: str = SITE_SETTINGS["user_agent"][0]
+    user_agent: str = SITE_SETTINGS["user_agent"][0].format(contact_url=CONTACT_URL)
+    politeness: Politeness = field(default_factory=Politeness)
+    lease: timedelta = timedelta(minutes=30)
+    lease_batch: int = 40
+
+    @property
+    def own_hosts(self) -> tuple[str, ...]:
+        """The hosts of the start URLs and feeds: the only ones besides ``politeness.hosts``."""
+        return tuple(dict.fromkeys(h for h in (urlsplit(u).hostname for u in (*self.start_urls, *self.feeds)) if h))
 
 
 @dataclass(frozen=True)
@@ -241,8 +275,19 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
         health=HealthPolicy(broken_share=v["broken_share"], min_pages=v["min_pages"]),
         schedule=Schedule(min_interval=_duration(v, "recheck_min", where),
                           max_interval=_duration(v, "recheck_max", where), factor=v["recheck_factor"]),
-        concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"], user_agent=v["user_agent"],
+        concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"],
+        user_agent=v["user_agent"].replace("{contact_url}", v["contact_url"]),
+        politeness=_politeness(v, where), lease=_duration(v, "lease", where), lease_batch=v["lease_batch"],
     )
+
+
+def _politeness(v: dict[str, Any], where: str) -> Politeness:
+    if not v["robots"] and not (v["robots_reason"] or "").strip():
+        raise ConfigError(f"{where}: `robots = false` needs `robots_reason` (why this archive must ignore it)")
+    return Politeness(backoff=_duration(v, "backoff", where),
+                      backoff_max=_duration(v, "backoff_max", where), max_size=v["max_size"],
+                      robots=v["robots"], robots_reason=v["robots_reason"],
+                      hosts=tuple(h.lower() for h in v["hosts"]))
 
 
 def _duration(values: dict[str, Any], key: str, where: str) -> timedelta:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -44,6 +45,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI object
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def insert_new(session: Session, model: type, keys: list[str], rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (keys) DO NOTHING: a row another writer added first is kept.
+
+    Several workers write one store: checking for a row and then inserting it races,
+    and the loser's whole transaction (a capture) would fail. The unique key decides.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(model).on_conflict_do_nothing(index_elements=keys), rows)
 
 
 def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config
