@@ -1,6 +1,6 @@
 """Politeness: which hosts a site's crawl may reach, and how fast, whatever the number of workers.
 
-Three downloader middlewares, switched on by the settings :func:`site_settings` makes
+Four downloader middlewares, switched on by the settings :func:`site_settings` makes
 from a site entry (robots.txt, the User-Agent and the size and time limits are
 Scrapy's own, set from the same entry):
 
@@ -11,6 +11,8 @@ Scrapy's own, set from the same entry):
 - :class:`SharedPace` spaces requests by the site's delay across every worker of the
   store (``store.pacing``) and makes them all pause after a 429 or 503, for the
   ``Retry-After`` it names.
+- :class:`RobotsTxt` is Scrapy's robots.txt middleware, mended for requests that
+  wait together for robots.txt.
 - :class:`RobotsOptOut` writes why robots.txt is not obeyed into each request's
   provenance, when a site has opted out.
 """
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -42,9 +45,25 @@ logger = logging.getLogger(__name__)
 BACKOFF_STATUS = (429, 503)
 
 
+def host_key(url: str) -> str:
+    """``host`` or ``host:port`` when the URL names a port: the unit the offsite rule allows."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:  # a port out of range: no host anyone listed
+        return url
+
+
 def allowed_hosts(site: SiteConfig) -> frozenset[str]:
-    """The hosts a site's crawl may fetch: those of its start URLs and feeds, and the listed ones."""
-    return frozenset(h.lower() for h in (*site.own_hosts, *site.politeness.hosts))
+    """What a site's crawl may fetch: the hosts (with their ports, when named) of its start
+    URLs and feeds, and the hosts it lists (any port)."""
+    return frozenset({host_key(u) for u in (*site.start_urls, *site.feeds)}
+                     | {h.lower() for h in site.politeness.hosts})
+
+
+def is_allowed(url: str, hosts: frozenset[str]) -> bool:
+    return host_key(url) in hosts or (urlsplit(url).hostname or "").lower() in hosts
 
 
 def site_settings(site: SiteConfig, store_url: str) -> dict[str, Any]:
@@ -90,9 +109,9 @@ class SiteBounds:
         return cls(hosts, crawler.settings.getlist("PALIMPSEST_OWN_HOSTS"))
 
     async def process_request(self, request: Request) -> None:
+        if not is_allowed(request.url, self.hosts):
+            raise IgnoreRequest(f"offsite: {host_key(request.url)} is not one of the site's hosts")
         host = (urlparse_cached(request).hostname or "").lower()
-        if host not in self.hosts:
-            raise IgnoreRequest(f"offsite: {host or request.url} is not one of the site's hosts")
         address = await self._resolve(host)
         if is_internal(address) and address not in await self._own():
             raise IgnoreRequest(f"refused: {host} is at {address}, an internal address the site's "
@@ -102,9 +121,9 @@ class SiteBounds:
         """Leave a redirect offsite unfollowed: the spider records the 3xx answer itself."""
         location = response.headers.get(b"Location")
         if 300 <= response.status < 400 and location:
-            target = urlsplit(urljoin(request.url, location.decode("latin-1"))).hostname or ""
-            if target.lower() not in self.hosts:
-                logger.info("not following %s: redirect to offsite host %s", request.url, target)
+            target = urljoin(request.url, location.decode("latin-1"))
+            if not is_allowed(target, self.hosts):
+                logger.info("not following %s: redirect to offsite %s", request.url, target)
                 request.meta["dont_redirect"] = True
         return response
 
@@ -156,13 +175,11 @@ class SharedPace:
                    s.getfloat("PALIMPSEST_BACKOFF"), s.getfloat("PALIMPSEST_BACKOFF_MAX"))
 
     async def process_request(self, request: Request) -> None:
-        wait = self._paused_until - time.monotonic()
-        if self.delay > 0:
-            wait = max(wait, await self._in_thread("claim", self.site, self.delay))
-        if wait > 0:
-            from twisted.internet import reactor
-
-            await maybe_deferred_to_future(task.deferLater(reactor, wait))
+        wait = await self._in_thread("claim", self.site, self.delay) if self.delay > 0 else 0.0
+        # Then wait for the slot claimed, and for any pause a 429 or 503 began meanwhile.
+        while (wait := max(wait, self._paused_until - time.monotonic())) > 0:
+            await _sleep(wait)
+            wait = 0.0
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status in BACKOFF_STATUS:
@@ -194,6 +211,19 @@ class SharedPace:
             self._pacer.store.close()
 
 
+class RobotsTxt(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request that waited for robots.txt judged.
+
+    Requests arriving while robots.txt downloads all await one Deferred; converted to
+    futures, only the first awaiter receives the parser and the others None, which
+    Scrapy reads as "no robots.txt: allowed". The parser is kept by host, so take it there.
+    """
+
+    async def robot_parser(self, request: Request) -> Any:
+        parser = await super().robot_parser(request)
+        return self._parsers.get(urlparse_cached(request).netloc) if parser is None else parser
+
+
 class RobotsOptOut:
     """Records, in the provenance of every capture, why the site's robots.txt was not obeyed."""
 
@@ -210,6 +240,12 @@ class RobotsOptOut:
 
     def process_request(self, request: Request) -> None:
         request.meta.setdefault("provenance", {})["robots"] = f"not obeyed: {self.reason}"
+
+
+async def _sleep(seconds: float) -> None:
+    from twisted.internet import reactor  # the one Scrapy installed, never imported earlier
+
+    await maybe_deferred_to_future(task.deferLater(reactor, seconds))
 
 
 def retry_after(value: bytes | None, *, now: float | None = None) -> float | None:

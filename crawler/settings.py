@@ -9,6 +9,8 @@ ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # (100) and so also guards its robots.txt requests, and before redirects (600) in the
 # response path; SharedPace paces whatever is really sent.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.politeness.RobotsTxt": 100,
     "crawler.politeness.RobotsOptOut": 90,
     "crawler.politeness.SiteBounds": 650,
     "crawler.politeness.SharedPace": 700,

@@ -290,6 +290,8 @@ class LocalSite:
             raise ValueError(f"unknown fault {kind!r}; expected one of {sorted(FAULT_KINDS)}")
         if isinstance(target, str):
             target = urlsplit(target).path or "/"
+        if kind == "gzipbomb":
+            _bomb()  # made now, not while a client waits
         with self._lock:
             if kind is None or times == 0:
                 self._faults.pop(target, None)

@@ -12,14 +12,13 @@ import time
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
 
 from crawler.items import CaptureItem
 from crawler.page import Page
-from crawler.politeness import allowed_hosts, site_settings
+from crawler.politeness import allowed_hosts, is_allowed, site_settings
 from crawler.sites import PageNotFound, ParseError, parser_class
 from store.records import Fetched
 from store.writer import ArticleRef
@@ -155,7 +154,7 @@ class SiteSpider(scrapy.Spider):
 
     def _ref(self, url: str) -> ArticleRef | None:
         canonical = self.parser.canonical_url(url)
-        if canonical is None or (urlsplit(canonical).hostname or "").lower() not in self.hosts:
+        if canonical is None or not is_allowed(canonical, self.hosts):
             return None  # not an article, or offsite: never fetched
         return ArticleRef(canonical)
 
