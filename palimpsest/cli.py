@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from palimpsest.app import App
-from palimpsest.config import CONFIG_FILE, ConfigError
+from palimpsest.config import ConfigError, require_config_file
 from palimpsest.options import Moment
 
 if TYPE_CHECKING:
@@ -84,10 +84,7 @@ def crawl(app: App, sites: tuple[str, ...], no_notify: bool, as_json: bool) -> N
     """
     from palimpsest.crawl import crawl as run_crawl
 
-    if app.config.path is None:  # else a stray palimpsest.db would appear wherever cron runs
-        raise ConfigError(f"no config file found: no ./{CONFIG_FILE}, no --config, no PALIMPSEST_CONFIG")
-    if not app.config.sites:
-        raise ConfigError(f"{app.config.path}: no [[sites]] to crawl")
+    require_config_file(app.config)
     for name in sites:
         app.config.site(name)  # unknown names fail before anything starts
     log_level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
@@ -337,7 +334,7 @@ def _register_families() -> None:
     """Command families that live in their own modules."""
     import importlib
 
-    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence"):
+    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence", "palimpsest.commands.status"):
         for command in importlib.import_module(module).COMMANDS:
             main.add_command(command)
 

@@ -188,6 +188,14 @@ def destination_name(url: str) -> str:
     return f"{urlsplit(url).scheme or 'url'}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
+def require_config_file(config: Config) -> None:
+    """Commands run from cron need a real config: else a stray palimpsest.db appears wherever they run."""
+    if config.path is None:
+        raise ConfigError(f"no config file found: no ./{CONFIG_FILE}, no --config, no PALIMPSEST_CONFIG")
+    if not config.sites:
+        raise ConfigError(f"{config.path}: no [[sites]] configured")
+
+
 def find_config_path(explicit: str | None = None, environ: dict[str, str] | None = None) -> Path | None:
     env = os.environ if environ is None else environ
     for candidate in (explicit, env.get("PALIMPSEST_CONFIG")):
