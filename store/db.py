@@ -57,11 +57,40 @@ def insert_new(session: Session, model: type, keys: list[str], rows: list[dict])
     session.execute(insert(model).on_conflict_do_nothing(index_elements=keys), rows)
 
 
+def migrations_dir() -> Path:
+    """The Alembic folder on disk. Scrapyd runs the project from a zipped egg, where it is
+    no folder: then it is copied out once, to a temporary folder, for Alembic to read."""
+    global _extracted
+    if MIGRATIONS.is_dir():
+        return MIGRATIONS
+    if _extracted is None:
+        import importlib.resources
+        import tempfile
+
+        target = Path(tempfile.mkdtemp(prefix="palimpsest-migrations-")) / "migrations"
+        _copy_tree(importlib.resources.files("store") / "migrations", target)
+        _extracted = target
+    return _extracted
+
+
+_extracted: Path | None = None
+
+
+def _copy_tree(source, target: Path) -> None:  # noqa: ANN001 - importlib.resources Traversable
+    target.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
 def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
