@@ -143,7 +143,7 @@ class SiteBounds:
             for host in self.own_hosts:
                 try:
                     found.add(await self._resolve(host))
-                except Exception as exc:  # noqa: BLE001 - the fetch itself reports it
+                except Exception as exc:
                     logger.debug("cannot resolve %s: %s", host, exc)
             self._own_addresses = found
         return self._own_addresses

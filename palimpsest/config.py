@@ -8,19 +8,20 @@ is checked against them by the tests.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from crawler.sites.base import SiteParser
+
 
 CONFIG_FILE = "palimpsest.toml"
 CONTACT_URL = "https://github.com/palimpsest-archive/palimpsest#for-site-operators"
@@ -53,6 +54,11 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "start_urls": ([], list, "Listing pages to discover articles from (newest first)."),
     "feeds": ([], list, "RSS or Atom feeds to discover articles from."),
     "timezone": (None, str, "Zone of dates printed without one (default: the parser's, e.g. Europe/Minsk)."),
+    "expect": (None, list, "Fields every article page should yield; a run where many pages lack one is "
+                           "judged parser broken (default: the parser's own, e.g. charter97: headline, "
+                           "published, views; generic: headline, body)."),
+    "article_urls": (None, str, "Regular expression an article URL must match (searched in the canonical "
+                                "URL); default: the parser's own rule."),
     "listing_pages": (2, int, "How many pages of each listing to read per run (page limit)."),
     "max_articles": (500, int, "Most articles fetched in one run (new and due rechecks together)."),
     "edit_confirmations": (2, int, "Consecutive captures showing new content before it is an edit."),
@@ -123,6 +129,8 @@ class SiteConfig:
     delay: float = 0.5
     timeout: float = 30.0
     user_agent: str = SITE_SETTINGS["user_agent"][0].format(contact_url=CONTACT_URL)
+    expect: tuple[str, ...] | None = None
+    article_urls: str | None = None
     politeness: Politeness = field(default_factory=Politeness)
     lease: timedelta = timedelta(minutes=30)
     lease_batch: int = 40
@@ -131,6 +139,15 @@ class SiteConfig:
     def own_hosts(self) -> tuple[str, ...]:
         """The hosts of the start URLs and feeds: the only ones besides ``politeness.hosts``."""
         return tuple(dict.fromkeys(h for h in (urlsplit(u).hostname for u in (*self.start_urls, *self.feeds)) if h))
+
+    def build_parser(self) -> SiteParser:
+        """The site's parser, as the crawler, ``extract`` and ``reparse`` all use it."""
+        from zoneinfo import ZoneInfo
+
+        from crawler.sites import parser_class
+
+        zone = ZoneInfo(self.timezone) if self.timezone else None
+        return parser_class(self.parser)(zone, expects=self.expect, article_urls=self.article_urls)
 
 
 @dataclass(frozen=True)
@@ -268,13 +285,7 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
     v = _check(entry, SITE_SETTINGS, where, required=("name", "parser"))
     if not v["start_urls"] and not v["feeds"]:
         raise ConfigError(f"site {v['name']!r}: give `start_urls` or `feeds`")
-    from crawler.sites import parser_class
-
-    try:
-        parser_class(v["parser"])
-    except KeyError as exc:
-        raise ConfigError(f"site {v['name']!r}: {exc.args[0]}") from None
-    return SiteConfig(
+    site = SiteConfig(
         name=v["name"], parser=v["parser"], start_urls=tuple(v["start_urls"]), feeds=tuple(v["feeds"]),
         timezone=v["timezone"], listing_pages=v["listing_pages"], max_articles=v["max_articles"],
         policy=Policy(edit_confirmations=v["edit_confirmations"],
@@ -285,8 +296,34 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
                           max_interval=_duration(v, "recheck_max", where), factor=v["recheck_factor"]),
         concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"],
         user_agent=v["user_agent"].replace("{contact_url}", v["contact_url"]),
+        expect=tuple(v["expect"]) if v["expect"] is not None else None, article_urls=v["article_urls"],
         politeness=_politeness(v, where), lease=_duration(v, "lease", where), lease_batch=v["lease_batch"],
     )
+    _check_parser(site)
+    return site
+
+
+def _check_parser(site: SiteConfig) -> None:
+    """Build the site's parser once, so that a bad parser setting fails when the config loads."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    where = f"site {site.name!r}"
+    if site.timezone:
+        try:
+            ZoneInfo(site.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where}: `timezone`: unknown time zone {site.timezone!r}") from None
+    if site.article_urls:
+        try:
+            re.compile(site.article_urls)
+        except re.error as exc:
+            raise ConfigError(f"{where}: `article_urls`: bad regular expression: {exc}") from None
+    try:
+        site.build_parser()
+    except KeyError as exc:
+        raise ConfigError(f"{where}: {exc.args[0]}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{where}: `expect`: {exc}") from None
 
 
 def _politeness(v: dict[str, Any], where: str) -> Politeness:

@@ -28,7 +28,7 @@ def article_hits(site: LocalSite) -> Counter[str]:
     return Counter(a.path for a in site.access_log if a.path in paths)
 
 
-def run_workers(config, tmp_path, n: int, tag: str) -> None:  # noqa: ANN001
+def run_workers(config, tmp_path, n: int, tag: str) -> None:
     procs = [start_crawl(config, tmp_path / f"{tag}-{i}.log") for i in range(n)]
     codes = [p.wait(timeout=120) for p in procs]
     logs = [(tmp_path / f"{tag}-{i}.log").read_text(errors="replace")[-2000:] for i in range(n)]
@@ -44,7 +44,7 @@ def site():
 
 @pytest.mark.postgres
 def test_three_workers_fetch_every_due_article_once_per_round(site, postgres_url, tmp_path):
-    store = Store(postgres_url)
+    store = Store(postgres_url).upgrade()
     config = write_config(tmp_path / "palimpsest.toml", postgres_url,
                           entry_for(site, concurrency=4, lease_batch=8))
     try:
@@ -71,7 +71,7 @@ def test_three_workers_fetch_every_due_article_once_per_round(site, postgres_url
 
 @pytest.mark.postgres
 def test_a_killed_worker_leaves_no_article_unfetched_once_its_lease_expires(site, postgres_url, tmp_path):
-    store = Store(postgres_url)
+    store = Store(postgres_url).upgrade()
     # Paced (shared delay), so that the round lasts longer than a lease.
     config = write_config(tmp_path / "palimpsest.toml", postgres_url,
                           entry_for(site, concurrency=4, lease_batch=10, lease="2s", delay=0.04))
@@ -109,7 +109,7 @@ def test_a_killed_worker_leaves_no_article_unfetched_once_its_lease_expires(site
 def test_overlapping_runs_leave_a_complete_consistent_store(site, store_url, tmp_path):
     """Three runs at once: each request the site saw is a capture in the store (or its process
     failed loudly), and ``verify`` accepts the store."""
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     config = write_config(tmp_path / "palimpsest.toml", store_url,
                           entry_for(site, concurrency=4, lease_batch=10))
     try:
@@ -127,7 +127,7 @@ def test_overlapping_runs_leave_a_complete_consistent_store(site, store_url, tmp
 @pytest.mark.postgres
 def test_the_site_rate_limit_holds_across_workers(postgres_url, tmp_path):
     site = LocalSite(make_articles(30, seed=8), listing_page_size=30).start()
-    store = Store(postgres_url)
+    store = Store(postgres_url).upgrade()
     delay = 0.1
     config = write_config(tmp_path / "palimpsest.toml", postgres_url,
                           entry_for(site, concurrency=4, lease_batch=6, delay=delay))

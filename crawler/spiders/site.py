@@ -12,15 +12,15 @@ import time
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import scrapy
 
+from changes.records import CaptureKind, Fetched
+from crawler import discovery
 from crawler.items import CaptureItem
 from crawler.page import Page
 from crawler.politeness import allowed_hosts, is_allowed, site_settings
-from crawler.sites import PageNotFound, ParseError, parser_class
-from store.records import Fetched
+from crawler.sites import PageNotFound, ParseError
 from store.writer import ArticleRef
 
 if TYPE_CHECKING:
@@ -51,8 +51,7 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        zone = ZoneInfo(self.site.timezone) if self.site.timezone else None
-        self.parser: SiteParser = parser_class(self.site.parser)(zone)
+        self.parser: SiteParser = self.site.build_parser()
         self.budget = self.site.max_articles
         self.hosts = allowed_hosts(self.site)
         self.in_hand = 0
@@ -67,14 +66,14 @@ class SiteSpider(scrapy.Spider):
         self._open_run()
         for start_url in self.site.start_urls:
             for url in self.parser.listing_pages(start_url, self.site.listing_pages):
-                yield self._request(url, "listing")
+                yield self._request(url, CaptureKind.LISTING)
         for url in self.site.feeds:
-            yield self._request(url, "feed")
+            yield self._request(url, CaptureKind.FEED)
         for request in self._due_articles():
             yield request
 
-    def _request(self, url: str, kind: str, article_url: str | None = None) -> scrapy.Request:
-        callback = self.parse_article if kind == "article" else self.parse_listing
+    def _request(self, url: str, kind: CaptureKind, article_url: str | None = None) -> scrapy.Request:
+        callback = self.parse_article if kind == CaptureKind.ARTICLE else self.parse_listing
         return scrapy.Request(url, callback=callback, errback=self.failed, dont_filter=True,
                               meta={"kind": kind, "article_url": article_url, "started": time.monotonic()})
 
@@ -85,7 +84,7 @@ class SiteSpider(scrapy.Spider):
         self.budget -= len(leased)
         self.in_hand += len(leased)
         for _article_id, url in leased:
-            yield self._request(url, "article", article_url=url)
+            yield self._request(url, CaptureKind.ARTICLE, article_url=url)
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -110,7 +109,7 @@ class SiteSpider(scrapy.Spider):
         yield CaptureItem(fetched=fetched_from_response(response))
         if response.status == 200:
             try:
-                links = list(self.parser.article_links(page_from_response(response)))
+                links = discovery.article_links(self.parser, page_from_response(response))
             except ParseError as exc:
                 logger.warning("%s: cannot read links from %s: %s", self.name, response.url, exc)
                 links = []

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from changes import HealthPolicy, Outcome, Policy, Verdict
 from palimpsest.cli import main
 from store.db import Store
-from store.records import Fetched
+from changes.records import Fetched
 from store.writer import Archive, ArticleRef
 
 NOW = datetime.now(UTC)
@@ -25,7 +25,7 @@ def config_file(tmp_path, store_url: str) -> str:
 
 
 def test_status_reports_each_site_and_fails_on_a_stale_one(tmp_path, store_url):
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     archive = Archive(store, route=lambda _site, _kind: ["ops"])
     run = archive.start_run("watched", "generic", now=NOW - timedelta(minutes=20))
     urls = [f"https://a.example/news/{i}/" for i in range(3)]

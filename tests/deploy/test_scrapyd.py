@@ -57,7 +57,7 @@ def scrapyd_conf(workdir: Path, port: int) -> None:
 
 def test_scrapyd_runs_three_workers_of_a_site_each_article_once(postgres_url, tmp_path):
     site = LocalSite(make_articles(40, seed=31), listing_page_size=40).start()
-    store = Store(postgres_url)
+    store = Store(postgres_url).upgrade()
     config = write_config(tmp_path / "palimpsest.toml", postgres_url,
                           entry_for(site, concurrency=4, lease_batch=6))
     port = free_port()
@@ -108,7 +108,7 @@ def test_scrapyd_runs_three_workers_of_a_site_each_article_once(postgres_url, tm
             time.sleep(0.5)
 
         logs = {job: next((workdir / "logs").rglob(f"{job}.log")).read_text(errors="replace") for job in jobs}
-        for job, log in logs.items():
+        for log in logs.values():
             assert "Spider closed (finished)" in log and "] ERROR:" not in log, log[-3000:]
 
         paths = {a.path for a in site.articles()}

@@ -19,13 +19,13 @@ from changes import Outcome, Verdict
 from store.blobs import BlobStore
 from store.db import Store
 from store.models import Article, Blob, Capture
-from store.records import Fetched
+from changes.records import Fetched
 from store.writer import Archive
 
 URL = "https://example.org/en/news/2025/10/7/1/"
 
 
-def in_two_transactions(store: Store, write) -> list[BaseException]:  # noqa: ANN001 - write(session)
+def in_two_transactions(store: Store, write) -> list[BaseException]:
     """``write`` in a first transaction, then in a second one begun before the first commits."""
     errors: list[BaseException] = []
     first_wrote = threading.Event()
@@ -35,7 +35,7 @@ def in_two_transactions(store: Store, write) -> list[BaseException]:  # noqa: AN
         try:
             with store.session() as s:
                 write(s)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=second)
@@ -52,7 +52,7 @@ def in_two_transactions(store: Store, write) -> list[BaseException]:  # noqa: AN
 
 
 def test_the_same_blob_stored_twice_at_once(store_url):
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     data = b"<html>the same feed, fetched by two workers</html>" * 50
     try:
         errors = in_two_transactions(store, lambda s: BlobStore().put(s, data))
@@ -66,11 +66,11 @@ def test_the_same_blob_stored_twice_at_once(store_url):
 
 
 def test_the_same_new_article_recorded_by_two_runs_at_once(store_url):
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     archive = Archive(store)
     runs = [archive.start_run("site", "generic") for _ in range(2)]
     try:
-        def record(s):  # noqa: ANN001, ANN202 - the writer's own path for an unknown article
+        def record(s):
             article = archive._article_for(s, archive._run_site(runs[0])[0], URL, datetime.now(UTC))
             assert article.url == URL
 
