@@ -35,6 +35,13 @@ def run_workers(config, tmp_path, n: int, tag: str) -> None:
     assert codes == [0] * n, logs
 
 
+def consistent_and_verified(store: Store, config) -> None:
+    """Both hash chains hold and every blob resolves; and `palimpsest verify` agrees."""
+    assert_store_consistent(store)
+    verify = run_cli(config, "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
 @pytest.fixture
 def site():
     s = LocalSite(make_articles(90, seed=21), listing_page_size=90).start()
@@ -62,9 +69,7 @@ def test_three_workers_fetch_every_due_article_once_per_round(site, postgres_url
             # The next round: every article due again, as if its recheck time had come.
             with store.session() as s:
                 s.execute(update(Article).values(next_check_at=datetime.now(UTC) - timedelta(seconds=1)))
-        assert_store_consistent(store)
-        verify = run_cli(config, "verify")
-        assert verify.returncode == 0, verify.stdout + verify.stderr
+        consistent_and_verified(store, config)
     finally:
         store.close()
 
@@ -117,9 +122,7 @@ def test_overlapping_runs_leave_a_complete_consistent_store(site, store_url, tmp
         sent = [a for a in site.access_log if a.path != "/robots.txt"]
         assert count(store, Capture) == len(sent), "a fetch was not recorded and no process failed"
         assert set(article_hits(site).values()) == {1}
-        assert_store_consistent(store)
-        verify = run_cli(config, "verify")
-        assert verify.returncode == 0, verify.stdout + verify.stderr
+        consistent_and_verified(store, config)
     finally:
         store.close()
 

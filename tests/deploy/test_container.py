@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -67,12 +68,22 @@ def test_image_file_installs_what_it_names():
     assert "/usr/local/bin/palimpsest-entrypoint" in text
 
 
+def entrypoint_commands() -> set[str]:
+    return set(re.findall(r'"\$PALIMPSEST" ([a-z]+(?: upgrade)?)', ENTRYPOINT.read_text()))
+
+
 def test_every_palimpsest_command_the_entrypoint_runs_exists():
-    text = ENTRYPOINT.read_text()
-    commands = set(re.findall(r'"\$PALIMPSEST" ([a-z]+(?: upgrade)?)', text))
-    assert commands >= {"crawl", "notify", "serve", "db upgrade"}
+    commands = entrypoint_commands() - {"serve"}
+    assert commands >= {"crawl", "notify", "db upgrade"}
     for command in commands:
         assert cli_has(*command.split()), f"palimpsest {command} does not exist"
+
+
+@pytest.mark.xfail(strict=True, reason="`palimpsest serve` (the review UI, another issue) is not merged yet; "
+                                       "strict, so this fails the day it lands: then drop the mark")
+def test_the_ui_role_runs_a_real_command():
+    assert "serve" in entrypoint_commands()
+    assert cli_has("serve", "--host", "127.0.0.1", "--port", "8080")
 
 
 def run_entrypoint(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
