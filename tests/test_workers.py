@@ -140,11 +140,11 @@ def test_the_site_rate_limit_holds_across_workers(postgres_url, tmp_path):
         assert len(times) >= 30 + 3 * 4
         # Each of the 3 workers runs 4 requests at once: unpaced, they would send all of
         # them within a second. Together they must keep to one per `delay`, on average
-        # and over any run of 10 (the site's own clock jitters when the machine is busy).
+        # and over any run of 20 (the site's own clock jitters when the machine is busy).
         assert (times[-1] - times[0]) / (len(times) - 1) >= delay * 0.97
-        window = 10
+        window = 20
         tightest = min(b - a for a, b in zip(times, times[window:], strict=False))
-        assert tightest >= window * delay - 0.25, f"{window + 1} requests within {tightest:.3f} s"
+        assert tightest >= window * delay - 0.5, f"{window + 1} requests within {tightest:.3f} s"
         with store.reader() as s:
             workers = set(s.scalars(select(Run.worker)))
         assert len(workers) == 3
