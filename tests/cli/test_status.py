@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 
 from changes import HealthPolicy, Outcome, Policy, Verdict
+from changes.records import Fetched
 from palimpsest.cli import main
 from store.db import Store
-from changes.records import Fetched
 from store.writer import Archive, ArticleRef
 
 NOW = datetime.now(UTC)

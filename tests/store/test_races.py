@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from changes import Outcome, Verdict
+from changes.records import Fetched
 from store.blobs import BlobStore
 from store.db import Store
 from store.models import Article, Blob, Capture
-from changes.records import Fetched
 from store.writer import Archive
 
 URL = "https://example.org/en/news/2025/10/7/1/"
