@@ -5,6 +5,18 @@ from __future__ import annotations
 BOT_NAME = "palimpsest"
 SPIDER_LOADER_CLASS = "crawler.spiderloader.ConfigSpiderLoader"
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+# Politeness (crawler/politeness.py). SiteBounds runs after robots.txt's middleware
+# (100) and so also guards its robots.txt requests, and before redirects (600) in the
+# response path; SharedPace paces whatever is really sent.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.politeness.RobotsTxt": 100,
+    "crawler.politeness.RobotsOptOut": 90,
+    "crawler.politeness.SiteBounds": 650,
+    "crawler.politeness.SharedPace": 700,
+}
+# A lost capture or a spider exception fails the run (crawler/errors.py).
+EXTENSIONS = {"crawler.errors.CountFailures": 0}
 
 # Every attempt is archived as its own capture and a failed article is rechecked
 # soon by the schedule, so Scrapy's own retries would only hide evidence.
@@ -18,7 +30,11 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 DOWNLOAD_VERIFY_CERTIFICATES = True
 
 COOKIES_ENABLED = False
-ROBOTSTXT_OBEY = False
+# Per site (palimpsest.toml): robots.txt obeyed unless a site opts out with a reason.
+ROBOTSTXT_OBEY = True
+# No 1 GiB default: a site entry's max_size replaces this, compressed bodies included.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
 DOWNLOAD_TIMEOUT = 30
 CONCURRENT_REQUESTS = 16

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from palimpsest.app import App
-from palimpsest.config import ConfigError
+from palimpsest.config import ConfigError, require_config_file
 from palimpsest.options import Moment
 from palimpsest.terminal import say, say_json
 from store.db import SchemaBehind
@@ -70,7 +70,11 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
       palimpsest changes --since 1d   # what changed in the last day
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # To stderr, so that cron's mail or log shows what went wrong. The handler keeps
+    # the level: Scrapy sets its own loggers to DEBUG (its banner would print otherwise).
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
     if verbose < 2:  # the pool logs a dead connection's failed reset with its traceback
         logging.getLogger("sqlalchemy.pool").addFilter(_without_traceback)
     ctx.obj = App(config_path)
@@ -101,6 +105,7 @@ def crawl(app: App, sites: tuple[str, ...], no_notify: bool, as_json: bool) -> N
     """
     from palimpsest.crawl import crawl as run_crawl
 
+    require_config_file(app.config)
     for name in sites:
         app.config.site(name)  # unknown names fail before anything starts
     log_level = "INFO" if logging.getLogger().level <= logging.INFO else "WARNING"
@@ -319,7 +324,8 @@ def _register_families() -> None:
     """Command families that live in their own modules."""
     import importlib
 
-    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence", "palimpsest.commands.extract"):
+    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence", "palimpsest.commands.extract",
+                   "palimpsest.commands.status"):
         for command in importlib.import_module(module).COMMANDS:
             main.add_command(command)
 

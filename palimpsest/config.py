@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 
 CONFIG_FILE = "palimpsest.toml"
+CONTACT_URL = "https://github.com/palimpsest-archive/palimpsest#for-site-operators"
+"""Where a site's operators read what this crawler is; the operator may point it elsewhere."""
 DEFAULT_STORE = "sqlite:///palimpsest.db"
 
 
@@ -73,12 +75,24 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "recheck_min": ("15m", str, "Shortest interval between checks of one article (new or unsettled ones)."),
     "recheck_max": ("7d", str, "Longest interval between checks of one article (old ones)."),
     "recheck_factor": (0.25, float, "Recheck interval = article age x factor, within the bounds above."),
-    "concurrency": (8, int, "Requests in flight at once to the site."),
-    "delay": (0.0, float, "Seconds between requests to the site (politeness)."),
+    "concurrency": (8, int, "Requests in flight at once to the site, per worker."),
+    "delay": (0.5, float, "Seconds between requests to the site, across all workers together (0: no limit)."),
+    "backoff": ("30s", str, "Pause of every worker after a 429 or 503 answer that names no `Retry-After`."),
+    "backoff_max": ("10m", str, "Longest `Retry-After` honoured after a 429 or 503 answer."),
     "timeout": (30.0, float, "Seconds before a request is abandoned (a transient failure)."),
-    "user_agent": ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                   "Chrome/130.0 Safari/537.36 Palimpsest/0.1", str,
-                   "User-Agent header; some sites (charter97's feeds) refuse bare clients."),
+    "max_size": (10_485_760, int, "Largest response body in bytes, once decompressed; a larger one is cut off "
+                                  "and recorded as a transient capture."),
+    "robots": (True, bool, "Obey the site's robots.txt. An archive may have to opt out: then give `robots_reason`."),
+    "robots_reason": (None, str, "Why robots.txt is not obeyed (required with `robots = false`); recorded "
+                                 "in every capture's provenance."),
+    "hosts": ([], list, "Hosts fetched besides those of `start_urls` and `feeds`; every other host is offsite "
+                        "and never fetched."),
+    "contact_url": (CONTACT_URL, str, "Where the site's operators learn who crawls them; part of the User-Agent."),
+    "user_agent": ("Mozilla/5.0 (compatible; Palimpsest/0.1; +{contact_url})", str,
+                   "User-Agent header, naming the project; `{contact_url}` is replaced. Some sites "
+                   "(charter97's feeds) refuse clients that send none."),
+    "lease": ("30m", str, "How long a worker holds the articles it claimed; a dead worker's are due again after it."),
+    "lease_batch": (40, int, "Articles a worker claims at a time, so that several workers share a round."),
 }
 
 # The values each numeric setting may take, beside the declarations above: (lowest,
@@ -112,6 +126,18 @@ DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
 
 
 @dataclass(frozen=True)
+class Politeness:
+    """How a site is fetched besides its pace (``delay``): robots.txt, backoff, limits, hosts."""
+
+    backoff: timedelta = timedelta(seconds=30)
+    backoff_max: timedelta = timedelta(minutes=10)
+    max_size: int = 10_485_760
+    robots: bool = True
+    robots_reason: str | None = None
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     name: str
     parser: str
@@ -125,12 +151,20 @@ class SiteConfig:
     health: HealthPolicy = field(default_factory=HealthPolicy)
     schedule: Schedule = field(default_factory=Schedule)
     concurrency: int = 8
-    delay: float = 0.0
+    delay: float = 0.5
     timeout: float = 30.0
-    user_agent: str = SITE_SETTINGS["user_agent"][0]
+    user_agent: str = SITE_SETTINGS["user_agent"][0].format(contact_url=CONTACT_URL)
     expect: tuple[str, ...] | None = None
     article_urls: str | None = None
     selectors: dict[str, Any] | None = None
+    politeness: Politeness = field(default_factory=Politeness)
+    lease: timedelta = timedelta(minutes=30)
+    lease_batch: int = 40
+
+    @property
+    def own_hosts(self) -> tuple[str, ...]:
+        """The hosts of the start URLs and feeds: the only ones besides ``politeness.hosts``."""
+        return tuple(dict.fromkeys(h for h in (urlsplit(u).hostname for u in (*self.start_urls, *self.feeds, *self.sitemaps)) if h))
 
     def build_parser(self) -> SiteParser:
         """The site's parser, as the crawler, ``extract`` and ``reparse`` all use it."""
@@ -196,6 +230,14 @@ def mask_url(url: str) -> str:
 def destination_name(url: str) -> str:
     """A stable, secret-free name for an unnamed destination."""
     return f"{urlsplit(url).scheme or 'url'}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+
+
+def require_config_file(config: Config) -> None:
+    """Commands run from cron need a real config: else a stray palimpsest.db appears wherever they run."""
+    if config.path is None:
+        raise ConfigError(f"no config file found: no ./{CONFIG_FILE}, no --config, no PALIMPSEST_CONFIG")
+    if not config.sites:
+        raise ConfigError(f"{config.path}: no [[sites]] configured")
 
 
 def find_config_path(explicit: str | None = None, environ: dict[str, str] | None = None) -> Path | None:
@@ -327,9 +369,11 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
                       delete_min_age=_duration(v, "delete_min_age", where)),
         health=HealthPolicy(broken_share=v["broken_share"], min_pages=v["min_pages"]),
         schedule=_schedule(v, where),
-        concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"], user_agent=v["user_agent"],
+        concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"],
+        user_agent=v["user_agent"].replace("{contact_url}", v["contact_url"]),
         expect=tuple(v["expect"]) if v["expect"] is not None else None, article_urls=v["article_urls"],
         selectors=v["selectors"],
+        politeness=_politeness(v, where), lease=_duration(v, "lease", where), lease_batch=v["lease_batch"],
     )
     _check_parser(site)
     return site
@@ -373,6 +417,15 @@ def _schedule(values: dict[str, Any], where: str) -> Schedule:
         raise ConfigError(f"{where}: `recheck_min` ({values['recheck_min']}) is longer than "
                           f"`recheck_max` ({values['recheck_max']})")
     return Schedule(min_interval=low, max_interval=high, factor=values["recheck_factor"])
+
+
+def _politeness(v: dict[str, Any], where: str) -> Politeness:
+    if not v["robots"] and not (v["robots_reason"] or "").strip():
+        raise ConfigError(f"{where}: `robots = false` needs `robots_reason` (why this archive must ignore it)")
+    return Politeness(backoff=_duration(v, "backoff", where),
+                      backoff_max=_duration(v, "backoff_max", where), max_size=v["max_size"],
+                      robots=v["robots"], robots_reason=v["robots_reason"],
+                      hosts=tuple(h.lower() for h in v["hosts"]))
 
 
 def _duration(values: dict[str, Any], key: str, where: str) -> timedelta:

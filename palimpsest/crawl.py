@@ -33,11 +33,14 @@ class SiteRun:
     finish_reason: str
     stats: dict[str, Any] = field(default_factory=dict)
     events: list[int] = field(default_factory=list)
+    errors: int = 0
+    """Captures the store refused and spider exceptions (``crawler.errors``): each fails the run."""
 
     @property
     def failed(self) -> bool:
-        """The site could not be crawled at all, or the run was stopped (SIGTERM, Ctrl-C)."""
-        return self.run_id is None or self.health == HealthStatus.UNREACHABLE or self.finish_reason == "shutdown"
+        """The site could not be crawled at all, the run was stopped (SIGTERM, Ctrl-C), or a capture was lost."""
+        return (self.run_id is None or self.health == HealthStatus.UNREACHABLE or self.finish_reason == "shutdown"
+                or self.errors > 0)
 
 
 def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") -> list[SiteRun]:
@@ -108,19 +111,21 @@ def _StoppableProcess(settings: Any) -> Any:
 
 
 def _site_run(name: str, crawler: Any) -> SiteRun:
+    from crawler.errors import ERRORS_STAT
     from crawler.pipelines import STORE_ERROR
 
     spider = crawler.spider
     finish = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
+    errors = crawler.stats.get_value(ERRORS_STAT, 0) if crawler.stats else 0
     store_error = crawler.stats.get_value(STORE_ERROR) if crawler.stats else None
     if store_error:
-        return SiteRun(name, getattr(spider, "run_id", None), "store_error", store_error, finish)
+        return SiteRun(name, getattr(spider, "run_id", None), "store_error", store_error, finish, errors=errors)
     result = getattr(spider, "result", None)
     if result is None:
         return SiteRun(name, getattr(spider, "run_id", None), HealthStatus.UNREACHABLE, "the run did not finish",
-                       finish)
+                       finish, errors=errors)
     return SiteRun(name, result.run_id, result.health.status, result.health.reason, finish,
-                   asdict(result.stats), result.events)
+                   asdict(result.stats), result.events, errors)
 
 
 def crawl_isolated(config: Config, names: list[str] | None = None, *, log_level: str = "WARNING") -> list[SiteRun]:

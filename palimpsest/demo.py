@@ -25,7 +25,8 @@ SITE = "charter97-demo"
 # The demo confirms at once; the real defaults wait for 2 captures (edits) and
 # 3 captures over 2 hours (deletions).
 THRESHOLDS = {"edit_confirmations": 1, "delete_confirmations": 1, "delete_min_age": "0s",
-              "recheck_min": "0s", "recheck_max": "0s", "listing_pages": 1}
+              "recheck_min": "0s", "recheck_max": "0s", "listing_pages": 1,
+              "delay": 0.0}  # a copy on this machine: no one to be polite to
 
 
 class Webhook:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import gzip
 import logging
 import random
 import re
@@ -27,7 +29,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from palimpsest import localsite_pages as pages
@@ -51,7 +53,10 @@ FAULT_KINDS = frozenset({
     "500", "502", "503", "408", "429", "timeout", "slow", "reset", "challenge", "captcha",
     "truncated", "empty", "garbage", "noparse", "cp1251", "straybyte", "cutchar",
     "captcha_redirect",
+    "gzipbomb",
 })
+BOMB_SIZE = 64 * 1024 * 1024
+"""Bytes a "gzipbomb" fault's body inflates to (it travels as about 64 KB of gzip)."""
 DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section",
                           "redirect_article", "soft404"})
 HTML = "text/html; charset=utf-8"
@@ -147,6 +152,15 @@ def make_articles(n: int, *, seed: int = 0) -> list[SiteArticle]:
     return articles
 
 
+class Access(NamedTuple):
+    """One request as the site's access log keeps it."""
+
+    at: float
+    """time.time() when the request arrived."""
+    path: str
+    user_agent: str
+
+
 @dataclass
 class Response:
     status: int
@@ -174,6 +188,10 @@ class LocalSite:
         self._padding = pages.Padding(pad_kb) if pad_kb > 0 else None
         self.listing_page_size = listing_page_size
         self.hits: Counter[str] = Counter()
+        self.access_log: list[Access] = []
+        """Every request in order of arrival: what politeness tests measure."""
+        self.robots_txt: str | None = None
+        """Served at /robots.txt when set (404 otherwise, as before)."""
         self.base_url = ""
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -303,6 +321,8 @@ class LocalSite:
             raise ValueError(f"unknown fault {kind!r}; expected one of {sorted(FAULT_KINDS)}")
         if isinstance(target, str):
             target = urlsplit(target).path or "/"
+        if kind == "gzipbomb":
+            _bomb()  # made now, not while a client waits
         with self._lock:
             if kind is None or times == 0:
                 self._faults.pop(target, None)
@@ -499,7 +519,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         site = self.server.site
         path = urlsplit(self.path).path or "/"
+        with site._lock:
+            site.access_log.append(Access(time.time(), path, self.headers.get("User-Agent", "")))
+        if path == "/robots.txt" and site.robots_txt is not None:
+            return self._send(Response(200, site.robots_txt.encode(), "text/plain; charset=utf-8"))
         kind = site._take_fault(path)
+        if kind == "gzipbomb":
+            return self._send(Response(200, _bomb(), headers={"Content-Encoding": "gzip"}))
         if kind is None or kind == "slow":
             if kind and site._stopping.wait(site.slow_delay):
                 return self._reset()
@@ -559,6 +585,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """A small gzip body that inflates to BOMB_SIZE bytes of HTML-ish filler."""
+    return gzip.compress(b"<p>" + b"0" * (BOMB_SIZE - 3), compresslevel=9)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -30,3 +30,17 @@ class Moment(click.ParamType):
             self.fail(f"{value!r}: use an ISO date or time (2025-10-07, 2025-10-07T14:05+03:00) "
                       "or a duration back from now (2h, 7d)", param, ctx)
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Duration(click.ParamType):
+    """A length of time: 90s, 15m, 2h, 7d or a number of seconds."""
+
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(value)
+        except ConfigError as exc:
+            self.fail(str(exc), param, ctx)

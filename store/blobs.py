@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import zstandard
 
+from store.db import insert_new
 from store.models import Blob
 
 if TYPE_CHECKING:
@@ -40,14 +41,18 @@ class BlobStore:
         self._plain = zstandard.ZstdCompressor(level=LEVEL)
 
     def put(self, session: Session, data: bytes, *, base: str | None = None) -> str:
-        """Store ``data`` (if new) and return its SHA-256; ``base`` is a delta candidate."""
+        """Store ``data`` (if new) and return its SHA-256; ``base`` is a delta candidate.
+
+        Several workers may store the same bytes at once (a feed fetched by each): the
+        check below only saves compression work, the insert itself lets the primary key
+        decide, so the loser of a race keeps the winner's row instead of failing.
+        """
         digest = hashlib.sha256(data).hexdigest()
-        if session.get(Blob, digest) is not None:
-            self._remember(digest, data)
-            return digest
-        blob = self._encode(session, digest, data, base)
-        session.add(blob)
-        session.flush()
+        if session.get(Blob, digest) is None:
+            blob = self._encode(session, digest, data, base)
+            insert_new(session, Blob, ["sha256"], [{
+                "sha256": blob.sha256, "size": blob.size, "codec": blob.codec,
+                "base_sha256": blob.base_sha256, "depth": blob.depth, "data": blob.data}])
         self._remember(digest, data)
         return digest
 

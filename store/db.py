@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -78,11 +79,50 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def insert_new(session: Session, model: type, keys: list[str], rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (keys) DO NOTHING: a row another writer added first is kept.
+
+    Several workers write one store: checking for a row and then inserting it races,
+    and the loser's whole transaction (a capture) would fail. The unique key decides.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(model).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def migrations_dir() -> Path:
+    """The Alembic folder on disk. Scrapyd runs the project from a zipped egg, where it is
+    no folder: then it is copied out once, to a temporary folder, for Alembic to read."""
+    global _extracted
+    if MIGRATIONS.is_dir():
+        return MIGRATIONS
+    if _extracted is None:
+        import importlib.resources
+        import tempfile
+
+        target = Path(tempfile.mkdtemp(prefix="palimpsest-migrations-")) / "migrations"
+        _copy_tree(importlib.resources.files("store") / "migrations", target)
+        _extracted = target
+    return _extracted
+
+
+_extracted: Path | None = None
+
+
+def _copy_tree(source, target: Path) -> None:
+    target.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

@@ -2,8 +2,9 @@
 
 Captures (with the store-wide ledger hash and the view counts each one read), blobs,
 versions, events and runs are append-only: nothing stored as evidence is changed in
-place. Two tables hold mutable working state: ``articles`` (schedule, lease, detection
-counters — all derivable from the captures) and ``alerts`` (the delivery outbox).
+place. Three tables hold mutable working state: ``articles`` (schedule, lease, detection
+counters — all derivable from the captures), ``alerts`` (the delivery outbox) and
+``rate_slots`` (when each site may next be sent a request, shared by every worker).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -351,3 +353,17 @@ class Alert(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateSlot(Base):
+    """When a site may next be sent a request, by any worker sharing this store.
+
+    A worker claims the slot (moving it on by the site's delay) before each request
+    and waits until the time it claimed; a 429 or 503 answer pushes it further out.
+    Seconds since the epoch on the database's clock, so the workers' clocks never matter.
+    """
+
+    __tablename__ = "rate_slots"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)

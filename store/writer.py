@@ -50,6 +50,7 @@ from changes.times import utcnow
 from store import chain
 from store.blobs import BlobStore
 from store.coverage import degraded_read, held_groups, judge_groups
+from store.db import insert_new
 from store.models import (
     Alert,
     AlertStatus,
@@ -269,15 +270,18 @@ class Archive:
 
         A claimed article is skipped by every other run until its lease ends or the
         capture is recorded, so overlapping runs and several workers never fetch the
-        same article twice.
+        same article twice; a run that leases again as it goes never takes one it has
+        captured already (an article due at once again is for the next round).
         """
         if limit <= 0:
             return []
         now = now or utcnow()
         site_id, _ = self._run_site(run_id)
+        started = select(Run.started_at).where(Run.id == run_id).scalar_subquery()
         query = (select(Article.id, Article.url)
                  .where(Article.site_id == site_id, Article.next_check_at <= now,
-                        or_(Article.lease_until.is_(None), Article.lease_until < now))
+                        or_(Article.lease_until.is_(None), Article.lease_until < now),
+                        or_(Article.last_capture_at.is_(None), Article.last_capture_at < started))
                  .order_by(Article.next_check_at, Article.id).limit(limit))
         if self.store.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -355,11 +359,11 @@ class Archive:
         if self.store.dialect == "postgresql":
             query = query.with_for_update()
         article = s.scalars(query).one_or_none()
-        if article is None:
-            article = Article(site_id=site_id, url=url, first_seen_at=now, status=ArticleStatus.UNSEEN,
-                              pending_count=0, gone_count=0, detected_through=0)
-            s.add(article)
-            s.flush()
+        if article is None:  # another worker may add it meanwhile: the unique key decides
+            insert_new(s, Article, ["site_id", "url"], [{
+                "site_id": site_id, "url": url, "first_seen_at": now, "status": ArticleStatus.UNSEEN,
+                "pending_count": 0, "gone_count": 0, "detected_through": 0}])
+            article = s.scalars(query).one()
         return article
 
     def _previous_response(self, s: Session, article: Article | None, url: str) -> str | None:

@@ -11,10 +11,11 @@ if TYPE_CHECKING:
     from palimpsest.localsite import LocalSite
 
 
-# Thresholds at 1 and 0 s and every article due on every run, so one crawl per step.
+# Thresholds at 1 and 0 s and every article due on every run, so one crawl per step;
+# no pacing (the politeness tests set their own).
 EAGER = {
     "edit_confirmations": 1, "delete_confirmations": 1, "delete_min_age": "0s",
-    "recheck_min": "0s", "recheck_max": "0s", "listing_pages": 1, "timeout": 3.0,
+    "recheck_min": "0s", "recheck_max": "0s", "listing_pages": 1, "timeout": 3.0, "delay": 0.0,
 }
 
 

@@ -405,5 +405,7 @@ def test_readme_defaults_match_the_code(table: int, settings: dict[str, tuple[An
             assert cell not in ("", "None"), key
         elif isinstance(default, list) and default:
             assert {e.strip() for e in cell.split(",")} == set(default), key
+        elif isinstance(default, bool):
+            assert cell == str(default).lower(), key  # as TOML writes it
         elif isinstance(default, int | float) or (isinstance(default, str) and len(default) < 20):
             assert cell == str(default), key

@@ -69,7 +69,7 @@ def write_config(path: Path, store_url: str, site_entry: dict) -> Path:
 
 
 def entry_for(site: LocalSite | None, **settings) -> dict:
-    entry = {"name": "c97", "parser": "charter97", "listing_pages": 1, "timeout": 2.0}
+    entry = {"name": "c97", "parser": "charter97", "listing_pages": 1, "timeout": 2.0, "delay": 0.0}
     if site is not None:
         entry |= {"start_urls": site.start_urls(), "feeds": site.feed_urls()}
     return entry | settings

@@ -21,6 +21,7 @@ from crawler import discovery
 from crawler.items import CaptureItem
 from crawler.page import Page
 from crawler.pipelines import stop_for_store_error
+from crawler.politeness import allowed_hosts, is_allowed, site_settings
 from crawler.sites import PageNotFound, ParseError
 from store.writer import ArticleRef
 
@@ -46,12 +47,7 @@ class SiteSpider(scrapy.Spider):
 
     @classmethod
     def for_site(cls, site: SiteConfig, app: App) -> type[SiteSpider]:
-        settings = {
-            "CONCURRENT_REQUESTS_PER_DOMAIN": site.concurrency,
-            "DOWNLOAD_DELAY": site.delay,
-            "DOWNLOAD_TIMEOUT": site.timeout,
-            "USER_AGENT": site.user_agent,
-        }
+        settings = site_settings(site, app.config.store_url)
         return type(f"SiteSpider_{site.name}", (cls,),
                     {"name": site.name, "site": site, "app": app, "custom_settings": settings})
 
@@ -59,6 +55,9 @@ class SiteSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.parser: SiteParser = self.site.build_parser()
         self.budget = self.site.max_articles
+        self.hosts = allowed_hosts(self.site)
+        self.in_hand = 0
+        """Articles leased to this run and not yet answered: more are leased as it drains."""
         self.run_id: int | None = None
         self.result: RunResult | None = None
         """How the run went, once the spider has closed."""
@@ -87,8 +86,11 @@ class SiteSpider(scrapy.Spider):
                               meta={"kind": kind, "article_url": article_url, "started": time.monotonic()})
 
     def _due_articles(self) -> Iterator[scrapy.Request]:
-        leased = self.app.archive.lease_due(self.run_id, limit=self.budget)
+        """Lease due articles a batch at a time, so that several workers share a round."""
+        limit = min(self.budget, self.site.lease_batch - self.in_hand)
+        leased = self.app.archive.lease_due(self.run_id, limit=limit, ttl=self.site.lease)
         self.budget -= len(leased)
+        self.in_hand += len(leased)
         for _article_id, url in leased:
             yield self._request(url, CaptureKind.ARTICLE, article_url=url)
 
@@ -132,7 +134,14 @@ class SiteSpider(scrapy.Spider):
                     yield request
         yield from self._due_articles()
 
-    def parse_article(self, response: Response) -> Iterator[CaptureItem]:
+    def _answered(self) -> Iterator[scrapy.Request]:
+        """One leased article answered; lease more once half the batch is done."""
+        self.in_hand -= 1
+        if self.in_hand <= self.site.lease_batch // 2:
+            yield from self._due_articles()
+
+    def parse_article(self, response: Response) -> Iterator[CaptureItem | scrapy.Request]:
+        yield from self._answered()
         article_url = response.meta["article_url"]
         item = dict(fetched=fetched_from_response(response), article_url=article_url,
                     parser=self.parser.name, parser_version=self.parser.version)
@@ -150,17 +159,19 @@ class SiteSpider(scrapy.Spider):
         """No response (timeout, DNS, reset, TLS, data loss): still one capture."""
         request = failure.request
         meta = request.meta
+        if meta["kind"] == "article":
+            yield from self._answered()
         yield CaptureItem(
             fetched=Fetched(kind=meta["kind"], url=request.url, fetched_at=datetime.now(UTC),
                             method=request.method, request_headers=_pairs(request.headers),
                             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:1000],
-                            elapsed_ms=_elapsed(meta)),
+                            elapsed_ms=_elapsed(meta), provenance=meta.get("provenance", {})),
             article_url=meta.get("article_url"), parser=self.parser.name, parser_version=self.parser.version)
 
     def _ref(self, url: str, lastmod: datetime | None = None) -> ArticleRef | None:
         canonical = self.parser.canonical_url(url)
-        if canonical is None:
-            return None
+        if canonical is None or not is_allowed(canonical, self.hosts):
+            return None  # not an article, or offsite: never fetched
         return ArticleRef(canonical, lastmod=lastmod)
 
 
@@ -182,6 +193,7 @@ def fetched_from_response(response: Response) -> Fetched:
         final_url=response.url if redirects else None, redirects=redirects,
         elapsed_ms=_elapsed(meta), ip=str(response.ip_address) if response.ip_address else None,
         certificate_pem=certificate.dumpPEM() if certificate is not None else None,
+        provenance=meta.get("provenance", {}),
     )
 
 
