@@ -163,8 +163,9 @@ class SiteConfig:
 
     @property
     def own_hosts(self) -> tuple[str, ...]:
-        """The hosts of the start URLs and feeds: the only ones besides ``politeness.hosts``."""
-        return tuple(dict.fromkeys(h for h in (urlsplit(u).hostname for u in (*self.start_urls, *self.feeds, *self.sitemaps)) if h))
+        """The hosts of the start URLs, feeds and sitemaps: the only ones besides ``politeness.hosts``."""
+        urls = (*self.start_urls, *self.feeds, *self.sitemaps)
+        return tuple(dict.fromkeys(h for h in (urlsplit(u).hostname for u in urls) if h))
 
     def build_parser(self) -> SiteParser:
         """The site's parser, as the crawler, ``extract`` and ``reparse`` all use it."""

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
+from changes.records import Fetched, Reading
 from palimpsest.cli import main
 from store.db import Store
-from changes.records import Fetched, Reading
 from store.writer import Archive, ArticleRef
 
 URL = "https://charter97.org/en/news/2025/10/7/1/"

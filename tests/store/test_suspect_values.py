@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from changes import HealthPolicy, Policy, classify_fetch
+from changes.records import Fetched
 from crawler.items import ArticleItem, CaptureItem
 from crawler.pipelines import reading_of
 from crawler.sites import parser_class
 from store.db import Store
 from store.models import Capture, Event
-from changes.records import Fetched
 from store.writer import Archive, ArticleRef
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
@@ -36,7 +36,8 @@ def crawl(archive: Archive, capture: CaptureItem) -> tuple[int, list[int]]:
     archive.discover(run, [ArticleRef(URL)], now=at)
     fetched = capture.fetched
     verdict = classify_fetch(status=200, error=None, headers={}, body=fetched.body, url=URL, final_url=None)
-    capture_id = archive.record(run, fetched, verdict, article_url=URL, reading=reading_of(capture, parser_class("generic")()))
+    reading = reading_of(capture, parser_class("generic")())
+    capture_id = archive.record(run, fetched, verdict, article_url=URL, reading=reading)
     events = archive.finish_run(run, policy=EAGER, health_policy=HealthPolicy(min_pages=10), now=at).events
     return capture_id, events
 
