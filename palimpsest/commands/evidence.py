@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crawler.sites import parser_class
 from evidence.bundle import export_bundle, slugify
@@ -19,7 +20,7 @@ from evidence.verify import verify
 from palimpsest.options import Moment
 from evidence.warc import EvidenceError, export_warc
 from palimpsest.config import ConfigError
-from store.models import Article, Site
+from store.models import Article, Capture, Site
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -101,23 +102,33 @@ def _parser_factory(obj: Any) -> Callable[[str, str], SiteParser]:
 
 
 @click.command("verify")
+@click.option("--head", "kept", metavar="FILE|HASH", multiple=True,
+              help="Also check against a tree head someone kept: a file (heads file, head JSON, alert "
+                   "footer) or a root hash. Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.pass_obj
-def verify_command(obj: Any, as_json: bool) -> None:
-    """Recheck every blob digest, every capture's record hash and both hash chains.
+def verify_command(obj: Any, kept: tuple[str, ...], as_json: bool) -> None:
+    """Recheck every blob digest, every capture's record hash, both hash chains and the signed log.
 
-    Exits with status 1 and names each failure (capture, blob, version, article or run, what
-    failed, expected and found) when the store does not verify.
+    Every tree head (the store's, the heads file's, and each --head) must be signed by the
+    installation key, whose fingerprint is shown, and the captures must hash to its root.
+    Exits with status 1 and names each failure (capture, blob, version, article, run, tree
+    head or timestamp, what failed, expected and found) when the store does not verify.
 
     \b
     Examples:
       palimpsest verify
+      palimpsest verify --head heads-from-alerts.txt
+      palimpsest verify --head 5d41402abc4b2a76b9719d911017c592ae41e4649b934ca495991b7852b855aa
       palimpsest verify --json > verify.json
     """
-    report = verify(obj.store)
+    witnesses = [head for item in kept for head in _kept_heads(item)]
+    report = verify(obj.store, settings=obj.config.evidence, witnesses=witnesses)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
+        for note in report.notes:
+            click.echo(note)
         click.echo("checked: " + ", ".join(f"{n} {what}" for what, n in report.checked.items()))
         for failure in report.failures:
             click.echo(f"FAIL {failure}")
@@ -126,6 +137,71 @@ def verify_command(obj: Any, as_json: bool) -> None:
         click.echo("store verifies" if report.ok else "store does NOT verify")
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+def _kept_heads(item: str) -> list[dict[str, Any]]:
+    from evidence.log import parse_heads
+
+    if re.fullmatch(r"[0-9a-fA-F]{64}", item):
+        return [{"root_hash": item.lower(), "tree_size": None}]
+    path = Path(item)
+    try:
+        heads = parse_heads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise click.BadParameter(f"{item}: neither a 64-hex root hash nor a readable file ({exc.strerror})",
+                                 param_hint="--head") from None
+    except ValueError as exc:
+        raise click.BadParameter(f"{item}: not a tree head ({exc})", param_hint="--head") from None
+    if not heads:
+        raise click.BadParameter(f"{item}: holds no tree head", param_hint="--head")
+    return heads
+
+
+@click.command("proof")
+@click.argument("target", metavar="CAPTURE|URL")
+@click.option("--head", "kept", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Add a consistency proof to each tree head in this file (a copy someone kept).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here, not to stdout.")
+@click.pass_obj
+def proof_command(obj: Any, target: str, kept: Path | None, out: Path | None) -> None:
+    """Print a self-contained proof (JSON) that a capture is in the signed log.
+
+    CAPTURE is a capture id; URL means the article's latest capture. Anyone can check
+    the proof offline, without the store, with the bundled checker:
+    `python -m evidence.checker proof.json --key FINGERPRINT` (or a copy of
+    evidence/checker.py; it needs only Python and the cryptography package).
+
+    \b
+    Examples:
+      palimpsest proof 1234 --out proof-1234.json
+      palimpsest proof https://charter97.org/en/news/2025/10/7/654321/
+    """
+    from evidence.log import LogError, parse_heads, prove
+
+    capture_id = _capture_of(obj.store, target)
+    heads = parse_heads(kept.read_text(encoding="utf-8")) if kept else None
+    try:
+        document = prove(obj.store, capture_id, obj.config.evidence, kept=heads)
+    except (LogError, EvidenceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"{out}: proof of capture {capture_id}, leaf {document['leaf_index']} of "
+                   f"{document['tree_head']['tree_size']}")
+
+
+def _capture_of(store: Any, target: str) -> int:
+    if target.isdigit():
+        return int(target)
+    with store.reader() as s:
+        capture_id = s.scalar(select(func.max(Capture.id)).join(Article, Article.id == Capture.article_id)
+                              .where(Article.url == target))
+    if capture_id is None:
+        raise click.ClickException(f"no capture of an article at {target}")
+    return capture_id
 
 
 @click.command("reparse")
@@ -163,4 +239,4 @@ def reparse_command(obj: Any, site: str | None, parser_name: str | None, all_cap
                    f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}")
 
 
-COMMANDS = [export, verify_command, reparse_command]
+COMMANDS = [export, verify_command, proof_command, reparse_command]
