@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 from rfc3161_client import (
+    HashAlgorithm,
     TimestampRequestBuilder,
     VerificationError,
     VerifierBuilder,
@@ -48,7 +49,8 @@ class TimestampError(Exception):
 
 def request_token(url: str, message: bytes, *, timeout: float, roots: list[x509.Certificate]) -> bytes:
     """A checked TimeStampResp (DER) from the TSA at ``url`` over SHA-256 of ``message``."""
-    request = TimestampRequestBuilder().data(message).nonce(nonce=True).cert_request(cert_request=True).build()
+    request = (TimestampRequestBuilder().data(message).hash_algorithm(HashAlgorithm.SHA256).nonce(nonce=True)
+               .cert_request(cert_request=True).build())
     http = urllib.request.Request(url, data=request.as_bytes(), method="POST",
                                   headers={"Content-Type": "application/timestamp-query"})
     with urllib.request.urlopen(http, timeout=timeout) as answer:  # noqa: S310 - an http(s) URL from the config
