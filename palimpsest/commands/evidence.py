@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 @click.option("--since", type=Moment(), help="Captures fetched at or after this time (UTC unless stated).")
 @click.option("--until", type=Moment(), help="Captures fetched before this time.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="WARC file to write [default: exports/<scope>-<time>.warc.gz].")
+              help="File to write: a WARC, or a signed WACZ bundle when it ends in .wacz "
+                   "[default: exports/<scope>-<time>.warc.gz].")
 @click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write an evidence bundle (WARC + JSON manifest) per article into this directory.")
 @click.pass_obj
@@ -45,12 +46,15 @@ def export(obj: Any, article_url: str | None, site: str | None, since: datetime 
     """Export captures as a WARC 1.1 file, or evidence bundles per article.
 
     Every fetch attempt in scope becomes request, response (or revisit) and metadata
-    records with SHA-256 digests; `warcio check` validates the file.
+    records with SHA-256 digests; `warcio check` validates the file and pywb replays it.
+    A .wacz file adds the CDXJ index, a page per version, a proof per capture and the
+    checker, signed by the installation key; `wacz validate` accepts it.
 
     \b
     Examples:
       palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/
       palimpsest export --site charter97 --since 2025-10-01 --until 2025-10-08 --out oct.warc.gz
+      palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/ --out 654321.wacz
       palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/ --bundle evidence/
     """
     try:
@@ -60,11 +64,28 @@ def export(obj: Any, article_url: str | None, site: str | None, since: datetime 
         if out is None:
             scope = slugify(article_url) if article_url else site or "store"
             out = Path("exports") / f"{scope}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.warc.gz"
+        if out.suffix == ".wacz":
+            _wacz(obj, out, article_url, site, since, until)
+            return
         summary = export_warc(obj.store, out, article_url=article_url, site=site, since=since, until=until)
     except EvidenceError as exc:
         raise click.ClickException(str(exc)) from exc
     records = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.records.items()))
     click.echo(f"{summary.path}: {summary.captures} captures ({records}), {summary.size} bytes")
+    click.echo(f"sha256 {summary.sha256}")
+
+
+def _wacz(obj: Any, out: Path, article_url: str | None, site: str | None, since: datetime | None,
+          until: datetime | None) -> None:
+    from evidence.log import publish_head
+    from evidence.wacz import export_wacz
+
+    if since or until:
+        raise click.UsageError("a WACZ bundle holds whole histories: drop --since/--until")
+    publish_head(obj.store, obj.config.evidence)  # so that a signed head covers every capture in it
+    summary = export_wacz(obj.store, out, obj.config.evidence, article_url=article_url, site=site)
+    click.echo(f"{summary.path}: {summary.captures} captures, {summary.pages} pages, {summary.proofs} proofs, "
+               f"signed by {obj.config.evidence.key_path}")
     click.echo(f"sha256 {summary.sha256}")
 
 

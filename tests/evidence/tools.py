@@ -45,7 +45,8 @@ def wayback(warcs: list[Path], root: Path) -> Iterator[str]:
     """pywb's wayback on 127.0.0.1 serving ``warcs`` as collection ``c``; yields its base URL."""
     run = {"cwd": root, "check": True, "capture_output": True}
     subprocess.run([tool("wb-manager"), "init", "c"], **run)
-    subprocess.run([tool("wb-manager"), "add", "c", *map(str, warcs)], **run)
+    unpack = ["--unpack-wacz"] if any(w.suffix == ".wacz" for w in warcs) else []  # pywb re-indexes them
+    subprocess.run([tool("wb-manager"), "add", *unpack, "c", *map(str, warcs)], **run)
     port = free_port()
     log = root / "wayback.log"
     with log.open("wb") as out:
