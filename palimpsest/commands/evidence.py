@@ -33,16 +33,18 @@ logger = logging.getLogger(__name__)
 @click.command()
 @click.option("--article", "article_url", metavar="URL", help="Only this article's captures.")
 @click.option("--site", metavar="NAME", help="Only this site's captures (with --article: the article's site).")
+@click.option("--event", "event_id", type=int, metavar="ID", help="A report about this event (--out FILE.html|.pdf).")
 @click.option("--since", type=Moment(), help="Captures fetched at or after this time (UTC unless stated).")
 @click.option("--until", type=Moment(), help="Captures fetched before this time.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write: a WARC, or a signed WACZ bundle when it ends in .wacz "
+              help="File to write: a WARC; a signed WACZ bundle when it ends in .wacz; a printable "
+                   "evidence report of the article or event when it ends in .html or .pdf "
                    "[default: exports/<scope>-<time>.warc.gz].")
 @click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write an evidence bundle (WARC + JSON manifest) per article into this directory.")
 @click.pass_obj
-def export(obj: Any, article_url: str | None, site: str | None, since: datetime | None, until: datetime | None,
-           out: Path | None, bundle_dir: Path | None) -> None:
+def export(obj: Any, article_url: str | None, site: str | None, event_id: int | None, since: datetime | None,
+           until: datetime | None, out: Path | None, bundle_dir: Path | None) -> None:
     """Export captures as a WARC 1.1 file, or evidence bundles per article.
 
     Every fetch attempt in scope becomes request, response (or revisit) and metadata
@@ -55,6 +57,7 @@ def export(obj: Any, article_url: str | None, site: str | None, since: datetime 
       palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/
       palimpsest export --site charter97 --since 2025-10-01 --until 2025-10-08 --out oct.warc.gz
       palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/ --out 654321.wacz
+      palimpsest export --event 4711 --out event-4711.pdf
       palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/ --bundle evidence/
     """
     try:
@@ -64,6 +67,9 @@ def export(obj: Any, article_url: str | None, site: str | None, since: datetime 
         if out is None:
             scope = slugify(article_url) if article_url else site or "store"
             out = Path("exports") / f"{scope}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.warc.gz"
+        if out.suffix in (".html", ".pdf") or event_id is not None:
+            _report(obj, out, article_url, event_id)
+            return
         if out.suffix == ".wacz":
             _wacz(obj, out, article_url, site, since, until)
             return
@@ -73,6 +79,15 @@ def export(obj: Any, article_url: str | None, site: str | None, since: datetime 
     records = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.records.items()))
     click.echo(f"{summary.path}: {summary.captures} captures ({records}), {summary.size} bytes")
     click.echo(f"sha256 {summary.sha256}")
+
+
+def _report(obj: Any, out: Path, article_url: str | None, event_id: int | None) -> None:
+    from evidence.report import ReportTarget, write_report
+
+    if out.suffix not in (".html", ".pdf") or (article_url is None) == (event_id is None):
+        raise click.UsageError("a report needs --article URL or --event ID, and --out FILE.html or FILE.pdf")
+    path = write_report(obj.store, obj.config.evidence, ReportTarget(article_url, event_id), out)
+    click.echo(f"{path}: evidence report")
 
 
 def _wacz(obj: Any, out: Path, article_url: str | None, site: str | None, since: datetime | None,
