@@ -19,7 +19,7 @@ from evidence.verify import verify
 from palimpsest.options import Moment
 from evidence.warc import EvidenceError, export_warc
 from palimpsest.config import ConfigError
-from store.models import Article, Capture, Site
+from store.models import Article, Capture, Site, TreeHead
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -202,7 +202,8 @@ def _kept_heads(item: str) -> list[dict[str, Any]]:
 def proof_command(obj: Any, target: str, kept: Path | None, out: Path | None) -> None:
     """Print a self-contained proof (JSON) that a capture is in the signed log.
 
-    CAPTURE is a capture id; URL means the article's latest capture. Anyone can check
+    CAPTURE is a capture id; URL means the article's latest capture a signed tree head
+    covers. Anyone can check
     the proof offline, without the store, with the bundled checker:
     `python -m evidence.checker proof.json --key FINGERPRINT` (or a copy of
     evidence/checker.py; it needs only Python and the cryptography package).
@@ -230,11 +231,16 @@ def proof_command(obj: Any, target: str, kept: Path | None, out: Path | None) ->
 
 
 def _capture_of(store: Any, target: str) -> int:
+    """A capture id as given, or the article's latest capture that a signed head covers
+    (its latest one when none is covered yet: ``prove`` then says so)."""
     if target.isdigit():
         return int(target)
     with store.reader() as s:
-        capture_id = s.scalar(select(func.max(Capture.id)).join(Article, Article.id == Capture.article_id)
-                              .where(Article.url == target))
+        covered = s.scalar(select(func.max(TreeHead.last_capture_id)))
+        query = (select(func.max(Capture.id)).join(Article, Article.id == Capture.article_id)
+                 .where(Article.url == target))
+        capture_id = s.scalar(query.where(Capture.id <= covered)) if covered else None
+        capture_id = capture_id or s.scalar(query)
     if capture_id is None:
         raise click.ClickException(f"no capture of an article at {target}")
     return capture_id

@@ -101,8 +101,14 @@ def test_reparse_builds_parsers_with_the_site_zone(filled) -> None:
 
     class Config:
         def site(self, name: str) -> SimpleNamespace:
-            zones.append(name)
-            return SimpleNamespace(timezone="Europe/Minsk")
+            def build_parser():  # noqa: ANN202 - as SiteConfig.build_parser: the site's zone and rules
+                zones.append(name)
+                from crawler.sites import parser_class
+                from zoneinfo import ZoneInfo
+
+                return parser_class("generic")(ZoneInfo("Europe/Minsk"))
+
+            return SimpleNamespace(timezone="Europe/Minsk", parser="generic", build_parser=build_parser)
 
     result = CliRunner().invoke(reparse_command, ["--parser", "generic", "--json"],
                                 obj=SimpleNamespace(store=filled, config=Config()), catch_exceptions=False)
@@ -129,5 +135,12 @@ def test_proof_and_verify_head_commands(filled, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "kept root" in result.output
     result = run(verify_command, filled, "--head", str(tmp_path / "missing.txt"), settings=settings)
     assert result.exit_code == 2 and "neither a 64-hex root hash nor a readable file" in result.output
+    from evidence_support import Filler, PARAS
+
+    Filler(filled).article(ARTICLE_A, "Minister resigns after vote", PARAS, views=99)  # not covered yet
+    result = run(proof_command, filled, ARTICLE_A, settings=settings)
+    assert result.exit_code == 0 and json.loads(result.output)["capture"]["id"] == 8
+    result = run(proof_command, filled, "10", settings=settings)
+    assert result.exit_code == 1 and "newer than the latest tree head" in result.output
     result = run(proof_command, filled, "999", settings=settings)
     assert result.exit_code == 1 and "no capture 999" in result.output
