@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,6 @@ from changes.compare import paragraph_ops
 if TYPE_CHECKING:
     from changes.content import Content
 
-logger = logging.getLogger(__name__)
 
 _WORDS = re.compile(r"\S+|\s+")
 FIELDS = ("headline", "lead", "published", "published_raw", "updated", "author", "tags", "image", "videos")

@@ -125,7 +125,7 @@ def canonical(data: Any) -> bytes:
 def head_message(head: dict[str, Any]) -> bytes:
     """The bytes a tree head's signature and its timestamps cover."""
     return (f"{HEAD_FORMAT}\n{head['origin']}\n{int(head['tree_size'])}\n{head['root_hash']}\n"
-            f"{head['timestamp']}\n").encode("utf-8")
+            f"{head['timestamp']}\n").encode()
 
 
 def key_fingerprint(public_key: bytes) -> str:

@@ -136,17 +136,15 @@ def latest_head(store: Store) -> dict[str, Any] | None:
 def latest_head_text(store: Store) -> str | None:
     """One line naming the newest head, for alert footers and the Atom feed (witness copies).
 
-    ``palimpsest verify --head ROOT`` checks a store against the root a reader kept.
+    ``palimpsest verify --head FILE`` checks a store against a line a reader kept.
     """
-    head = latest_head(store)
-    return None if head is None else head_text(head)
+    from store.queries import latest_head_line
+
+    with store.reader() as s:
+        return latest_head_line(s)
 
 
-def head_text(head: dict[str, Any]) -> str:
-    return (f"Tree head {head['origin']}: {head['tree_size']} captures, root {head['root_hash']}, "
-            f"signed {head['timestamp']}, sig {head['signature']}")
-
-
+# The line ``store.queries.latest_head_line`` writes.
 _TEXT = re.compile(r"Tree head (?P<origin>\S+): (?P<tree_size>\d+) captures, root (?P<root_hash>[0-9a-f]{64}), "
                    r"signed (?P<timestamp>\S+), sig (?P<signature>[A-Za-z0-9+/=]+)")
 

@@ -204,8 +204,9 @@ def _log(head: TreeHead | None, stamps: list[HeadTimestamp], fingerprint: str | 
               f"{rows}</table>") if stamps else "<p>No RFC 3161 timestamp on this head yet.</p>"
     cover = ("It covers every capture above." if covered else
              "The newest captures above are not covered yet: the next run's head will cover them.")
-    return (f"<h2>Signed log</h2><p>Latest tree head: <b>{head.tree_size}</b> captures, signed {escape(head.timestamp)} "
-            f"by {escape(head.origin)}. {cover}</p><p>Root <span class=hash>{head.root_hash}</span><br>"
+    return (f"<h2>Signed log</h2><p>Latest tree head: <b>{head.tree_size}</b> captures, "
+            f"signed {escape(head.timestamp)} by {escape(head.origin)}. {cover}</p>"
+            f"<p>Root <span class=hash>{head.root_hash}</span><br>"
             f"Signature <span class=hash>{escape(data['signature'])}</span><br>Signing key fingerprint "
             f"<span class=hash>{fingerprint or head.key_fingerprint}</span><br>SHA-256 of the signed head "
             f"(what the timestamps cover) <span class=hash>{digest}</span></p>{tokens}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import urllib.error
-from datetime import UTC
 import urllib.request
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -53,7 +53,7 @@ def request_token(url: str, message: bytes, *, timeout: float, roots: list[x509.
                .cert_request(cert_request=True).build())
     http = urllib.request.Request(url, data=request.as_bytes(), method="POST",
                                   headers={"Content-Type": "application/timestamp-query"})
-    with urllib.request.urlopen(http, timeout=timeout) as answer:  # noqa: S310 - an http(s) URL from the config
+    with urllib.request.urlopen(http, timeout=timeout) as answer:  # an http(s) URL from the config
         token = answer.read()
     try:
         response = decode_timestamp_response(token)

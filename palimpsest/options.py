@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from palimpsest.config import ConfigError, parse_duration
-
-logger = logging.getLogger(__name__)
 
 
 class Moment(click.ParamType):

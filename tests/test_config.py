@@ -404,7 +404,8 @@ def test_evidence_settings_are_relative_to_the_config_file(tmp_path: Path) -> No
     assert evidence.heads_file == tmp_path / "conf" / "palimpsest-heads.jsonl"
     assert evidence.tsa_urls == ("https://tsa.example/tsr",)
     assert evidence.tsa_certs == (tmp_path / "conf" / "ca.pem",)
-    assert from_dict({"store": f"sqlite:///{tmp_path}/s.db"}, environ={}).evidence.key_path == tmp_path / "palimpsest.key"
+    beside_store = from_dict({"store": f"sqlite:///{tmp_path}/s.db"}, environ={}).evidence
+    assert beside_store.key_path == tmp_path / "palimpsest.key"
 
 
 @pytest.mark.parametrize(("evidence", "message"), [

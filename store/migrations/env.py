@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from store.models import Base
-
-logger = logging.getLogger(__name__)
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from evidence_support import ARTICLE_A, tamper
 
 from evidence.log import publish_head
-from palimpsest.config import Config
 from evidence.settings import LogSettings
 from palimpsest.commands.evidence import (
     COMMANDS,
@@ -20,6 +19,7 @@ from palimpsest.commands.evidence import (
     reparse_command,
     verify_command,
 )
+from palimpsest.config import Config, SiteConfig, from_dict
 
 
 def run(command, store, *args: str, settings: LogSettings | None = None):
@@ -44,7 +44,8 @@ def test_export_an_article(filled, tmp_path: Path) -> None:
 
 def test_export_defaults_to_the_exports_directory(filled, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run(export, filled, "--site", "example", "--since", "2025-10-07T15:00", "--until", "2025-10-07T16:00+00:00")
+    result = run(export, filled, "--site", "example", "--since", "2025-10-07T15:00",
+                 "--until", "2025-10-07T16:00+00:00")
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "exports").glob("example-*.warc.gz"))) == 1
     assert "2 captures" in result.output
@@ -98,17 +99,14 @@ def test_the_cli_registers_the_commands() -> None:
 def test_reparse_builds_parsers_with_the_site_zone(filled) -> None:
     """With a config (the CLI's App), each site's configured time zone reaches its parser."""
     zones = []
+    configured = from_dict({"store": "sqlite://", "sites": [{
+        "name": "example", "parser": "generic", "start_urls": ["http://127.0.0.1/"], "timezone": "Europe/Minsk"}]},
+        environ={})
 
     class Config:
-        def site(self, name: str) -> SimpleNamespace:
-            def build_parser():  # noqa: ANN202 - as SiteConfig.build_parser: the site's zone and rules
-                zones.append(name)
-                from crawler.sites import parser_class
-                from zoneinfo import ZoneInfo
-
-                return parser_class("generic")(ZoneInfo("Europe/Minsk"))
-
-            return SimpleNamespace(timezone="Europe/Minsk", parser="generic", build_parser=build_parser)
+        def site(self, name: str) -> SiteConfig:
+            zones.append(name)
+            return configured.site(name)
 
     result = CliRunner().invoke(reparse_command, ["--parser", "generic", "--json"],
                                 obj=SimpleNamespace(store=filled, config=Config()), catch_exceptions=False)
@@ -135,7 +133,7 @@ def test_proof_and_verify_head_commands(filled, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "kept root" in result.output
     result = run(verify_command, filled, "--head", str(tmp_path / "missing.txt"), settings=settings)
     assert result.exit_code == 2 and "neither a 64-hex root hash nor a readable file" in result.output
-    from evidence_support import Filler, PARAS
+    from evidence_support import PARAS, Filler
 
     Filler(filled).article(ARTICLE_A, "Minister resigns after vote", PARAS, views=99)  # not covered yet
     result = run(proof_command, filled, ARTICLE_A, settings=settings)

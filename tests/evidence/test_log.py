@@ -30,7 +30,7 @@ def named(report: Report, *fragments: str) -> None:
     assert any(all(f in line for f in fragments) for line in lines), "\n".join(lines)
 
 
-def more_captures(store) -> None:  # noqa: ANN001
+def more_captures(store) -> None:
     f = Filler(store)
     f.article(ARTICLE_A, "Minister resigns after vote", PARAS + ["A third line."], views=80)
     f.article(ARTICLE_B, "Storm hits coast", ["Winds of 120 km/h."], views=9)
@@ -143,10 +143,11 @@ def test_a_forged_tree_head_is_named(filled, settings: LogSettings) -> None:
     named(verify(filled, settings=settings, witnesses=[forged]), "tree head 9 (kept head)", "not by")
 
 
-def publish_head_elsewhere(store, settings: LogSettings) -> dict:  # noqa: ANN001
-    from evidence.keys import load_or_create
-    from evidence.checker import head_message
+def publish_head_elsewhere(store, settings: LogSettings) -> dict:
     import base64
+
+    from evidence.checker import head_message
+    from evidence.keys import load_or_create
 
     key = load_or_create(settings.key_path)
     head = {"format": checker.HEAD_FORMAT, "origin": key.origin, "tree_size": 9, "root_hash": "ef" * 32,
@@ -168,9 +169,10 @@ def test_verify_head_by_root_hash(filled, settings: LogSettings) -> None:
 
 @pytest.mark.slow
 def test_a_crawl_publishes_a_head(local_site, tmp_path: Path) -> None:
+    from support import site_config
+
     from palimpsest.crawl import crawl_isolated
     from store.db import Store
-    from support import site_config
 
     config = site_config(local_site, f"sqlite:///{tmp_path / 'crawl.db'}")
     assert config.evidence.key_path == tmp_path / "palimpsest.key"

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="never: 
 
 
 @pytest.fixture
-def tsa(tmp_path: Path):  # noqa: ANN201
+def tsa(tmp_path: Path):
     server = LocalTSA.create(tmp_path / "tsa").start()
     yield server
     server.stop()
