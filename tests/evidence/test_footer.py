@@ -25,7 +25,7 @@ def test_a_delivered_alert_holds_a_witness_copy_of_the_head(tmp_path: Path) -> N
     webhook = WebhookReceiver().start()
     url = f"sqlite:///{tmp_path / 'palimpsest.db'}"
     config = make_config(url, {"name": "hook", "url": webhook.url, "format": "text"})
-    store = Store(url)
+    store = Store(url).upgrade()
     try:
         newsroom = Newsroom(store, config)
         newsroom.step({1: story(1)})
