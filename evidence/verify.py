@@ -17,6 +17,7 @@ What is checked, and the ``check`` name each failure carries:
 - ``version``: a version's content has its content hash; its first capture exists
 - ``orphan``: a blob no capture refers to (the capture was removed)
 - ``run``: a closed run holds at least the captures its statistics counted
+- ``head``, ``log``, ``timestamp``: the signed Merkle log (``evidence.logcheck``)
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ from store.blobs import BlobStore
 from store.models import Article, Blob, Capture, Run, RunStatus, Site, Version
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
+    from evidence.settings import LogSettings
     from store.db import Store
 
 logger = logging.getLogger(__name__)
@@ -71,6 +75,8 @@ class Report:
     more_failures: int = 0
     """Failures past ``max_failures``: counted, not kept."""
     max_failures: int = 1000
+    notes: list[str] = field(default_factory=list)
+    """What was checked against, e.g. the installation key's fingerprint."""
 
     @property
     def ok(self) -> bool:
@@ -86,11 +92,16 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "checked": dict(self.checked), "failures": [asdict(f) for f in self.failures],
-                "more_failures": self.more_failures}
+                "more_failures": self.more_failures, "notes": self.notes}
 
 
-def verify(store: Store, *, chunk: int = CHUNK, max_failures: int = 1000) -> Report:
-    """Recompute every digest and both chains of ``store``; the report names each failure."""
+def verify(store: Store, *, chunk: int = CHUNK, max_failures: int = 1000, settings: LogSettings | None = None,
+           witnesses: Sequence[dict[str, Any]] = ()) -> Report:
+    """Recompute every digest, both chains and the signed log of ``store``; the report names
+    each failure. ``witnesses``: tree heads others kept, checked like the store's own."""
+    from evidence.logcheck import check_log
+    from evidence.settings import LogSettings
+
     report = Report(max_failures=max_failures)
     with snapshot(store) as s:
         blobs = _BlobChecker(s, report)
@@ -98,6 +109,7 @@ def verify(store: Store, *, chunk: int = CHUNK, max_failures: int = 1000) -> Rep
         _check_ledger(s, report, chunk)
         _check_versions(s, report, chunk)
         _check_leftovers(s, report, blobs)
+        check_log(s, report, settings or LogSettings(), list(witnesses))
     logger.info("verify: %s, %d failures", dict(report.checked), len(report.failures) + report.more_failures)
     return report
 

@@ -140,7 +140,7 @@ class _Exporter:
         self.certificates: OrderedDict[str, None] = OrderedDict()
 
     def write(self, capture: Capture, site: str, article_url: str | None, content_digest: str | None) -> None:
-        record = _chained_record(capture, site, article_url, content_digest)
+        record = chained_record(capture, site, article_url, content_digest)
         ids: dict[str, str] = {}
         date = datetime_to_iso_date(capture.fetched_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
         ip = (capture.meta or {}).get("ip")
@@ -163,7 +163,7 @@ class _Exporter:
         metadata = self._metadata(capture, record, rewrites)
         concurrent = ids.get("response") or ids.get("revisit") or ids.get("request")
         rec = self.writer.create_warc_record(
-            capture.url, "metadata", payload=BytesIO(metadata), length=len(metadata),
+            capture_urn(capture.id), "metadata", payload=BytesIO(metadata), length=len(metadata),
             warc_content_type="application/json",
             warc_headers_dict={"WARC-Date": date, **({"WARC-Concurrent-To": concurrent} if concurrent else {})})
         ids["metadata"] = self._emit(rec)
@@ -222,7 +222,13 @@ class _Exporter:
         return record.rec_headers.get_header("WARC-Record-ID")
 
 
-def _chained_record(capture: Capture, site: str, article_url: str | None, content_digest: str | None) -> dict:
+def capture_urn(capture_id: int) -> str:
+    """The metadata record's own target URI: replay tools index records by target URI and
+    time, so one sharing the page's would shadow its response."""
+    return f"urn:palimpsest:capture:{capture_id}"
+
+
+def chained_record(capture: Capture, site: str, article_url: str | None, content_digest: str | None) -> dict:
     """The capture's record as ``store.chain.record_hash`` hashes it; checked before export."""
     fields = {name: getattr(capture, name) for name in chain.CHAINED_FIELDS}
     if chain.record_hash(fields, site=site, article_url=article_url, content_digest=content_digest) \

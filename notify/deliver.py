@@ -137,6 +137,7 @@ class _Run:
         self.report = DeliveryReport({d.name: DestinationReport() for d in config.destinations})
         self.secrets = set().union(*(secrets_of(d.url) for d in config.destinations))
         self.tried: set[int] = set()
+        self.tree_head = _tree_head(store)
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
@@ -187,10 +188,23 @@ class _Run:
         try:
             with self.store.reader() as s:
                 view = outbox.event_view(s, job.event_id, base_url=self.config.base_url)
-            return render(view, destination.format, key=job.key), None
+            return render(view, destination.format, key=job.key, tree_head=self.tree_head), None
         except Exception as exc:  # a bad event must not stop the others from going out
             logger.exception("cannot render alert %d (event %d)", job.alert_id, job.event_id)
             return None, f"cannot render: {type(exc).__name__}: {exc}"
+
+
+def _tree_head(store: Store) -> str | None:
+    """The latest signed tree head, for every alert's footer; an alert goes out without it
+    rather than not at all."""
+    from store.queries import latest_head_line
+
+    try:
+        with store.reader() as s:
+            return latest_head_line(s)
+    except Exception:  # logged: delivery matters more than the footer
+        logger.exception("cannot read the latest tree head for alert footers")
+        return None
 
 
 def _send(destination: Destination, message: Message, key: str) -> str | None:

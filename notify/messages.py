@@ -96,8 +96,10 @@ class Message:
     fmt: str
 
 
-def render(event: EventView, fmt: str, *, key: str | None = None) -> Message:
-    """The alert for ``event`` in ``fmt`` (text, markdown or html); ``key`` goes in a footer."""
+def render(event: EventView, fmt: str, *, key: str | None = None, tree_head: str | None = None) -> Message:
+    """The alert for ``event`` in ``fmt`` (text, markdown or html); ``key`` and the latest
+    signed tree head (``store.queries.latest_head_line``) go in a footer, so that every
+    recipient keeps a witness copy of the log."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown message format {fmt!r} (use one of {', '.join(FORMATS)})")
     if event.is_operator:
@@ -111,6 +113,8 @@ def render(event: EventView, fmt: str, *, key: str | None = None) -> Message:
         blocks.append(Para((Span("Review: ", "strong"), *_joined(links, Span(" · ")))))
     if key:
         blocks.append(Para((Span(f"Palimpsest alert {key}"),), small=True))
+    if tree_head:
+        blocks.append(Para((Span(tree_head),), small=True))
     return Message(title(event), write(blocks, fmt), fmt)
 
 

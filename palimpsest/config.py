@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
+from evidence.settings import LogSettings
 
 if TYPE_CHECKING:
     from crawler.sites.base import SiteParser
@@ -125,6 +126,18 @@ DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
 }
 
 
+# The evidence log's settings: the `[evidence]` table. Paths are relative to the config file.
+EVIDENCE_SETTINGS: dict[str, tuple[Any, type, str]] = {
+    "key": ("palimpsest.key", str, "Ed25519 key that signs the tree heads; created on first use, kept out of "
+                                   "the store (its public half beside it as `.pub`)."),
+    "heads_file": ("palimpsest-heads.jsonl", str, "Append-only file of every signed tree head, one JSON per line, "
+                                                  "to share with others."),
+    "tsa": ([], list, "RFC 3161 timestamp authority URLs that timestamp each tree head (none by default)."),
+    "tsa_certs": ([], list, "PEM files of the CA certificates the TSAs' chains must lead to."),
+    "tsa_timeout": (10.0, float, "Seconds to wait for a TSA; an unanswered request is retried on the next run."),
+}
+
+
 @dataclass(frozen=True)
 class Politeness:
     """How a site is fetched besides its pace (``delay``): robots.txt, backoff, limits, hosts."""
@@ -205,6 +218,7 @@ class Config:
     base_url: str | None = None
     """Where the review UI is reachable, for links in alerts."""
     path: Path | None = None
+    evidence: LogSettings = field(default_factory=lambda: evidence_settings({}, Path()))
 
     def site(self, name: str) -> SiteConfig:
         for site in self.sites:
@@ -270,7 +284,7 @@ def load(explicit: str | None = None, *, environ: dict[str, str] | None = None) 
 
 def from_dict(data: dict[str, Any], *, environ: dict[str, str] | None = None, path: Path | None = None) -> Config:
     env = environ or {}
-    unknown = set(data) - {"store", "base_url", "sites", "notify"}
+    unknown = set(data) - {"store", "base_url", "sites", "notify", "evidence"}
     if unknown:
         raise ConfigError(f"unknown top-level settings: {sorted(unknown)}")
     for key in ("store", "base_url"):
@@ -290,13 +304,38 @@ def from_dict(data: dict[str, Any], *, environ: dict[str, str] | None = None, pa
     dest_names = [d.name for d in destinations]
     if len(set(dest_names)) != len(dest_names):
         raise ConfigError(f"notify: destination names must be unique: {dest_names}")
+    store_url = check_store_url(env.get("PALIMPSEST_DB") or data.get("store") or DEFAULT_STORE)
     return Config(
-        store_url=check_store_url(env.get("PALIMPSEST_DB") or data.get("store") or DEFAULT_STORE),
+        store_url=store_url,
         sites=sites,
         destinations=tuple(destinations),
         base_url=(data.get("base_url") or "").rstrip("/") or None,
         path=path,
+        evidence=evidence_settings(data.get("evidence", {}), _home(path, store_url)),
     )
+
+
+def _home(path: Path | None, store_url: str) -> Path:
+    """Where relative evidence paths start: the config file's folder; without one, the
+    SQLite store's (the key and heads stay with the installation's files), else the
+    user's config folder (``$XDG_CONFIG_HOME/palimpsest``)."""
+    if path is not None:
+        return path.parent
+    if store_url.startswith("sqlite:///") and store_url != "sqlite:///:memory:":
+        return Path(store_url.removeprefix("sqlite:///")).parent
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "palimpsest"
+
+
+def evidence_settings(entry: dict[str, Any], here: Path) -> LogSettings:
+    if not isinstance(entry, dict):
+        raise ConfigError("evidence: must be a table")
+    v = _check(entry, EVIDENCE_SETTINGS, "evidence", required=())
+    for url in v["tsa"]:
+        if urlsplit(str(url)).scheme not in ("http", "https"):
+            raise ConfigError(f"evidence: tsa: not an http(s) URL: {url!r}")
+    return LogSettings(key_path=here / v["key"], heads_file=here / v["heads_file"],
+                       tsa_urls=tuple(v["tsa"]), tsa_certs=tuple(here / c for c in v["tsa_certs"]),
+                       tsa_timeout=v["tsa_timeout"])
 
 
 def _check(entry: dict[str, Any], settings: dict[str, tuple[Any, type, str]], where: str,

@@ -80,6 +80,7 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
         from store.db import StoreError
 
         raise StoreError(f"the run of {failed.site} stopped: {failed.reason}")
+    _publish_head(app)
     return runs
 
 
@@ -108,6 +109,17 @@ def _StoppableProcess(settings: Any) -> Any:
             reactor.callFromThread(reactor.callLater, STOP_GRACE, self._signal_kill, signum, None)
 
     return StoppableProcess(settings)
+
+
+def _publish_head(app: App) -> None:
+    """Sign a tree head over the runs' captures (before alerts go out, so their footers
+    name it). Evidence work never fails a crawl: a missed head is made by the next run."""
+    from evidence.log import publish_head
+
+    try:
+        publish_head(app.store, app.config.evidence)
+    except Exception:  # logged: the captures are stored and the next run signs them
+        logging.getLogger(__name__).exception("could not publish a tree head after this run")
 
 
 def _site_run(name: str, crawler: Any) -> SiteRun:

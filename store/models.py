@@ -367,3 +367,44 @@ class RateSlot(Base):
 
     site: Mapped[str] = mapped_column(String(100), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float)
+# -- the evidence log (``evidence.log``): signed tree heads over the captures and their
+# RFC 3161 timestamps. Append-only, like the captures they cover.
+
+
+class TreeHead(Base):
+    """A signed head of the Merkle log whose leaves are the captures in id order.
+
+    Leaf ``i`` is ``SHA-256(0x00 || record_hash)`` of the ``i``-th capture by id (RFC
+    9162 hashing); the head covers the first ``tree_size`` of them, the last being
+    ``last_capture_id``. The signature (Ed25519, the installation key) covers
+    ``evidence.checker.head_message``. ``frontier`` only caches the roots of the perfect
+    subtrees so the next head costs the new captures alone; ``verify`` never trusts it.
+    """
+
+    __tablename__ = "tree_heads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, unique=True)
+    root_hash: Mapped[str] = mapped_column(Digest)
+    last_capture_id: Mapped[int] = mapped_column(BigId)
+    timestamp: Mapped[str] = mapped_column(String(40))
+    """When it was signed, ISO 8601 UTC, exactly as signed."""
+    origin: Mapped[str] = mapped_column(String(200))
+    key_fingerprint: Mapped[str] = mapped_column(Digest)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    frontier: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class HeadTimestamp(Base):
+    """An RFC 3161 token (DER TimeStampResp) from one TSA over a tree head's signed message."""
+
+    __tablename__ = "head_timestamps"
+    __table_args__ = (UniqueConstraint("head_id", "tsa"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    head_id: Mapped[int] = mapped_column(ForeignKey("tree_heads.id"))
+    tsa: Mapped[str] = mapped_column(String(500))
+    """The TSA's URL as configured."""
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    gen_time: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

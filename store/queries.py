@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, or_, select
 
 from changes.times import iso
-from store.models import Article, Capture, Event, Site, Version
+from store.models import Article, Capture, Event, Site, TreeHead, Version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -127,3 +128,17 @@ def versions_for_diff(s: Session, article: Article, old: int | None, new: int | 
     if old_v is None or new_v is None:
         raise LookupError(f"no such version: have {sorted(by_seq)}")
     return old_v, new_v
+
+
+def latest_head_line(s: Session) -> str | None:
+    """The newest signed tree head as one line, for alert footers and the Atom feed.
+
+    Each reader then holds a witness copy of the evidence log (``evidence.log``); the line
+    is what ``palimpsest verify --head FILE`` reads back (``evidence.log.parse_heads``).
+    """
+    head = s.scalars(select(TreeHead).order_by(TreeHead.tree_size.desc()).limit(1)).first()
+    if head is None:
+        return None
+    signature = base64.b64encode(head.signature).decode("ascii")
+    return (f"Tree head {head.origin}: {head.tree_size} captures, root {head.root_hash}, "
+            f"signed {head.timestamp}, sig {signature}")

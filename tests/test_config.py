@@ -14,6 +14,7 @@ from palimpsest.config import (
     CONFIG_FILE,
     DEFAULT_STORE,
     DESTINATION_SETTINGS,
+    EVIDENCE_SETTINGS,
     SITE_SETTINGS,
     Config,
     ConfigError,
@@ -390,13 +391,15 @@ def _readme_tables() -> list[dict[str, str]]:
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
-    sites, destinations = _readme_tables()
+    sites, destinations, evidence = _readme_tables()
     assert list(sites) == list(SITE_SETTINGS)
     assert list(destinations) == list(DESTINATION_SETTINGS)
+    assert list(evidence) == list(EVIDENCE_SETTINGS)
 
 
-@pytest.mark.parametrize(("table", "settings"), [(0, SITE_SETTINGS), (1, DESTINATION_SETTINGS)],
-                         ids=["sites", "notify"])
+@pytest.mark.parametrize(("table", "settings"),
+                         [(0, SITE_SETTINGS), (1, DESTINATION_SETTINGS), (2, EVIDENCE_SETTINGS)],
+                         ids=["sites", "notify", "evidence"])
 def test_readme_defaults_match_the_code(table: int, settings: dict[str, tuple[Any, type, str]]) -> None:
     documented = _readme_tables()[table]
     for key, (default, _kind, _doc) in settings.items():
@@ -409,3 +412,26 @@ def test_readme_defaults_match_the_code(table: int, settings: dict[str, tuple[An
             assert cell == str(default).lower(), key  # as TOML writes it
         elif isinstance(default, int | float) or (isinstance(default, str) and len(default) < 20):
             assert cell == str(default), key
+
+
+def test_evidence_settings_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "palimpsest.toml"
+    path.parent.mkdir()
+    path.write_text('[evidence]\nkey = "secret/k.pem"\ntsa = ["https://tsa.example/tsr"]\ntsa_certs = ["ca.pem"]\n')
+    evidence = load(str(path), environ={}).evidence
+    assert evidence.key_path == tmp_path / "conf" / "secret" / "k.pem"
+    assert evidence.heads_file == tmp_path / "conf" / "palimpsest-heads.jsonl"
+    assert evidence.tsa_urls == ("https://tsa.example/tsr",)
+    assert evidence.tsa_certs == (tmp_path / "conf" / "ca.pem",)
+    beside_store = from_dict({"store": f"sqlite:///{tmp_path}/s.db"}, environ={}).evidence
+    assert beside_store.key_path == tmp_path / "palimpsest.key"
+
+
+@pytest.mark.parametrize(("evidence", "message"), [
+    ({"keys": "x"}, "unknown settings"),
+    ({"tsa": ["ftp://tsa.example"]}, "not an http"),
+    ({"tsa_timeout": "soon"}, "must be float"),
+])
+def test_evidence_setting_errors(evidence: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_dict({"evidence": evidence}, environ={})

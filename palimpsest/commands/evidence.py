@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crawler.sites import parser_class
 from evidence.bundle import export_bundle, slugify
@@ -17,7 +19,7 @@ from evidence.warc import EvidenceError, export_warc
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment
 from palimpsest.terminal import say, say_json
-from store.models import Article, Site
+from store.models import Article, Capture, Site, TreeHead
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,24 +30,31 @@ if TYPE_CHECKING:
 @click.command()
 @click.option("--article", "article_url", metavar="URL", help="Only this article's captures.")
 @click.option("--site", metavar="NAME", help="Only this site's captures (with --article: the article's site).")
+@click.option("--event", "event_id", type=int, metavar="ID", help="A report about this event (--out FILE.html|.pdf).")
 @click.option("--since", type=Moment(), help="Captures fetched at or after this time (UTC unless stated).")
 @click.option("--until", type=Moment(), help="Captures fetched before this time.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="WARC file to write [default: exports/<scope>-<time>.warc.gz].")
+              help="File to write: a WARC; a signed WACZ bundle when it ends in .wacz; a printable "
+                   "evidence report of the article or event when it ends in .html or .pdf "
+                   "[default: exports/<scope>-<time>.warc.gz].")
 @click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write an evidence bundle (WARC + JSON manifest) per article into this directory.")
 @click.pass_obj
-def export(obj: Any, article_url: str | None, site: str | None, since: datetime | None, until: datetime | None,
-           out: Path | None, bundle_dir: Path | None) -> None:
+def export(obj: Any, article_url: str | None, site: str | None, event_id: int | None, since: datetime | None,
+           until: datetime | None, out: Path | None, bundle_dir: Path | None) -> None:
     """Export captures as a WARC 1.1 file, or evidence bundles per article.
 
     Every fetch attempt in scope becomes request, response (or revisit) and metadata
-    records with SHA-256 digests; `warcio check` validates the file.
+    records with SHA-256 digests; `warcio check` validates the file and pywb replays it.
+    A .wacz file adds the CDXJ index, a page per version, a proof per capture and the
+    checker, signed by the installation key; `wacz validate` accepts it.
 
     \b
     Examples:
       palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/
       palimpsest export --site charter97 --since 2025-10-01 --until 2025-10-08 --out oct.warc.gz
+      palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/ --out 654321.wacz
+      palimpsest export --event 4711 --out event-4711.pdf
       palimpsest export --article https://charter97.org/en/news/2025/10/7/654321/ --bundle evidence/
     """
     try:
@@ -55,12 +64,41 @@ def export(obj: Any, article_url: str | None, site: str | None, since: datetime 
         if out is None:
             scope = slugify(article_url) if article_url else site or "store"
             out = Path("exports") / f"{scope}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.warc.gz"
+        if out.suffix in (".html", ".pdf") or event_id is not None:
+            _report(obj, out, article_url, event_id)
+            return
+        if out.suffix == ".wacz":
+            _wacz(obj, out, article_url, site, since, until)
+            return
         summary = export_warc(obj.store, out, article_url=article_url, site=site, since=since, until=until)
     except EvidenceError as exc:
         raise click.ClickException(str(exc)) from exc
     records = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.records.items()))
     say(f"{summary.path}: {summary.captures} captures ({records}), {summary.size} bytes")
     say(f"sha256 {summary.sha256}")
+
+
+def _report(obj: Any, out: Path, article_url: str | None, event_id: int | None) -> None:
+    from evidence.report import ReportTarget, write_report
+
+    if out.suffix not in (".html", ".pdf") or (article_url is None) == (event_id is None):
+        raise click.UsageError("a report needs --article URL or --event ID, and --out FILE.html or FILE.pdf")
+    path = write_report(obj.store, obj.config.evidence, ReportTarget(article_url, event_id), out)
+    click.echo(f"{path}: evidence report")
+
+
+def _wacz(obj: Any, out: Path, article_url: str | None, site: str | None, since: datetime | None,
+          until: datetime | None) -> None:
+    from evidence.log import publish_head
+    from evidence.wacz import export_wacz
+
+    if since or until:
+        raise click.UsageError("a WACZ bundle holds whole histories: drop --since/--until")
+    publish_head(obj.store, obj.config.evidence)  # so that a signed head covers every capture in it
+    summary = export_wacz(obj.store, out, obj.config.evidence, article_url=article_url, site=site)
+    click.echo(f"{summary.path}: {summary.captures} captures, {summary.pages} pages, {summary.proofs} proofs, "
+               f"signed by {obj.config.evidence.key_path}")
+    click.echo(f"sha256 {summary.sha256}")
 
 
 def _bundles(store: Any, article_url: str | None, site: str | None, since: datetime | None,
@@ -98,23 +136,33 @@ def _parser_factory(obj: Any) -> Callable[[str, str], SiteParser]:
 
 
 @click.command("verify")
+@click.option("--head", "kept", metavar="FILE|HASH", multiple=True,
+              help="Also check against a tree head someone kept: a file (heads file, head JSON, alert "
+                   "footer) or a root hash. Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.pass_obj
-def verify_command(obj: Any, as_json: bool) -> None:
-    """Recheck every blob digest, every capture's record hash and both hash chains.
+def verify_command(obj: Any, kept: tuple[str, ...], as_json: bool) -> None:
+    """Recheck every blob digest, every capture's record hash, both hash chains and the signed log.
 
-    Exits with status 1 and names each failure (capture, blob, version, article or run, what
-    failed, expected and found) when the store does not verify.
+    Every tree head (the store's, the heads file's, and each --head) must be signed by the
+    installation key, whose fingerprint is shown, and the captures must hash to its root.
+    Exits with status 1 and names each failure (capture, blob, version, article, run, tree
+    head or timestamp, what failed, expected and found) when the store does not verify.
 
     \b
     Examples:
       palimpsest verify
+      palimpsest verify --head heads-from-alerts.txt
+      palimpsest verify --head 5d41402abc4b2a76b9719d911017c592ae41e4649b934ca495991b7852b855aa
       palimpsest verify --json > verify.json
     """
-    report = verify(obj.store)
+    witnesses = [head for item in kept for head in _kept_heads(item)]
+    report = verify(obj.store, settings=obj.config.evidence, witnesses=witnesses)
     if as_json:
         say_json(report.to_json())
     else:
+        for note in report.notes:
+            say(note)
         say("checked: " + ", ".join(f"{n} {what}" for what, n in report.checked.items()))
         for failure in report.failures:
             say(f"FAIL {failure}")
@@ -123,6 +171,77 @@ def verify_command(obj: Any, as_json: bool) -> None:
         say("store verifies" if report.ok else "store does NOT verify")
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+def _kept_heads(item: str) -> list[dict[str, Any]]:
+    from evidence.log import parse_heads
+
+    if re.fullmatch(r"[0-9a-fA-F]{64}", item):
+        return [{"root_hash": item.lower(), "tree_size": None}]
+    path = Path(item)
+    try:
+        heads = parse_heads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise click.BadParameter(f"{item}: neither a 64-hex root hash nor a readable file ({exc.strerror})",
+                                 param_hint="--head") from None
+    except ValueError as exc:
+        raise click.BadParameter(f"{item}: not a tree head ({exc})", param_hint="--head") from None
+    if not heads:
+        raise click.BadParameter(f"{item}: holds no tree head", param_hint="--head")
+    return heads
+
+
+@click.command("proof")
+@click.argument("target", metavar="CAPTURE|URL")
+@click.option("--head", "kept", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Add a consistency proof to each tree head in this file (a copy someone kept).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here, not to stdout.")
+@click.pass_obj
+def proof_command(obj: Any, target: str, kept: Path | None, out: Path | None) -> None:
+    """Print a self-contained proof (JSON) that a capture is in the signed log.
+
+    CAPTURE is a capture id; URL means the article's latest capture a signed tree head
+    covers. Anyone can check
+    the proof offline, without the store, with the bundled checker:
+    `python -m evidence.checker proof.json --key FINGERPRINT` (or a copy of
+    evidence/checker.py; it needs only Python and the cryptography package).
+
+    \b
+    Examples:
+      palimpsest proof 1234 --out proof-1234.json
+      palimpsest proof https://charter97.org/en/news/2025/10/7/654321/
+    """
+    from evidence.log import LogError, parse_heads, prove
+
+    capture_id = _capture_of(obj.store, target)
+    heads = parse_heads(kept.read_text(encoding="utf-8")) if kept else None
+    try:
+        document = prove(obj.store, capture_id, obj.config.evidence, kept=heads)
+    except (LogError, EvidenceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"{out}: proof of capture {capture_id}, leaf {document['leaf_index']} of "
+                   f"{document['tree_head']['tree_size']}")
+
+
+def _capture_of(store: Any, target: str) -> int:
+    """A capture id as given, or the article's latest capture that a signed head covers
+    (its latest one when none is covered yet: ``prove`` then says so)."""
+    if target.isdigit():
+        return int(target)
+    with store.reader() as s:
+        covered = s.scalar(select(func.max(TreeHead.last_capture_id)))
+        query = (select(func.max(Capture.id)).join(Article, Article.id == Capture.article_id)
+                 .where(Article.url == target))
+        capture_id = s.scalar(query.where(Capture.id <= covered)) if covered else None
+        capture_id = capture_id or s.scalar(query)
+    if capture_id is None:
+        raise click.ClickException(f"no capture of an article at {target}")
+    return capture_id
 
 
 @click.command("reparse")
@@ -160,4 +279,4 @@ def reparse_command(obj: Any, site: str | None, parser_name: str | None, all_cap
                    f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}")
 
 
-COMMANDS = [export, verify_command, reparse_command]
+COMMANDS = [export, verify_command, proof_command, reparse_command]

@@ -10,17 +10,22 @@ import pytest
 from click.testing import CliRunner
 from evidence_support import ARTICLE_A, tamper
 
+from evidence.log import publish_head
+from evidence.settings import LogSettings
 from palimpsest.commands.evidence import (
     COMMANDS,
     export,
+    proof_command,
     reparse_command,
     verify_command,
 )
-from palimpsest.config import SiteConfig, from_dict
+from palimpsest.config import Config, SiteConfig, from_dict
 
 
-def run(command, store, *args: str):
-    return CliRunner().invoke(command, list(args), obj=SimpleNamespace(store=store), catch_exceptions=False)
+def run(command, store, *args: str, settings: LogSettings | None = None):
+    config = Config(store_url=store.url, sites=(), evidence=settings or LogSettings(heads_file=None))
+    return CliRunner().invoke(command, list(args), obj=SimpleNamespace(store=store, config=config),
+                              catch_exceptions=False)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -107,3 +112,33 @@ def test_reparse_builds_parsers_with_the_site_zone(filled) -> None:
                                 obj=SimpleNamespace(store=filled, config=Config()), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert zones == ["example"]
+
+
+def test_proof_and_verify_head_commands(filled, tmp_path: Path) -> None:
+    settings = LogSettings(key_path=tmp_path / "k.key", heads_file=tmp_path / "heads.jsonl")
+    head = publish_head(filled, settings)
+    out = tmp_path / "proof.json"
+    result = run(proof_command, filled, ARTICLE_A, "--out", str(out), settings=settings)
+    assert result.exit_code == 0, result.output
+    proof = json.loads(out.read_text())
+    assert proof["capture"]["url"] == ARTICLE_A and proof["capture"]["id"] == 8
+    footer = tmp_path / "footer.txt"
+    footer.write_text("-- \n" + "Tree head " + head["origin"] + f": 9 captures, root {head['root_hash']}, "
+                      f"signed {head['timestamp']}, sig {head['signature']}\n")
+    for kept in (str(footer), head["root_hash"], str(settings.heads_file)):
+        result = run(verify_command, filled, "--head", kept, settings=settings)
+        assert result.exit_code == 0, result.output
+        assert f"fingerprint {head['key_fingerprint']}" in result.output
+    result = run(verify_command, filled, "--head", "ab" * 32, settings=settings)
+    assert result.exit_code == 1 and "kept root" in result.output
+    result = run(verify_command, filled, "--head", str(tmp_path / "missing.txt"), settings=settings)
+    assert result.exit_code == 2 and "neither a 64-hex root hash nor a readable file" in result.output
+    from evidence_support import PARAS, Filler
+
+    Filler(filled).article(ARTICLE_A, "Minister resigns after vote", PARAS, views=99)  # not covered yet
+    result = run(proof_command, filled, ARTICLE_A, settings=settings)
+    assert result.exit_code == 0 and json.loads(result.output)["capture"]["id"] == 8
+    result = run(proof_command, filled, "10", settings=settings)
+    assert result.exit_code == 1 and "newer than the latest tree head" in result.output
+    result = run(proof_command, filled, "999", settings=settings)
+    assert result.exit_code == 1 and "no capture 999" in result.output

@@ -170,10 +170,10 @@ def test_an_alert_that_cannot_be_rendered_does_not_block_the_rest(
     assert deleted != edited
     real_render = delivery.render
 
-    def render(view, fmt, *, key=None):
+    def render(view, fmt, *, key=None, **footer):
         if view.event_id == edited:
             raise RuntimeError("boom")
-        return real_render(view, fmt, key=key)
+        return real_render(view, fmt, key=key, **footer)
 
     monkeypatch.setattr(delivery, "render", render)
     report = deliver(config, store)
