@@ -147,11 +147,33 @@ class _BlobChecker:
             self._seen.popitem(last=False)
 
 
-def _check_captures(s: Session, report: Report, blobs: _BlobChecker, chunk: int) -> None:
+def verify_article(store: Store, article_id: int, *, max_failures: int = 100) -> Report:
+    """One article's share of :func:`verify`: its blobs, record hashes, chain and head,
+    and each of its captures' link in the store-wide ledger."""
+    report = Report(max_failures=max_failures)
+    with snapshot(store) as s:
+        _check_captures(s, report, _BlobChecker(s, report), CHUNK, article_id=article_id)
+        own = s.execute(select(Capture.id, Capture.record_hash, Capture.ledger_hash)
+                        .where(Capture.article_id == article_id).order_by(Capture.id)).all()
+        for capture_id, record_hash, stored in own:
+            report.checked["ledger"] += 1
+            previous = s.scalar(select(Capture.ledger_hash).where(Capture.id < capture_id)
+                                .order_by(Capture.id.desc()).limit(1))
+            expected = chain.ledger_hash(previous, record_hash)
+            if expected != stored:
+                report.fail("ledger", f"capture {capture_id}", "ledger_hash does not chain on the previous "
+                            "capture's: a capture at or before it was removed, altered or reordered", expected, stored)
+    return report
+
+
+def _check_captures(s: Session, report: Report, blobs: _BlobChecker, chunk: int,
+                    article_id: int | None = None) -> None:
     base = (select(Capture, Site.name, Article.url, Article.head_hash, Version.content_hash)
             .outerjoin(Site, Site.id == Capture.site_id)
             .outerjoin(Article, Article.id == Capture.article_id)
             .outerjoin(Version, Version.id == Capture.version_id))
+    if article_id is not None:
+        base = base.where(Capture.article_id == article_id)
     article, previous, head = None, None, None
     for capture, site, url, head_hash, content_hash in captures_in_order(s, base, chunk):
         if capture.article_id is not None and capture.article_id != article:

@@ -161,41 +161,6 @@ def _print_history(data: dict[str, Any]) -> None:
 
 
 @main.command()
-@click.argument("url")
-@click.option("--old", type=int, help="Version number to compare from (default: the one before --new).")
-@click.option("--new", type=int, help="Version number to compare to (default: the latest).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.pass_obj
-def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) -> None:
-    """Show what changed between two versions of an article ([-removed-] {+added+}).
-
-    \b
-    Example:
-      palimpsest diff https://charter97.org/en/news/2025/10/7/659581/ --old 1 --new 2
-    """
-    from changes import Content, compare
-    from changes.diff import render_text
-    from store.queries import versions_for_diff
-
-    with app.store.reader() as s:
-        article = _article_or_exit(s, url)
-        try:
-            pair = versions_for_diff(s, article, old, new)
-        except LookupError as exc:
-            raise click.BadParameter(str(exc)) from None
-        if pair is None:
-            click.echo(f"{article.url} has fewer than two versions: nothing to compare.")
-            return
-        old_v, new_v = pair
-    a, b = Content.from_json(old_v.content), Content.from_json(new_v.content)
-    data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
-            "changes": sorted(compare(a, b).kinds), "diff": render_text(a, b),
-            "old_content": old_v.content, "new_content": new_v.content}
-    emit(data, as_json, lambda d: click.echo(
-        f"{d['url']}\nv{d['old']} → v{d['new']}: {', '.join(d['changes']) or 'no change'}\n\n{d['diff']}"))
-
-
-@main.command()
 @click.option("--since", type=Moment(), default="1d", show_default=True,
               help="ISO date or time, or a duration back from now.")
 @click.option("--site", help="Only this site.")
@@ -329,7 +294,7 @@ def _register_families() -> None:
     """Command families that live in their own modules."""
     import importlib
 
-    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence"):
+    for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence", "palimpsest.commands.review"):
         for command in importlib.import_module(module).COMMANDS:
             main.add_command(command)
 
