@@ -80,7 +80,7 @@ def diff_href(article_id: int, old: int | None, new: int, **extra: Any) -> str:
 def event_target(event: Event, seq_of: dict[int, int]) -> str:
     """Where a change links to: its diff when it has two versions, else the version or article."""
     old, new = seq_of.get(event.from_version_id), seq_of.get(event.to_version_id)
-    if old and new:
+    if old and new and old != new:
         return diff_href(event.article_id, old, new)
     if new:
         return f"/articles/{event.article_id}/versions/{new}"

@@ -1,4 +1,4 @@
-"""Fixtures of the review tests: the crawled store, built once per backend."""
+"""Fixtures of the review tests: the crawled store, built once per backend for the session."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     from conftest import PG_ADMIN_URL, _postgres_or_skip
 
