@@ -3,7 +3,7 @@
 SQLite: an FTS5 table keyed by version id, filled by a trigger on ``versions`` (which
 is append-only) and here for the versions already stored. PostgreSQL: a GIN index on
 the ``simple`` text-search vector of the same text, so there is nothing to keep in
-step. ``store.search`` queries both; its ``include_object`` keeps them out of the
+step; angle brackets are blanked first, or its parser would drop ``<…>`` runs as tags. ``store.search`` queries both; its ``include_object`` keeps them out of the
 model comparison, since SQLAlchemy models cannot declare them.
 
 Revision ID: 0002_search
@@ -30,9 +30,10 @@ def upgrade() -> None:
         op.execute("""
             CREATE FUNCTION palimpsest_version_text(content json) RETURNS text
             LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-              SELECT concat_ws(' ', content->>'headline', content->>'lead',
+              SELECT translate(concat_ws(' ', content->>'headline', content->>'lead',
                      (SELECT string_agg(p, ' ') FROM json_array_elements_text(
-                        CASE WHEN json_typeof(content->'body') = 'array' THEN content->'body' ELSE '[]' END) AS p))
+                        CASE WHEN json_typeof(content->'body') = 'array' THEN content->'body' ELSE '[]' END) AS p)),
+                     '<>', '  ')
             $$""")
         op.execute("CREATE INDEX ix_versions_search ON versions "
                    "USING gin (to_tsvector('simple'::regconfig, palimpsest_version_text(content)))")
