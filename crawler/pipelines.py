@@ -13,13 +13,10 @@ from store.records import Reading
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from crawler.sites.base import SiteParser
     from crawler.spiders.site import SiteSpider
 
 logger = logging.getLogger(__name__)
-
-# Fields a parser normally reads; a page without them counts towards "parser broken".
-EXPECTED_FIELDS = ("published", "views")
-
 
 class ArchivePipeline:
     """Classifies every :class:`CaptureItem` and records it through the archive writer."""
@@ -43,7 +40,7 @@ class ArchivePipeline:
                                  redirect_is_article=redirect_ok)
         reading = None
         if item.article_url:
-            reading = reading_of(item)
+            reading = reading_of(item, parser)
             verdict = classify_parse(verdict, parsed=item.article is not None, not_found=item.not_found,
                                      parse_error=item.parse_error)
         spider.app.archive.record(spider.run_id, fetched, verdict, article_url=item.article_url,
@@ -52,14 +49,14 @@ class ArchivePipeline:
         return item
 
 
-def reading_of(item: CaptureItem) -> Reading:
+def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
     article = item.article
     if article is None:
         return Reading(parser=item.parser, parser_version=item.parser_version,
                        parse_error=item.parse_error, not_found=item.not_found)
     return Reading(parser=item.parser, parser_version=item.parser_version, content=content_of(article),
                    views=article.views, comments=article.comments,
-                   missing_fields=tuple(f for f in EXPECTED_FIELDS if getattr(article, f) is None))
+                   missing_fields=parser.missing_fields(article))
 
 
 def content_of(article: ArticleItem) -> Content:

@@ -288,6 +288,9 @@ def demo(directory: Path, as_json: bool) -> None:
     outcome = run_demo(directory, echo=None if as_json else click.echo)
     if as_json:
         emit(outcome, True, print)
+    if outcome["problems"]:
+        click.echo(f"palimpsest: demo failed: {'; '.join(outcome['problems'])}", err=True)
+        sys.exit(1)
 
 
 def _register_families() -> None:

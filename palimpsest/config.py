@@ -15,10 +15,13 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
+
+if TYPE_CHECKING:
+    from crawler.sites.base import SiteParser
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,11 @@ SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
     "start_urls": ([], list, "Listing pages to discover articles from (newest first)."),
     "feeds": ([], list, "RSS or Atom feeds to discover articles from."),
     "timezone": (None, str, "Zone of dates printed without one (default: the parser's, e.g. Europe/Minsk)."),
+    "expect": (None, list, "Fields every article page should yield; a run where many pages lack one is "
+                           "judged parser broken (default: the parser's own, e.g. charter97: headline, "
+                           "published, views; generic: headline, body)."),
+    "article_urls": (None, str, "Regular expression an article URL must match (searched in the canonical "
+                                "URL); default: the parser's own rule."),
     "listing_pages": (2, int, "How many pages of each listing to read per run (page limit)."),
     "max_articles": (500, int, "Most articles fetched in one run (new and due rechecks together)."),
     "edit_confirmations": (2, int, "Consecutive captures showing new content before it is an edit."),
@@ -97,6 +105,17 @@ class SiteConfig:
     delay: float = 0.0
     timeout: float = 30.0
     user_agent: str = SITE_SETTINGS["user_agent"][0]
+    expect: tuple[str, ...] | None = None
+    article_urls: str | None = None
+
+    def build_parser(self) -> SiteParser:
+        """The site's parser, as the crawler, ``extract`` and ``reparse`` all use it."""
+        from zoneinfo import ZoneInfo
+
+        from crawler.sites import parser_class
+
+        zone = ZoneInfo(self.timezone) if self.timezone else None
+        return parser_class(self.parser)(zone, expects=self.expect, article_urls=self.article_urls)
 
 
 @dataclass(frozen=True)
@@ -226,13 +245,7 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
     v = _check(entry, SITE_SETTINGS, where, required=("name", "parser"))
     if not v["start_urls"] and not v["feeds"]:
         raise ConfigError(f"site {v['name']!r}: give `start_urls` or `feeds`")
-    from crawler.sites import parser_class
-
-    try:
-        parser_class(v["parser"])
-    except KeyError as exc:
-        raise ConfigError(f"site {v['name']!r}: {exc.args[0]}") from None
-    return SiteConfig(
+    site = SiteConfig(
         name=v["name"], parser=v["parser"], start_urls=tuple(v["start_urls"]), feeds=tuple(v["feeds"]),
         timezone=v["timezone"], listing_pages=v["listing_pages"], max_articles=v["max_articles"],
         policy=Policy(edit_confirmations=v["edit_confirmations"],
@@ -242,7 +255,33 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
         schedule=Schedule(min_interval=_duration(v, "recheck_min", where),
                           max_interval=_duration(v, "recheck_max", where), factor=v["recheck_factor"]),
         concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"], user_agent=v["user_agent"],
+        expect=tuple(v["expect"]) if v["expect"] is not None else None, article_urls=v["article_urls"],
     )
+    _check_parser(site)
+    return site
+
+
+def _check_parser(site: SiteConfig) -> None:
+    """Build the site's parser once, so that a bad parser setting fails when the config loads."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    where = f"site {site.name!r}"
+    if site.timezone:
+        try:
+            ZoneInfo(site.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where}: `timezone`: unknown time zone {site.timezone!r}") from None
+    if site.article_urls:
+        try:
+            re.compile(site.article_urls)
+        except re.error as exc:
+            raise ConfigError(f"{where}: `article_urls`: bad regular expression: {exc}") from None
+    try:
+        site.build_parser()
+    except KeyError as exc:
+        raise ConfigError(f"{where}: {exc.args[0]}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{where}: `expect`: {exc}") from None
 
 
 def _duration(values: dict[str, Any], key: str, where: str) -> timedelta:

@@ -101,7 +101,26 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> 
         outcome["webhook"] = hook.received
     for message in outcome["webhook"]:
         say(f"   alert received: {message.get('title', message)}")
+    outcome["problems"] = _problems(outcome)
     return outcome
+
+
+# What the demo's own edits must produce: two edits and a deletion, each alerted once.
+EXPECTED_EVENTS = {"edited": 2, "deleted": 1}
+
+
+def _problems(outcome: dict[str, Any]) -> list[str]:
+    """Why the demo did not show what it promises (empty when it did)."""
+    kinds: dict[str, int] = {}
+    for event in outcome["events"]:
+        kinds[event["kind"]] = kinds.get(event["kind"], 0) + 1
+    problems = []
+    if kinds != EXPECTED_EVENTS:
+        problems.append(f"expected events {EXPECTED_EVENTS}, got {kinds}")
+    expected_alerts = sum(EXPECTED_EVENTS.values())
+    if len(outcome["webhook"]) != expected_alerts:
+        problems.append(f"expected {expected_alerts} alerts at the webhook, got {len(outcome['webhook'])}")
+    return problems
 
 
 def _report(config: Any, edited_url: str, say: Callable[[str], None]) -> dict[str, Any]:

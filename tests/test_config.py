@@ -98,6 +98,14 @@ def test_every_threshold_is_a_site_setting() -> None:
     assert (entry.timezone, entry.feeds, entry.user_agent) == ("UTC", ("https://x/rss",), "ua")
 
 
+def test_expectations_and_article_rule_reach_the_parser() -> None:
+    entry = from_dict({"sites": [site(parser="generic", expect=["headline", "body", "views"],
+                                      article_urls=r"/story/\d+")]}).sites[0]
+    parser = entry.build_parser()
+    assert (parser.expects, parser.article_urls.pattern) == (("headline", "body", "views"), r"/story/\d+")
+    assert from_dict({"sites": [site(parser="generic")]}).sites[0].build_parser().expects == ("headline", "body")
+
+
 def test_feeds_alone_are_enough() -> None:
     entry = from_dict({"sites": [{"name": "f", "parser": "generic", "feeds": ["https://x/rss"]}]}).sites[0]
     assert entry.start_urls == () and entry.feeds == ("https://x/rss",)
@@ -125,6 +133,12 @@ ERRORS = [
     ("unknown-parser", {"sites": [site(parser="charter98")]},
      ["site 'charter97-en'", "Parser not found: 'charter98'", "charter97", "generic"]),
     ("no-urls", {"sites": [site(start_urls=[])]}, ["site 'charter97-en'", "give `start_urls` or `feeds`"]),
+    ("unknown-expected-field", {"sites": [site(expect=["headline", "colour"])]},
+     ["site 'charter97-en'", "`expect`", "unknown fields ['colour']", "views"]),
+    ("bad-article-pattern", {"sites": [site(article_urls="/news/(\\d+")]},
+     ["site 'charter97-en'", "`article_urls`: bad regular expression", "missing )"]),
+    ("unknown-timezone", {"sites": [site(timezone="Europe/Atlantis")]},
+     ["site 'charter97-en'", "`timezone`: unknown time zone 'Europe/Atlantis'"]),
     ("duplicate-site-names", {"sites": [SITE, site(start_urls=["https://charter97.org/ru/news/"])]},
      ["site names must be unique", "charter97-en"]),
     ("second-site-is-named", {"sites": [SITE, {"name": "b", "parser": "generic", "start_urls": ["x"], "x": 1}]},

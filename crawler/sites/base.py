@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from zoneinfo import ZoneInfo
 
     from crawler.items import ArticleItem
     from crawler.page import Page
 
 logger = logging.getLogger(__name__)
+
+# Fields of ArticleItem a parser may promise to read (content and metrics, not ids).
+PROMISABLE_FIELDS = ("headline", "lead", "body", "published", "updated", "author", "tags", "image",
+                     "videos", "views", "comments")
 
 
 class ParseError(Exception):
@@ -39,11 +44,27 @@ class SiteParser:
     version: ClassVar[str]
     default_timezone: ClassVar[str] = "UTC"
     """Zone for dates printed without one; a site entry may override it."""
+    expects: tuple[str, ...] = ("headline", "body")
+    """Fields the parser normally reads on every article page (its promise). Run health
+    counts a page that lacks one of them as "lost fields"; a field not promised never
+    counts. A site entry may override them (``expect``)."""
 
-    def __init__(self, timezone: ZoneInfo | None = None) -> None:
+    def __init__(self, timezone: ZoneInfo | None = None, *, expects: Sequence[str] | None = None,
+                 article_urls: str | None = None) -> None:
         from zoneinfo import ZoneInfo
 
         self.timezone = timezone or ZoneInfo(self.default_timezone)
+        if expects is not None:
+            unknown = sorted(set(expects) - set(PROMISABLE_FIELDS))
+            if unknown:
+                raise ValueError(f"unknown fields {unknown} (known: {', '.join(PROMISABLE_FIELDS)})")
+            self.expects = tuple(expects)
+        self.article_urls = re.compile(article_urls) if article_urls else None
+        """The site's own rule for what is an article URL (searched in the canonical URL)."""
+
+    def missing_fields(self, item: ArticleItem) -> tuple[str, ...]:
+        """The promised fields ``item`` lacks (None, empty text or an empty list)."""
+        return tuple(f for f in self.expects if getattr(item, f) in (None, "", ()))
 
     def canonical_url(self, url: str) -> str | None:
         """The canonical form of an article URL, or None when ``url`` is no article.
@@ -84,7 +105,7 @@ class SiteParser:
                 url = self.canonical_url(urljoin(page.url, collapse(href)))
             except ValueError:  # a malformed href must not lose the rest of the page
                 continue
-            if url:
+            if url and (self.article_urls is None or self.article_urls.search(url)):
                 found.setdefault(url)
         return list(found)
 

@@ -8,8 +8,6 @@ import unicodedata
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from parsel import Selector
-
 from crawler.items import ArticleItem
 from crawler.parsing import collapse, element_text, html_selector, parse_count, parse_datetime
 from crawler.sites import register
@@ -19,6 +17,8 @@ from crawler.sites.base import PageNotFound, ParseError, SiteParser
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
     from urllib.parse import SplitResult
+
+    from parsel import Selector
 
     from crawler.page import Page
 
@@ -51,6 +51,7 @@ class Charter97Parser(SiteParser):
     name = "charter97"
     version = "1"
     default_timezone = "Europe/Minsk"
+    expects = ("headline", "published", "views")
 
     # -- URLs -------------------------------------------------------------------
 
@@ -76,14 +77,11 @@ class Charter97Parser(SiteParser):
         return [start_url] + [f"{base}/{n}/" for n in range(first + 1, first + pages)]
 
     def article_links(self, page: Page) -> list[str]:
-        hrefs = _feed_links(page) if _looks_like_feed(page) else []
-        if not hrefs:
-            document = html_selector(page)
-            anchors = document.css(sel.LISTING_LINKS) or [
-                a for a in document.css(sel.ALL_LINKS) if not a.xpath(sel.AD_ITEMS)
-            ]
-            hrefs = [a.attrib.get("href", "") for a in anchors]
-        return self.canonical_links(page, hrefs)
+        document = html_selector(page)
+        anchors = document.css(sel.LISTING_LINKS) or [
+            a for a in document.css(sel.ALL_LINKS) if not a.xpath(sel.AD_ITEMS)
+        ]
+        return self.canonical_links(page, [a.attrib.get("href", "") for a in anchors])
 
     # -- Articles -----------------------------------------------------------------
 
@@ -225,19 +223,3 @@ def _opengraph(document: Selector) -> dict[str, str]:
             extras.setdefault(key, value)
     return extras
 
-
-def _looks_like_feed(page: Page) -> bool:
-    content_type = page.headers.get("content-type", "").lower()
-    if "xml" in content_type and "html" not in content_type:
-        return True
-    head = page.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith((b"<?xml", b"<rss", b"<feed")) and bool(sel.FEED_SNIFF.search(head))
-
-
-def _feed_links(page: Page) -> list[str]:
-    try:
-        feed = Selector(text=page.text, type="xml")
-        return [collapse(link) for link in feed.xpath(sel.FEED_LINKS).getall()]
-    except Exception:  # a broken feed yields no links; the HTML path is tried next
-        logger.debug("charter97: unreadable feed %s", page.url, exc_info=True)
-        return []

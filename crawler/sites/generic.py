@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import trafilatura
 from htmldate import find_date
+from trafilatura.utils import load_html
 
 from crawler.items import ArticleItem
-from crawler.parsing import collapse, element_text, html_selector
+from crawler.parsing import collapse, element_text, html_selector, is_noise_line
 from crawler.sites import register
 from crawler.sites.base import ParseError, SiteParser
 
@@ -28,13 +30,30 @@ EXTRACT_OPTIONS = {"include_comments": False, "include_tables": False}
 # Extensive search costs ~2 ms a page and wins ~4 points of accuracy (bench/extraction.py).
 DATE_OPTIONS = {"original_date": True, "extensive_search": True}
 
+# Counters, date lines and share widgets, dropped before the body is extracted. Only
+# small elements go: a class word such as "date" on a whole article column must not.
+NOISE = (  # a class word that starts a class name or a BEM part: "share-bar", "news__views"
+    "//*[contains(concat(' ', @class), ' {0}') or contains(@class, '_{0}') or contains(@class, '-{0}')"
+    " or starts-with(@id, '{0}')]"
+)
+NOISE_CLASS_WORDS = ("share", "social", "counter", "views", "pluso", "subscribe", "likes", "rating",
+                     "date", "time", "meta", "byline", "info", "comments")
+NOISE_TAGS = "//time | //form | //button"
+NOISE_MAX_TEXT = 300
+"""Characters of text above which a matching element is kept (it holds more than furniture)."""
+
+# What an article URL usually looks like when the site gives no rule: a date in the path,
+# a long number (an id), a slug of several words, or a page file.
+ARTICLE_URL = re.compile(r"/(?:19|20)\d\d/\d{1,2}/|\d{4,}|/[^/]*\w-\w[^/]*-\w[^/]*-\w[^/]*/?$|\.s?html?$")
+
 
 @register
 class GenericParser(SiteParser):
     """Any article page: no site knowledge, library extractors only."""
 
     name = "generic"
-    version = "1"
+    version = "2"
+    expects = ("headline", "body")
 
     def canonical_url(self, url: str) -> str | None:
         try:
@@ -49,7 +68,8 @@ class GenericParser(SiteParser):
         host = urlsplit(page.url).netloc.lower()
         own = self.canonical_url(page.url)
         links = self.canonical_links(page, html_selector(page).xpath("//a/@href").getall())
-        return [url for url in links if urlsplit(url).netloc == host and url != own]
+        return [url for url in links if urlsplit(url).netloc == host and url != own
+                and (self.article_urls is not None or looks_like_article(url))]
 
     def read_article(self, page: Page) -> ArticleItem:
         document = html_selector(page)
@@ -74,9 +94,14 @@ class GenericParser(SiteParser):
         )
 
     def extract_body(self, page: Page) -> tuple[str, ...]:
-        """Body paragraphs, one per line of trafilatura's text output."""
-        text = trafilatura.extract(page.text, url=page.url, output_format="txt", **EXTRACT_OPTIONS)
-        return tuple(line for line in map(collapse, (text or "").splitlines()) if line)
+        """Body paragraphs, one per line of trafilatura's text output, page furniture dropped."""
+        tree = load_html(page.text)
+        if tree is None:
+            return ()
+        drop_noise(tree)
+        text = trafilatura.extract(tree, url=page.url, output_format="txt", **EXTRACT_OPTIONS)
+        return tuple(line for line in map(collapse, (text or "").splitlines())
+                     if line and not is_noise_line(line))
 
     def find_published(self, page: Page) -> tuple[datetime | None, str | None]:
         """htmldate's day of original publication, as midnight in the site's zone."""
@@ -92,3 +117,19 @@ class GenericParser(SiteParser):
         except ValueError:
             return None, raw
         return day.replace(tzinfo=self.timezone), raw
+
+
+def looks_like_article(url: str) -> bool:
+    """A URL shaped like a story's (see :data:`ARTICLE_URL`), not a section, tag or feed."""
+    parts = urlsplit(url)
+    return bool(ARTICLE_URL.search(parts.path + ("?" + parts.query if parts.query else "")))
+
+
+_NOISE_XPATH = " | ".join([NOISE.format(word) for word in NOISE_CLASS_WORDS] + [NOISE_TAGS])
+
+
+def drop_noise(tree: object) -> None:
+    """Remove counters, date lines and share widgets (small elements only) from ``tree``."""
+    for el in tree.xpath(_NOISE_XPATH):
+        if el.getparent() is not None and len(el.text_content()) <= NOISE_MAX_TEXT:
+            el.drop_tree()

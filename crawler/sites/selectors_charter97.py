@@ -63,12 +63,7 @@ NOT_FOUND = re.compile(
     re.IGNORECASE,
 )
 
-# Listings and feeds.
+# Listings (feeds are read by crawler.feeds, for every parser).
 LISTING_LINKS = "div.news ul li:not(.google_ad) a[href]"
 ALL_LINKS = "a[href]"
 AD_ITEMS = "ancestor::*[has-class('google_ad')]"
-FEED_LINKS = (
-    "//item/link/text()"
-    " | //*[local-name()='entry']/*[local-name()='link'][not(@rel) or @rel='alternate']/@href"
-)
-FEED_SNIFF = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")

@@ -12,13 +12,13 @@ import time
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import scrapy
 
+from crawler import discovery
 from crawler.items import CaptureItem
 from crawler.page import Page
-from crawler.sites import PageNotFound, ParseError, parser_class
+from crawler.sites import PageNotFound, ParseError
 from store.records import Fetched
 from store.writer import ArticleRef
 
@@ -55,8 +55,7 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        zone = ZoneInfo(self.site.timezone) if self.site.timezone else None
-        self.parser: SiteParser = parser_class(self.site.parser)(zone)
+        self.parser: SiteParser = self.site.build_parser()
         self.budget = self.site.max_articles
         self.run_id: int | None = None
         self.result: RunResult | None = None
@@ -108,7 +107,7 @@ class SiteSpider(scrapy.Spider):
         yield CaptureItem(fetched=fetched_from_response(response))
         if response.status == 200:
             try:
-                links = list(self.parser.article_links(page_from_response(response)))
+                links = discovery.article_links(self.parser, page_from_response(response))
             except ParseError as exc:
                 logger.warning("%s: cannot read links from %s: %s", self.name, response.url, exc)
                 links = []

@@ -7,7 +7,6 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
@@ -85,17 +84,18 @@ def _bundles(store: Any, article_url: str | None, site: str | None, since: datet
 
 
 def _parser_factory(obj: Any) -> Callable[[str, str], SiteParser]:
-    """Parsers built as the crawler builds them: with the site's configured time zone."""
+    """Parsers built as the crawler builds them: with the site's configured zone, expectations and URL rule."""
     config = getattr(obj, "config", None)
 
     def make(site: str, name: str) -> SiteParser:
-        zone = None
         if config is not None:
             try:
-                zone = config.site(site).timezone
-            except ConfigError:  # a site no longer configured: the parser's own zone
-                zone = None
-        return parser_class(name)(ZoneInfo(zone) if zone else None)
+                entry = config.site(site)
+            except ConfigError:  # a site no longer configured: the parser's own defaults
+                entry = None
+            if entry is not None and entry.parser == name:
+                return entry.build_parser()
+        return parser_class(name)()
 
     return make
 

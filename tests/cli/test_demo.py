@@ -21,3 +21,14 @@ def test_demo_shows_edits_a_deletion_a_diff_and_the_alerts(tmp_path):
     titles = sorted(m["title"] for m in outcome["webhook"])
     assert len(titles) == 3 and sum(t.startswith("[charter97-demo] Edited:") for t in titles) == 2
     assert outcome["delivery"]["sent"] == 3
+    assert outcome["problems"] == []
+
+
+def test_demo_names_what_went_missing():
+    # A demo that did not deliver its alerts must fail (CI runs it as the README's first command).
+    from palimpsest.demo import _problems
+
+    events = [{"kind": "edited"}, {"kind": "edited"}, {"kind": "deleted"}]
+    assert _problems({"events": events, "webhook": [{}, {}, {}]}) == []
+    problems = _problems({"events": events[:2], "webhook": [{}]})
+    assert any("events" in p for p in problems) and any("alerts" in p for p in problems)

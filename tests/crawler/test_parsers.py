@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crawler import discovery
 from crawler.page import Page
+from crawler.parsing import is_noise_line
 from crawler.sites import PageNotFound, ParseError, available, parser_class
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,7 @@ def test_every_parser_has_a_fixture() -> None:
 # -- charter97: URLs -----------------------------------------------------------------
 
 C97 = parser_class("charter97")()
+GENERIC = parser_class("generic")()
 ARTICLE = "https://charter97.org/en/news/2025/10/7/123/"
 
 
@@ -176,24 +179,33 @@ def test_article_links_from_home_page_without_listing_markup() -> None:
 def test_article_links_from_rss(content_type: str) -> None:
     page = Page(url="https://charter97.org/ru/rss/all/", body=RSS.encode(),
                 headers={"content-type": content_type} if content_type else {})
-    assert C97.article_links(page) == [
+    assert discovery.article_links(C97, page) == [
         "https://charter97.org/ru/news/2025/3/4/631957/", "https://charter97.org/ru/news/2025/3/3/631900/"]
+    # Feeds are read for every parser, not by the charter97 one.
+    assert discovery.article_links(GENERIC, page) == [
+        "https://charter97.org/ru/news/2025/3/4/631957/",
+        "https://charter97.org/ru/news/2025/3/3/631900/?utm_source=rss"]
 
 
 def test_article_links_from_cp1251_rss_and_atom() -> None:
     rss = RSS.replace("utf-8", "windows-1251").encode("cp1251")
     page = Page(url="https://charter97.org/ru/rss/all/", body=rss, headers={"content-type": "text/xml"})
-    assert C97.article_links(page)[0] == "https://charter97.org/ru/news/2025/3/4/631957/"
+    assert discovery.article_links(C97, page)[0] == "https://charter97.org/ru/news/2025/3/4/631957/"
     atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
             b'<link rel="alternate" href="/en/news/2025/1/2/3/"/></entry></feed>')
     page = Page(url="https://charter97.org/en/rss/all/", body=atom)
-    assert C97.article_links(page) == ["https://charter97.org/en/news/2025/1/2/3/"]
+    assert discovery.article_links(C97, page) == ["https://charter97.org/en/news/2025/1/2/3/"]
+    rdf = (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+           b'xmlns="http://purl.org/rss/1.0/"><item><link>https://charter97.org/be/news/2025/1/2/4/</link>'
+           b'</item></rdf:RDF>')
+    page = Page(url="https://charter97.org/be/rss/", body=rdf)
+    assert discovery.article_links(GENERIC, page) == ["https://charter97.org/be/news/2025/1/2/4/"]
 
 
 def test_article_links_from_broken_feed_is_empty() -> None:
     page = Page(url="https://charter97.org/ru/rss/all/", body=b"<?xml version='1.0'?><rss><item><link>",
                 headers={"content-type": "text/xml"})
-    assert C97.article_links(page) == []
+    assert discovery.article_links(C97, page) == []
 
 
 # -- charter97: encodings and odd input -------------------------------------------------------
@@ -291,17 +303,43 @@ def test_timezone_override_applies_to_published() -> None:
 
 # -- generic ---------------------------------------------------------------------------
 
-GENERIC = parser_class("generic")()
-
-
 def test_generic_canonical_url_and_links() -> None:
     assert GENERIC.canonical_url("https://Example.org/a/b?x=1#frag") == "https://example.org/a/b?x=1"
     assert GENERIC.canonical_url("https://example.org") == "https://example.org/"
     assert GENERIC.canonical_url("mailto:a@b.c") is None
     page = Page.from_text("https://example.org/news/", """
-        <a href="/news/1">1</a><a href="https://other.org/2">2</a><a href="/news/1#c">1 again</a>
-        <a href="/news/">self</a><a href="javascript:void(0)">js</a><a href="3">3</a>""")
-    assert GENERIC.article_links(page) == ["https://example.org/news/1", "https://example.org/news/3"]
+        <a href="/news/2025/10/7/flood">1</a><a href="https://other.org/news/12345">2</a>
+        <a href="/news/2025/10/7/flood#c">1 again</a><a href="/news/">self</a><a href="/news/page/2/">2</a>
+        <a href="javascript:void(0)">js</a><a href="98765">3</a><a href="/tags/politics/">tag</a>
+        <a href="/world/river-flooding-forces-evacuations/">slug</a><a href="/about.html">page</a>""")
+    assert GENERIC.article_links(page) == [
+        "https://example.org/news/2025/10/7/flood", "https://example.org/news/98765",
+        "https://example.org/world/river-flooding-forces-evacuations/", "https://example.org/about.html"]
+    # A site's own rule replaces the guess.
+    ruled = parser_class("generic")(article_urls=r"/news/(page|\d{4})/")
+    assert ruled.article_links(page) == ["https://example.org/news/2025/10/7/flood",
+                                         "https://example.org/news/page/2/"]
+
+
+@pytest.mark.parametrize(("line", "noise"), [
+    ("12", True), ("- 4.03.2025, 17:05", True), ("- 15 156", True), ("2,422 views", True),
+    ("Share on Facebook", True), ("Telegram Facebook X", True), ("Updated: 7 October 2025, 17:05", True),
+    ("15 156 просмотров", True), ("Поделиться", True),
+    ("The next session is scheduled.", False), ("Read more", False), ("Views differ.", False),
+    ("Comments on the vote were sharp, the mayor said.", False),
+])
+def test_noise_lines(line: str, noise: bool) -> None:
+    assert is_noise_line(line) is noise
+
+
+def test_expectations_are_the_parsers_unless_the_site_overrides_them() -> None:
+    item = GENERIC.parse_article(load_fixture(FIXTURES / "generic" / "charter97-shaped")[1])
+    assert (GENERIC.expects, GENERIC.missing_fields(item)) == (("headline", "body"), ())
+    assert C97.expects == ("headline", "published", "views")
+    strict = parser_class("generic")(expects=["headline", "views", "author"])
+    assert strict.missing_fields(item) == ("views", "author")
+    with pytest.raises(ValueError, match="unknown fields"):
+        parser_class("generic")(expects=["headline", "colour"])
 
 
 def test_generic_uses_link_rel_canonical() -> None:
