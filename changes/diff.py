@@ -55,8 +55,8 @@ class Block:
     """One step through the body, in reading order of the new text.
 
     ``kind`` is ``equal``, ``changed`` (edited in place), ``added``, ``removed``,
-    ``moved`` (here in the new text, from ``old_at``), ``moved_away`` (was here, now
-    at ``new_at``), ``split``, ``merged`` or ``skipped`` (unchanged, hidden by
+    ``moved`` (here in the new text, from ``old_at``; several paragraphs on a side when
+    they were merged or split on the way), ``moved_away`` (was here, now at ``new_at``), ``split``, ``merged`` or ``skipped`` (unchanged, hidden by
     :func:`with_context`). ``old_at`` and ``new_at`` are 1-based paragraph numbers.
     ``words`` marks the words of changed, moved, split and merged blocks.
     """
@@ -75,7 +75,14 @@ class Block:
     @property
     def edited(self) -> bool:
         """A moved paragraph whose words changed too."""
-        return any(s.op != "equal" for s in self.words)
+        return any(s.op != "equal" and not s.is_break for s in shown(self.words))
+
+    @property
+    def regrouped(self) -> str | None:
+        """``merged`` or ``split`` for a move that also joined or broke paragraphs."""
+        if self.kind != "moved" or len(self.old) == len(self.new):
+            return None
+        return "merged" if len(self.old) > len(self.new) else "split"
 
 
 @dataclass(frozen=True)
@@ -203,8 +210,10 @@ def body_blocks(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[Block, ...]
              for tag, i1, i2, j1, j2 in opcodes]
     gone = [i for step in steps if step[0] == "align" for kind, i, _ in step[1] if kind == "removed"]
     came = [j for step in steps if step[0] == "align" for kind, _, j in step[1] if kind == "added"]
-    moved_to = _moves(old, new, gone, came)
-    moved_from = {j: i for i, j in moved_to.items()}
+    groups = _moves(old, new, gone, came)
+    moved_to = {i: g for g in groups for i in g[0]}
+    arrives = {g[1][0]: g for g in groups}
+    carried = {j for g in groups for j in g[1][1:]}  # later paragraphs of a moved split
     blocks: list[Block] = []
     for step in steps:
         if step[0] == "equal":
@@ -213,11 +222,13 @@ def body_blocks(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[Block, ...]
             continue
         for kind, i, j in step[1]:
             if kind == "removed" and i in moved_to:
-                blocks.append(Block("moved_away", (old[i],), (), i + 1, moved_to[i] + 1))
-            elif kind == "added" and j in moved_from:
-                source = moved_from[j]
-                blocks.append(Block("moved", (old[source],), (new[j],), source + 1, j + 1,
-                                    word_ops(old[source], new[j])))
+                blocks.append(Block("moved_away", (old[i],), (), i + 1, moved_to[i][1][0] + 1))
+            elif kind == "added" and j in carried:
+                continue
+            elif kind == "added" and j in arrives:
+                olds, news = arrives[j]
+                a, b = tuple(old[x] for x in olds), tuple(new[x] for x in news)
+                blocks.append(Block("moved", a, b, olds[0] + 1, j + 1, word_ops(BREAK.join(a), BREAK.join(b))))
             elif kind == "removed":
                 blocks.append(Block("removed", (old[i],), (), i + 1, None))
             elif kind == "added":
@@ -263,18 +274,35 @@ def _align(old: tuple[str, ...], new: tuple[str, ...], i: int, i2: int, j: int, 
     return steps
 
 
-def _moves(old: tuple[str, ...], new: tuple[str, ...], gone: list[int], came: list[int]) -> dict[int, int]:
-    """Old paragraph index → new index for each removed paragraph that reappears elsewhere."""
-    pairs = sorted(((similarity(old[i], new[j]), i, j) for i in gone for j in came), reverse=True)
-    moved: dict[int, int] = {}
-    taken: set[int] = set()
-    for score, i, j in pairs:
-        if score < MOVED:
-            break
-        if i not in moved and j not in taken:
-            moved[i] = j
-            taken.add(j)
-    return moved
+def _moves(old: tuple[str, ...], new: tuple[str, ...], gone: list[int],
+           came: list[int]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Removed paragraphs that reappear elsewhere: (old indices, new indices) per move.
+
+    Usually one and one; a run of removed paragraphs may reappear merged into one, or
+    one may reappear split into a run, when that reads better than one of them alone.
+    """
+    gone_set, came_set = set(gone), set(came)
+    candidates = []
+    for i in gone:
+        for j in came:
+            single = similarity(old[i], new[j])
+            if single >= MOVED:
+                candidates.append((single, (i,), (j,)))
+            for k in range(2, MAX_RUN + 1):
+                olds, news = tuple(range(i, i + k)), tuple(range(j, j + k))
+                for a, b in ((olds, (j,)), ((i,), news)):
+                    if set(a) <= gone_set and set(b) <= came_set:
+                        score = similarity(" ".join(old[x] for x in a), " ".join(new[x] for x in b))
+                        if score >= SPLIT and score > single + 0.1:
+                            candidates.append((score, a, b))
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    groups, used_old, used_new = [], set(), set()
+    for _score, a, b in candidates:
+        if used_old.isdisjoint(a) and used_new.isdisjoint(b):
+            groups.append((a, b))
+            used_old.update(a)
+            used_new.update(b)
+    return groups
 
 
 def with_context(blocks: Iterable[Block], context: int) -> tuple[Block, ...]:
@@ -351,7 +379,8 @@ def render_diff(diff: ContentDiff, *, context: int | None = 1,
         elif b.kind == "added":
             body_lines.append(mark("insert", f"+ {b.new[0]}"))
         elif b.kind == "moved":
-            body_lines.append(f"> (moved from ¶{b.old_at}) {marked(b.words, paint)}")
+            how = f", {b.regrouped}" if b.regrouped else ""
+            body_lines.append(f"> (moved from ¶{b.old_at}{how}) {marked(b.words, paint, breaks=bool(how))}")
         elif b.kind == "moved_away":
             body_lines.append(f"< (¶{b.old_at} moved to ¶{b.new_at}) {b.old[0]}")
         else:  # split, merged

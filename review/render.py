@@ -6,6 +6,8 @@ Pure functions of plain values; the templates escape everything they print.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -66,10 +68,27 @@ def content_of(version: Version | None) -> Content | None:
     return Content.from_json(version.content) if version is not None else None
 
 
+_diffs: OrderedDict[tuple[str, str], ContentDiff] = OrderedDict()
+_diffs_lock = threading.Lock()
+DIFF_CACHE = 4096
+"""Diffs kept by content-hash pair: contents never change, so neither do their diffs."""
+
+
 def version_diff(old: Version | None, new: Version | None) -> ContentDiff | None:
+    """The diff of two versions, computed once per pair of contents and then reused."""
     if old is None or new is None:
         return None
-    return diff_content(Content.from_json(old.content), Content.from_json(new.content))
+    key = (old.content_hash, new.content_hash)
+    with _diffs_lock:
+        if key in _diffs:
+            _diffs.move_to_end(key)
+            return _diffs[key]
+    diff = diff_content(Content.from_json(old.content), Content.from_json(new.content))
+    with _diffs_lock:
+        _diffs[key] = diff
+        while len(_diffs) > DIFF_CACHE:
+            _diffs.popitem(last=False)
+    return diff
 
 
 def diff_href(article_id: int, old: int | None, new: int, **extra: Any) -> str:

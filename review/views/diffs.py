@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
 
-from changes import Content
-from changes.diff import diff_content, with_context
+from changes.diff import with_context
 from review import render
 from review.app import page
 from review.views.common import article_or_404, int_param, reader
@@ -42,7 +41,7 @@ def diff(request: Request) -> Any:
     if old_seq not in by_seq or new_seq not in by_seq:
         raise HTTPException(404, f"no such versions: the article has {', '.join(map(str, by_seq))}")
     old, new = by_seq[old_seq], by_seq[new_seq]
-    result = diff_content(Content.from_json(old.content), Content.from_json(new.content))
+    result = render.version_diff(old, new)
     blocks = with_context(result.body, CONTEXT) if mode == "changes" else result.body
     # Number the changes, fields first, for the previous/next links and the j/k keys.
     numbered, n = [], 0

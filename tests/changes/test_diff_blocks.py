@@ -110,3 +110,16 @@ def test_blocks_account_for_every_paragraph(old: list[str], new: list[str]):
     by_old = sorted((b.old_at + k, p) for b in blocks if b.kind != "moved" for k, p in enumerate(b.old))
     assert [p for _, p in by_old] == old
     assert any(b.is_change for b in blocks) is (old != new)
+
+
+def test_moved_and_merged_on_the_way():
+    """v1 [A, B, C, D] → v3 [B', C D, A']: each paragraph is accounted for as moved, and
+    C and D as merged, not as one moved and one removed."""
+    a, b, c, d = BODY[:4]
+    new = (b.replace("topic B", "topic X"), f"{c} {d}", a)
+    blocks = body_blocks((a, b, c, d), new)
+    assert [blk.kind for blk in blocks if blk.kind not in ("moved_away", "equal")] == ["moved", "moved"]
+    merged = next(blk for blk in blocks if blk.regrouped)
+    assert merged.regrouped == "merged" and merged.old == (c, d) and merged.old_at == 3
+    assert not merged.edited
+    assert sorted(blk.old_at for blk in blocks if blk.kind == "moved_away") == [2, 3, 4]
