@@ -13,7 +13,7 @@ import click
 
 from palimpsest.app import App
 from palimpsest.config import ConfigError
-from palimpsest.options import Moment
+from palimpsest.options import Moment, article_or_exit
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -111,16 +111,6 @@ def _print_runs(summary: dict[str, Any]) -> None:
 # -- queries ----------------------------------------------------------------------------
 
 
-def _article_or_exit(session: Any, url: str) -> Any:
-    from store.queries import find_article
-
-    article = find_article(session, url)
-    if article is None:
-        click.echo(f"palimpsest: no article in the archive at {url}", err=True)
-        sys.exit(1)
-    return article
-
-
 @main.command()
 @click.argument("url")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -135,7 +125,7 @@ def history(app: App, url: str, as_json: bool) -> None:
     from store.queries import history as article_history
 
     with app.store.reader() as s:
-        data = article_history(s, _article_or_exit(s, url))
+        data = article_history(s, article_or_exit(s, url))
     emit(data, as_json, _print_history)
 
 

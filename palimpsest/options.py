@@ -1,8 +1,9 @@
-"""Option types the command families share."""
+"""Option types and lookups the command families share."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,3 +32,14 @@ class Moment(click.ParamType):
             self.fail(f"{value!r}: use an ISO date or time (2025-10-07, 2025-10-07T14:05+03:00) "
                       "or a duration back from now (2h, 7d)", param, ctx)
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def article_or_exit(session: Any, url: str) -> Any:
+    """The archived article at ``url``, or a one-line message and exit status 1."""
+    from store.queries import find_article
+
+    article = find_article(session, url)
+    if article is None:
+        click.echo(f"palimpsest: no article in the archive at {url}", err=True)
+        sys.exit(1)
+    return article

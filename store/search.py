@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 _TOKENS = re.compile(r"\w+")
 MAX_TERMS = 8
-MAX_VERSIONS = 500
+MAX_VERSIONS = 1000
 """Matching versions read at most (newest first) before they are grouped by article."""
 SEARCH_OBJECTS = ("version_search", "ix_versions_search")
 
@@ -60,12 +60,20 @@ def search(s: Session, query: str, *, limit: int = 50) -> list[dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     if words:
         ids = _matching_versions(s, words)
-        rows = s.execute(select(Version, Article, Site.name).join(Article, Article.id == Version.article_id)
-                         .join(Site, Site.id == Article.site_id).where(Version.id.in_(ids))
-                         .order_by(Version.id.desc())).all() if ids else []
-        for version, article, site in rows:
-            hit = found.setdefault(article.id, {"article": article, "site": site, "version": version, "seqs": []})
-            hit["seqs"].append(version.seq)
+        # Which article each match belongs to, cheaply; contents only for the articles shown.
+        seqs: dict[int, list[tuple[int, int]]] = {}
+        for vid, article_id, seq in (s.execute(select(Version.id, Version.article_id, Version.seq)
+                                               .where(Version.id.in_(ids))).all() if ids else []):
+            seqs.setdefault(article_id, []).append((vid, seq))
+        shown = sorted(seqs, key=lambda a: -max(v for v, _ in seqs[a]))[:limit]
+        latest = {max(seqs[a])[0] for a in shown}
+        versions = {v.article_id: v for v in s.scalars(select(Version).where(Version.id.in_(latest)))} if latest else {}
+        rows = dict(s.execute(select(Article.id, Site.name).join(Site, Site.id == Article.site_id)
+                              .where(Article.id.in_(shown))).all()) if shown else {}
+        articles = {a.id: a for a in s.scalars(select(Article).where(Article.id.in_(shown)))} if shown else {}
+        for article_id in shown:
+            found[article_id] = {"article": articles[article_id], "site": rows[article_id],
+                                 "version": versions[article_id], "seqs": [seq for _, seq in seqs[article_id]]}
     if len(query) >= 3:
         by_url = s.execute(select(Article, Site.name).join(Site, Site.id == Article.site_id)
                            .where(Article.url.contains(query, autoescape=True)).order_by(Article.id.desc())

@@ -15,7 +15,7 @@ import click
 from changes import Content, compare
 from changes.diff import diff_content, render_diff
 from notify.markup import clean
-from palimpsest.options import Moment
+from palimpsest.options import Moment, article_or_exit
 from store.browse import Shown, capture_row, state_at, version_by_seq, versions
 
 if TYPE_CHECKING:
@@ -39,16 +39,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _article_or_exit(session: Any, url: str) -> Any:
-    from store.queries import find_article
-
-    article = find_article(session, url)
-    if article is None:
-        click.echo(f"palimpsest: no article in the archive at {url}", err=True)
-        sys.exit(1)
-    return article
 
 
 def _safe(content: dict[str, Any]) -> Content:
@@ -82,7 +72,7 @@ def show(app: App, url: str, at: datetime | None, seq: int | None, as_json: bool
     from datetime import UTC
 
     with app.store.reader() as s:
-        article = _article_or_exit(s, url)
+        article = article_or_exit(s, url)
         shown = version_by_seq(s, article, seq) if seq is not None else state_at(s, article, at or datetime.now(UTC))
         if shown is None:
             have = [v.seq for v in versions(s, article.id)]
@@ -170,7 +160,7 @@ def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | N
             raise click.UsageError("--at is the --from time: give one of them")
         old = at
     with app.store.reader() as s:
-        article = _article_or_exit(s, url)
+        article = article_or_exit(s, url)
         all_versions = versions(s, article.id)
         by_seq = {v.seq: v for v in all_versions}
 
