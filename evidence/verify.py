@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import except_, func, select
+from sqlalchemy.orm import aliased
 
 from changes.content import Content
 from evidence.http import split_message
@@ -153,12 +154,14 @@ def verify_article(store: Store, article_id: int, *, max_failures: int = 100) ->
     report = Report(max_failures=max_failures)
     with snapshot(store) as s:
         _check_captures(s, report, _BlobChecker(s, report), CHUNK, article_id=article_id)
-        own = s.execute(select(Capture.id, Capture.record_hash, Capture.ledger_hash)
+        before = aliased(Capture)
+        previous_hash = (select(before.ledger_hash).where(before.id < Capture.id)
+                         .order_by(before.id.desc()).limit(1).scalar_subquery())
+        own = s.execute(select(Capture.id, Capture.record_hash, Capture.ledger_hash, previous_hash)
                         .where(Capture.article_id == article_id).order_by(Capture.id)).all()
-        for capture_id, record_hash, stored in own:
+        for capture_id, record_hash, stored, previous in own:
             report.checked["ledger"] += 1
-            previous = s.scalar(select(Capture.ledger_hash).where(Capture.id < capture_id)
-                                .order_by(Capture.id.desc()).limit(1))
+            previous = bytes(previous).hex() if isinstance(previous, bytes | memoryview) else previous
             expected = chain.ledger_hash(previous, record_hash)
             if expected != stored:
                 report.fail("ledger", f"capture {capture_id}", "ledger_hash does not chain on the previous "

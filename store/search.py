@@ -38,8 +38,11 @@ def terms(query: str) -> list[str]:
 def _matching_versions(s: Session, words: list[str]) -> list[int]:
     """Ids of versions holding every word (as a word prefix), newest first."""
     if s.get_bind().dialect.name == "postgresql":
-        sql = text("SELECT id FROM versions WHERE to_tsvector('simple'::regconfig, palimpsest_version_text(content))"
-                   " @@ to_tsquery('simple'::regconfig, :q) ORDER BY id DESC LIMIT :n")
+        # Materialised first: with ORDER BY … LIMIT beside it, the planner walks the primary
+        # key backwards and computes the vector of every row instead of using the index.
+        sql = text("WITH m AS MATERIALIZED (SELECT id FROM versions WHERE to_tsvector('simple'::regconfig, "
+                   "palimpsest_version_text(content)) @@ to_tsquery('simple'::regconfig, :q)) "
+                   "SELECT id FROM m ORDER BY id DESC LIMIT :n")
         query = " & ".join(f"{w}:*" for w in words)
     else:
         sql = text("SELECT rowid FROM version_search WHERE version_search MATCH :q ORDER BY rowid DESC LIMIT :n")
