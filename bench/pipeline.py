@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import shutil
 import statistics
@@ -29,8 +28,6 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -93,7 +90,7 @@ def palimpsest_rounds(urls: list[str], work: Path) -> tuple[float, float]:
         f'store = "sqlite:///{db}"\n[[sites]]\nname = "bench"\nparser = "charter97"\n'
         f'start_urls = ["{urls[0].split("/en/")[0]}/nothing/"]\nlisting_pages = 1\n'
         f'max_articles = {len(urls)}\nrecheck_min = "0s"\nrecheck_max = "0s"\nconcurrency = 8\n')
-    store = Store(f"sqlite:///{db}")
+    store = Store(f"sqlite:///{db}").upgrade()
     archive = Archive(store)
     run = archive.start_run("bench", "charter97")
     archive.discover(run, [ArticleRef(u) for u in urls])
@@ -102,7 +99,7 @@ def palimpsest_rounds(urls: list[str], work: Path) -> tuple[float, float]:
     times = []
     for _ in range(2):
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
-        store = Store(f"sqlite:///{db}")
+        store = Store(f"sqlite:///{db}").upgrade()
         with store.reader() as s:
             last = s.query(Run).order_by(Run.id.desc()).first()
             times.append((last.finished_at - last.started_at).total_seconds())

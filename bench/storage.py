@@ -18,7 +18,6 @@ schema's tables (skipped when the server is unreachable). Target: ≤ 1 KB a rec
 from __future__ import annotations
 
 import argparse
-import logging
 import sqlite3
 import sys
 import tempfile
@@ -33,16 +32,15 @@ from sqlalchemy import create_engine, text
 
 from changes.content import Content
 from changes.outcome import Outcome, Verdict
+from changes.records import Fetched, Reading
 from palimpsest import localsite_pages as pages
 from palimpsest.localsite import SiteArticle
 from store.db import Store
-from store.records import Fetched, Reading
 from store.writer import Archive, ArticleRef
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-logger = logging.getLogger(__name__)
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
@@ -124,7 +122,7 @@ def sqlite_sizes(path: Path) -> tuple[int, Counter[str]]:
 def bench_sqlite(n: int, kb: int, scenario: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite"
-        store = Store(f"sqlite:///{path}")
+        store = Store(f"sqlite:///{path}").upgrade()
         first: list[tuple[int, Counter[str]]] = []
         raw = record(store, Page(kb, scenario), n, lambda: first.append(sqlite_sizes(path)))
         store.close()
@@ -164,11 +162,11 @@ def pg_sizes(url: str, schema: str) -> tuple[int, Counter[str]]:
 def bench_postgres(url: str, n: int, kb: int, scenario: str) -> dict | None:
     try:
         create_engine(url).connect().close()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server to measure"
+    except Exception as exc:
         print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
         return None
     with pg_schema(url) as (store_url, schema):
-        store = Store(store_url)
+        store = Store(store_url).upgrade()
         first: list[tuple[int, Counter[str]]] = []
         raw = record(store, Page(kb, scenario), n, lambda: first.append(pg_sizes(store_url, schema)))
         store.close()

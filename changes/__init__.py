@@ -8,6 +8,7 @@ from changes.content import Content, clean_text
 from changes.detect import (
     OPERATOR_EVENTS,
     WATCHDOG_EVENTS,
+    ArticleStatus,
     Decision,
     EventKind,
     Observation,
@@ -15,13 +16,13 @@ from changes.detect import (
     State,
     step,
 )
-from changes.health import Health, HealthPolicy, RunStats, judge
+from changes.health import Health, HealthPolicy, HealthStatus, RunStats, judge
 from changes.outcome import Outcome, Verdict, classify_fetch, classify_parse
 from changes.schedule import Schedule, next_check
 
 __all__ = [
-    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ChangeSet", "Content", "Decision", "EventKind",
-    "Health", "HealthPolicy", "Kind", "Observation", "Outcome", "Policy", "RunStats",
+    "OPERATOR_EVENTS", "WATCHDOG_EVENTS", "ArticleStatus", "ChangeSet", "Content", "Decision", "EventKind",
+    "Health", "HealthPolicy", "HealthStatus", "Kind", "Observation", "Outcome", "Policy", "RunStats",
     "Schedule", "State", "Verdict", "classify_fetch", "classify_parse", "clean_text",
     "compare", "judge", "next_check", "step",
 ]

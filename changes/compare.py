@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -11,8 +10,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from changes.content import Content
-
-logger = logging.getLogger(__name__)
 
 
 class Kind(StrEnum):

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, fields
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 # Characters that render as nothing or as a plain space: a change in them alone is
 # never an edit a reader could see.

@@ -7,14 +7,12 @@ same captures again gives the same events, so detection can be replayed.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from changes.outcome import Outcome
-
-logger = logging.getLogger(__name__)
+from changes.times import iso
 
 
 class EventKind(StrEnum):
@@ -34,6 +32,14 @@ WATCHDOG_EVENTS = frozenset({EventKind.NEW, EventKind.EDITED, EventKind.REVERTED
 OPERATOR_EVENTS = frozenset(EventKind) - WATCHDOG_EVENTS
 
 
+class ArticleStatus(StrEnum):
+    UNSEEN = "unseen"
+    """No content read yet."""
+    LIVE = "live"
+    DELETED = "deleted"
+    """Confirmed deleted."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """Per-site confirmation thresholds (tests set them to 1 and 0 s)."""
@@ -50,8 +56,7 @@ class Policy:
 class State:
     """An article's detection state; stored on the article row between runs."""
 
-    status: str = "unseen"
-    """``unseen`` (no content read yet), ``live`` or ``deleted``."""
+    status: ArticleStatus = ArticleStatus.UNSEEN
     current: int | None = None
     """The confirmed version."""
     pending: int | None = None
@@ -101,15 +106,15 @@ def step(state: State, obs: Observation, policy: Policy, *, confirmed: frozenset
 def _on_content(state: State, obs: Observation, policy: Policy, confirmed: frozenset[int],
                 trusted: bool) -> tuple[State, list[Decision]]:
     version = obs.version
-    if state.status == "unseen" or state.current is None:
-        new = State(status="live", current=version)
+    if state.status == ArticleStatus.UNSEEN or state.current is None:
+        new = State(status=ArticleStatus.LIVE, current=version)
         return new, [Decision(EventKind.NEW, obs.capture_id, to_version=version)]
     events: list[Decision] = []
-    if state.status == "deleted":
+    if state.status == ArticleStatus.DELETED:
         events.append(Decision(EventKind.RESTORED, obs.capture_id, state.current, version,
                                {"same_content": version == state.current,
-                                "gone_since": _iso(state.gone_since)}))
-    state = replace(state, status="live", gone_count=0, gone_since=None)
+                                "gone_since": iso(state.gone_since)}))
+    state = replace(state, status=ArticleStatus.LIVE, gone_count=0, gone_since=None)
     if version == state.current:
         return replace(state, pending=None, pending_count=0, pending_since=None), events
     if not trusted:
@@ -121,23 +126,19 @@ def _on_content(state: State, obs: Observation, policy: Policy, confirmed: froze
     if state.pending_count >= policy.edit_confirmations:
         kind = EventKind.REVERTED if version in confirmed else EventKind.EDITED
         events.append(Decision(kind, obs.capture_id, state.current, version,
-                               {"first_seen": _iso(state.pending_since),
+                               {"first_seen": iso(state.pending_since),
                                 "confirmations": state.pending_count}))
         state = replace(state, current=version, pending=None, pending_count=0, pending_since=None)
     return state, events
 
 
 def _on_gone(state: State, obs: Observation, policy: Policy) -> tuple[State, list[Decision]]:
-    if state.status != "live":
+    if state.status != ArticleStatus.LIVE:
         return state, []  # never read, or already deleted: nothing more to say
     since = state.gone_since or obs.at
     state = replace(state, gone_count=state.gone_count + 1, gone_since=since)
     if state.gone_count >= policy.delete_confirmations and obs.at - since >= policy.delete_min_age:
-        details = {"reason": obs.reason, "confirmations": state.gone_count, "gone_since": _iso(since)}
-        return replace(state, status="deleted"), [
+        details = {"reason": obs.reason, "confirmations": state.gone_count, "gone_since": iso(since)}
+        return replace(state, status=ArticleStatus.DELETED), [
             Decision(EventKind.DELETED, obs.capture_id, state.current, None, details)]
     return state, []
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -10,7 +10,6 @@ such. Inside every matched pair the words are marked.
 from __future__ import annotations
 
 import difflib
-import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
 
     from changes.content import Content
 
-logger = logging.getLogger(__name__)
 
 _WORDS = re.compile(r"\S+|\s+")
 FIELDS = ("headline", "lead", "published", "published_raw", "updated", "author", "tags", "image", "videos")

@@ -7,10 +7,19 @@ stealth edits.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
-logger = logging.getLogger(__name__)
+
+class HealthStatus(StrEnum):
+    """The verdict on a run (and a site's health: its last finished run's)."""
+
+    OK = "ok"
+    PARSER_BROKEN = "parser_broken"
+    UNREACHABLE = "unreachable"
+    INCONCLUSIVE = "inconclusive"
+    """Nothing answered normally, but nothing failed either: only gone pages, so no
+    deletion can be confirmed."""
 
 
 @dataclass(frozen=True)
@@ -42,33 +51,31 @@ class HealthPolicy:
 
 @dataclass(frozen=True)
 class Health:
-    status: str
-    """``ok``, ``parser_broken``, ``unreachable`` or ``inconclusive`` (nothing answered
-    normally, but nothing failed either: only gone pages, so no deletion can be confirmed)."""
+    status: HealthStatus
     reason: str
 
     @property
     def trusted(self) -> bool:
-        return self.status == "ok"
+        return self.status == HealthStatus.OK
 
 
 def judge(stats: RunStats, policy: HealthPolicy) -> Health:
     fetched = stats.pages + stats.listings
     if fetched == 0:
-        return Health("ok", "nothing was due")
+        return Health(HealthStatus.OK, "nothing was due")
     if stats.ok == 0 and stats.listings_ok == 0:
         if stats.transient + stats.blocked == 0 and stats.listings == 0:
-            return Health("inconclusive", f"only gone pages ({stats.gone}): no other page answered to "
+            return Health(HealthStatus.INCONCLUSIVE, f"only gone pages ({stats.gone}): no other page answered to "
                                           "show the site works, so no deletion is confirmed")
-        return Health("unreachable", f"none of {fetched} fetches answered normally")
+        return Health(HealthStatus.UNREACHABLE, f"none of {fetched} fetches answered normally")
     if stats.pages >= policy.min_pages:
         failed = stats.transient + stats.blocked + stats.gone
         if failed / stats.pages >= policy.broken_share:
             what = f"{failed} of {stats.pages} pages failed"
             if stats.parse_failed * 2 >= failed:
-                return Health("parser_broken", f"{what} ({stats.parse_failed} did not parse)")
-            return Health("unreachable", what)
+                return Health(HealthStatus.PARSER_BROKEN, f"{what} ({stats.parse_failed} did not parse)")
+            return Health(HealthStatus.UNREACHABLE, what)
     if stats.ok >= policy.min_pages and stats.missing_fields / stats.ok >= policy.broken_share:
-        return Health("parser_broken",
+        return Health(HealthStatus.PARSER_BROKEN,
                       f"{stats.missing_fields} of {stats.ok} pages lost fields the parser reads")
-    return Health("ok", f"{stats.ok} of {stats.pages} pages read")
+    return Health(HealthStatus.OK, f"{stats.ok} of {stats.pages} pages read")

@@ -6,13 +6,10 @@ the site or the network may do by accident is ``transient`` or ``blocked``.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
-
-logger = logging.getLogger(__name__)
 
 
 class Outcome(StrEnum):

@@ -7,7 +7,6 @@ links are articles and how their URLs are written.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from crawler.feeds import feed_links, is_feed
@@ -15,8 +14,6 @@ from crawler.feeds import feed_links, is_feed
 if TYPE_CHECKING:
     from crawler.page import Page
     from crawler.sites.base import SiteParser
-
-logger = logging.getLogger(__name__)
 
 
 def article_links(parser: SiteParser, page: Page) -> list[str]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from changes.content import Content
+from changes.times import iso
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from store.records import Fetched
-
-logger = logging.getLogger(__name__)
+    from changes.records import Fetched
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +62,15 @@ class ArticleItem:
     """The comment counter as printed (white space collapsed)."""
     extras: dict[str, str] = field(default_factory=dict)
     """Optional metadata (OpenGraph, JSON-LD) that never makes a version."""
+
+    def content(self) -> Content:
+        """The fields that make a version (the crawl's and ``evidence.reparse``'s reading)."""
+        return Content.build(
+            headline=self.headline, lead=self.lead, body=self.body,
+            published=iso(self.published), published_raw=self.published_raw,
+            updated=iso(self.updated), author=self.author, tags=self.tags,
+            image=self.image, videos=self.videos,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -111,19 +111,21 @@ def parse_datetime(text: str | None, tz: tzinfo) -> tuple[datetime | None, str |
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Words of counters, date lines and share buttons: a short line made only of these (and
 # digits) is page furniture, never a paragraph. English, Russian, Belarusian.
-NOISE_WORDS = frozenset("""
-views view viewed reads read comments comment replies likes like shares share shared tweet
-print email mail copy link whatsapp telegram facebook twitter x vk vkontakte ok viber linkedin
-reddit pinterest on via subscribe follow us updated published posted modified at am pm min mins
-minute minutes hour hours ago yesterday today gmt utc msk
-jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
-september october november december
-просмотр просмотры просмотров просмотра коммент комментарий комментарии комментариев поделиться
-печать обновлено опубликовано мин минут минуты час часа часов назад вчера сегодня в
-января февраля марта апреля мая июня июля августа сентября октября ноября декабря
-праглядаў праглядаў каментар каментары каментараў падзяліцца абноўлена студзеня лютага сакавіка
-красавіка траўня чэрвеня ліпеня жніўня верасня кастрычніка лістапада снежня
-""".split())
+NOISE_WORDS = frozenset([
+    "views", "view", "viewed", "reads", "read", "comments", "comment", "replies", "likes", "like", "shares",
+    "share", "shared", "tweet", "print", "email", "mail", "copy", "link", "whatsapp", "telegram", "facebook",
+    "twitter", "x", "vk", "vkontakte", "ok", "viber", "linkedin", "reddit", "pinterest", "on", "via",
+    "subscribe", "follow", "us", "updated", "published", "posted", "modified", "at", "am", "pm", "min",
+    "mins", "minute", "minutes", "hour", "hours", "ago", "yesterday", "today", "gmt", "utc", "msk", "jan",
+    "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october", "november", "december",
+    "просмотр", "просмотры", "просмотров", "просмотра", "коммент", "комментарий", "комментарии",
+    "комментариев", "поделиться", "печать", "обновлено", "опубликовано", "мин", "минут", "минуты", "час",
+    "часа", "часов", "назад", "вчера", "сегодня", "в", "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря", "праглядаў", "праглядаў", "каментар",
+    "каментары", "каментараў", "падзяліцца", "абноўлена", "студзеня", "лютага", "сакавіка", "красавіка",
+    "траўня", "чэрвеня", "ліпеня", "жніўня", "верасня", "кастрычніка", "лістапада", "снежня",
+])
 _MAX_NOISE_WORDS = 4
 
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from changes import Content, classify_fetch, classify_parse
-from crawler.items import ArticleItem, CaptureItem
-from store.records import Reading
+from changes import classify_fetch, classify_parse
+from changes.records import Reading
+from crawler.items import CaptureItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.sites.base import SiteParser
     from crawler.spiders.site import SiteSpider
-
-logger = logging.getLogger(__name__)
 
 class ArchivePipeline:
     """Classifies every :class:`CaptureItem` and records it through the archive writer."""
@@ -54,19 +50,7 @@ def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
     if article is None:
         return Reading(parser=item.parser, parser_version=item.parser_version,
                        parse_error=item.parse_error, not_found=item.not_found)
-    return Reading(parser=item.parser, parser_version=item.parser_version, content=content_of(article),
+    return Reading(parser=item.parser, parser_version=item.parser_version, content=article.content(),
                    views=article.views, comments=article.comments,
                    missing_fields=parser.missing_fields(article))
 
-
-def content_of(article: ArticleItem) -> Content:
-    return Content.build(
-        headline=article.headline, lead=article.lead, body=article.body,
-        published=_iso(article.published), published_raw=article.published_raw,
-        updated=_iso(article.updated), author=article.author, tags=article.tags,
-        image=article.image, videos=article.videos,
-    )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
-
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.settings import BaseSettings
 
     from palimpsest.app import App
-
-logger = logging.getLogger(__name__)
 
 
 class ConfigSpiderLoader:

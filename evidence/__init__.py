@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from evidence.bundle import Bundle, export_bundle
 from evidence.reparse import ReparseReport, VersionCheck, reparse
 from evidence.verify import Failure, Report, verify
 from evidence.warc import EvidenceError, ExportSummary, export_warc
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "Bundle", "EvidenceError", "ExportSummary", "Failure", "ReparseReport", "Report", "VersionCheck",

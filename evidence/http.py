@@ -1,6 +1,6 @@
 """Stored HTTP messages taken apart: head and body, headers, and a replayable head.
 
-A response blob holds the message exactly as ``store.records.Fetched.response_bytes``
+A response blob holds the message exactly as ``changes.records.Fetched.response_bytes``
 wrote it: status line, header lines, an empty line, then the body as the crawler
 received it. Scrapy decompresses bodies and joins chunks before the archive sees them,
 so the head may still say ``Content-Encoding: gzip`` or ``Transfer-Encoding: chunked``
@@ -11,10 +11,7 @@ the body as what it is. The body is never touched.
 
 from __future__ import annotations
 
-import logging
 import zlib
-
-logger = logging.getLogger(__name__)
 
 CRLF = b"\r\n"
 END_OF_HEAD = b"\r\n\r\n"

@@ -23,7 +23,6 @@ from sqlalchemy import select
 
 from changes.content import Content
 from crawler.page import Page
-from crawler.pipelines import content_of
 from crawler.sites import ParseError, parser_class
 from evidence.http import headers_dict, split_message
 from evidence.scan import captures_in_order, snapshot
@@ -149,13 +148,13 @@ def _check(s: Session, blobs: BlobStore, parser: SiteParser, capture: Capture, v
                          f"{parser.name}/{parser.version}", "same")
     try:
         head, body = split_message(blobs.get(s, capture.response_sha256))
-    except Exception as exc:  # noqa: BLE001 - missing or corrupt raw capture: verify names it
+    except Exception as exc:
         check.status, check.details = "error", {"message": f"raw response unreadable: {exc}"}
         return check
     page = Page(url=capture.final_url or capture.url, body=body, status=capture.status or 200,
                 headers=headers_dict(head))
     try:
-        new = content_of(parser.parse_article(page))
+        new = parser.parse_article(page).content()
     except ParseError as exc:
         check.status, check.details = "unreadable", {"message": f"{type(exc).__name__}: {exc}"}
         return check

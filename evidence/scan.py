@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import tuple_
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
 
     from store.db import Store
 
-logger = logging.getLogger(__name__)
 
 CHUNK = 1000
 

@@ -11,10 +11,9 @@ What is checked, and the ``check`` name each failure carries:
 - ``record``: a capture's record_hash is the hash of its stored fields
 - ``chain``: each capture names the record hash of its article's previous capture
   (the first one names none), and the article's head is its last capture
-- ``ledger``: the store-wide chain runs through every capture in id (commit) order:
-  each capture's ledger_hash is ``chain.ledger_hash(previous capture's ledger_hash,
-  its record_hash)``. A removed capture shows as the next one not chaining; a capture
-  is in the log exactly once by construction (the hash is a column of its row)
+- ``ledger``: the store-wide chain through every capture in id order (``store.chain``
+  says how, and why id order is commit order): a removed capture shows as the next
+  one not chaining
 - ``version``: a version's content has its content hash; its first capture exists
 - ``orphan``: a blob no capture refers to (the capture was removed)
 - ``run``: a closed run holds at least the captures its statistics counted
@@ -36,7 +35,7 @@ from evidence.http import split_message
 from evidence.scan import CHUNK, captures_in_order, keyset, snapshot
 from store import chain
 from store.blobs import BlobStore
-from store.models import Article, Blob, Capture, Run, Site, Version
+from store.models import Article, Blob, Capture, Run, RunStatus, Site, Version
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -121,7 +120,7 @@ class _BlobChecker:
         except KeyError:
             self._fail(digest, owner, "blob is missing")
             return None
-        except Exception as exc:  # noqa: BLE001 - zstd errors, unknown codec: the bytes do not restore
+        except Exception as exc:
             self._fail(digest, owner, f"blob does not restore ({type(exc).__name__}: {exc})")
             return None
         if digest not in self._seen:
@@ -292,7 +291,7 @@ def _check_leftovers(s: Session, report: Report, blobs: _BlobChecker) -> None:
                     None, head)
     per_run = select(Capture.run_id, func.count().label("n")).group_by(Capture.run_id).subquery()
     counts = (select(Run.id, Run.stats, func.coalesce(per_run.c.n, 0))
-              .outerjoin(per_run, per_run.c.run_id == Run.id).where(Run.status != "running"))
+              .outerjoin(per_run, per_run.c.run_id == Run.id).where(Run.status != RunStatus.RUNNING))
     for run_id, stats, found in s.execute(counts):
         if not isinstance(stats, dict) or "pages" not in stats:
             continue  # a run closed before it counted anything

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from notify.deliver import DeliveryReport, DestinationReport, deliver
 from notify.messages import EventView, Message, render
 from notify.outbox import (
@@ -17,8 +15,6 @@ from notify.outbox import (
     mark_sent,
     requeue_failed,
 )
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "AlertJob", "AlertRow", "DeliveryReport", "DestinationReport", "EventView", "Message", "claim", "deliver",

@@ -31,6 +31,7 @@ from notify import outbox
 from notify.liblogs import LibraryLog, guard_library_logs
 from notify.messages import Message, render
 from notify.redact import redact, secrets_of
+from store.models import AlertStatus
 
 if TYPE_CHECKING:
     from palimpsest.app import App
@@ -174,10 +175,11 @@ class _Run:
         status = outbox.mark_failed(self.store, job.alert_id, error, give_up_after=self.give_up_after,
                                     secrets=self.secrets, claimed_at=job.claimed_at)
         entry.failed += 1
-        entry.gave_up += status == "failed"
+        entry.gave_up += status == AlertStatus.FAILED
         entry.error = redact(error, self.secrets)
+        given_up = ", given up" if status == AlertStatus.FAILED else ""
         logger.warning("alert %d (event %d) to %s failed (attempt %d%s): %s", job.alert_id, job.event_id,
-                       destination.name, job.attempts, ", given up" if status == "failed" else "", entry.error)
+                       destination.name, job.attempts, given_up, entry.error)
         # An alert that cannot be rendered is its own fault, not the destination's.
         return message is None
 
@@ -198,7 +200,7 @@ def _send(destination: Destination, message: Message, key: str) -> str | None:
         if not sender.add(with_key(destination.url, key), tag=destination.tag):
             return "apprise cannot use this URL (check its syntax and scheme)"
         result = sender.notify(title=message.title, body=message.body, body_format=_FORMATS[message.fmt])
-    except Exception as exc:  # noqa: BLE001 - a plugin bug is one failed attempt, not a crashed run
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None if result else "the service did not accept the notification"
 
@@ -216,7 +218,7 @@ def with_key(url: str, key: str) -> str:
 
 def _count_waiting(store: Store, report: DeliveryReport) -> None:
     for name, by_status in outbox.counts(store).items():
-        waiting = by_status.get("pending", 0) + by_status.get("sending", 0)
+        waiting = by_status.get(AlertStatus.PENDING, 0) + by_status.get(AlertStatus.SENDING, 0)
         if name not in report.destinations:
             if not waiting:
                 continue

@@ -8,12 +8,9 @@ documents from plain strings and never escapes anything itself.
 from __future__ import annotations
 
 import html
-import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
-
-logger = logging.getLogger(__name__)
 
 FORMATS = ("text", "markdown", "html")
 

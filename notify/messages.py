@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from changes import EventKind
 from notify.markup import FORMATS, Block, Para, Quotes, Span, clean, write
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
-logger = logging.getLogger(__name__)
-
 MAX_PASSAGES = 3
 MAX_PASSAGE_CHARS = 300
 MAX_HEADLINE_CHARS = 150
 
 ARTICLE_TITLES = {
-    "new": "New", "edited": "Edited", "reverted": "Reverted to an earlier version",
-    "deleted": "Deleted", "restored": "Restored",
+    EventKind.NEW: "New", EventKind.EDITED: "Edited", EventKind.REVERTED: "Reverted to an earlier version",
+    EventKind.DELETED: "Deleted", EventKind.RESTORED: "Restored",
 }
 OPERATOR_TITLES = {
-    "parser_broken": "Parser broken", "site_unreachable": "Site unreachable", "site_recovered": "Site recovered",
+    EventKind.PARSER_BROKEN: "Parser broken", EventKind.SITE_UNREACHABLE: "Site unreachable",
+    EventKind.SITE_RECOVERED: "Site recovered",
 }
 # In reading order; ``published_changed`` is dropped when ``backdated`` says more.
 CHANGE_LABELS = {
@@ -33,9 +32,9 @@ CHANGE_LABELS = {
     "updated_changed": "update date", "author": "author", "tags": "tags", "image": "image", "videos": "videos",
 }
 OPERATOR_NOTES = {
-    "parser_broken": "Edit and deletion alerts for this site are held until its pages parse again.",
-    "site_unreachable": "Edit and deletion alerts for this site are held until it answers normally.",
-    "site_recovered": "Edit and deletion alerts for this site resume.",
+    EventKind.PARSER_BROKEN: "Edit and deletion alerts for this site are held until its pages parse again.",
+    EventKind.SITE_UNREACHABLE: "Edit and deletion alerts for this site are held until it answers normally.",
+    EventKind.SITE_RECOVERED: "Edit and deletion alerts for this site resume.",
 }
 
 
@@ -49,7 +48,7 @@ class EventView:
 
     event_id: int
     site: str
-    kind: str
+    kind: EventKind
     created_at: datetime | None = None
     article_id: int | None = None
     url: str | None = None
@@ -101,7 +100,7 @@ def render(event: EventView, fmt: str, *, key: str | None = None) -> Message:
         raise ValueError(f"unknown message format {fmt!r} (use one of {', '.join(FORMATS)})")
     if event.is_operator:
         blocks = _operator_blocks(event)
-    elif event.kind == "deleted":
+    elif event.kind == EventKind.DELETED:
         blocks = _deleted_blocks(event)
     else:
         blocks = _article_blocks(event)
@@ -145,7 +144,7 @@ def _article_blocks(event: EventView) -> list[Block]:
     blocks: list[Block] = []
     if event.url:
         blocks.append(_line("Article: ", event.url, href=event.url))
-    if event.kind == "restored":
+    if event.kind == EventKind.RESTORED:
         same = event.details.get("same_content")
         blocks.append(_line("Back online", " with the same content." if same else " with changed content."))
     labels = change_labels(event.changes)
@@ -158,7 +157,7 @@ def _article_blocks(event: EventView) -> list[Block]:
     if event.published_old and event.published_new and event.published_old != event.published_new:
         moved = " (moved back)" if "backdated" in event.changes else ""
         blocks.append(_line("Publication date: ", f"{event.published_old} → {event.published_new}{moved}"))
-    elif event.published_new and event.kind == "new":
+    elif event.published_new and event.kind == EventKind.NEW:
         blocks.append(_line("Published: ", event.published_new))
     blocks += _passages("Removed", event.removed, "removed")
     blocks += _passages("Added", event.added, "added")

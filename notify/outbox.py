@@ -44,17 +44,16 @@ Alerts whose destination is not in the config are never claimed: they stay
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select, update
 
-from changes import Content, compare
+from changes import Content, EventKind, compare
 from notify.messages import EventView
 from notify.redact import redact
-from store.models import Alert, Article, Capture, Event, Site, Version
+from store.models import Alert, AlertStatus, Article, Capture, Event, Site, Version
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
@@ -64,9 +63,7 @@ if TYPE_CHECKING:
 
     from store.db import Store
 
-logger = logging.getLogger(__name__)
 
-STATUSES = ("pending", "sending", "sent", "failed", "held")
 MAX_ERROR_CHARS = 1000
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -97,9 +94,9 @@ class AlertRow:
     id: int
     event_id: int
     site: str
-    kind: str
+    kind: EventKind
     destination: str
-    status: str
+    status: AlertStatus
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -117,8 +114,8 @@ def claim(store: Store, destination_names: Iterable[str], *, now: datetime, leas
     names = list(destination_names)
     if not names:
         return []
-    deliverable = or_(Alert.status == "pending",
-                      and_(Alert.status == "sending",
+    deliverable = or_(Alert.status == AlertStatus.PENDING,
+                      and_(Alert.status == AlertStatus.SENDING,
                            or_(Alert.claimed_at.is_(None), Alert.claimed_at < now - lease)))
     query = select(Alert.id).where(Alert.destination.in_(names), deliverable).order_by(Alert.id)
     if exclude:
@@ -132,7 +129,7 @@ def claim(store: Store, destination_names: Iterable[str], *, now: datetime, leas
         if not ids:
             return []
         s.execute(update(Alert).where(Alert.id.in_(ids))
-                  .values(status="sending", claimed_at=now, attempts=Alert.attempts + 1))
+                  .values(status=AlertStatus.SENDING, claimed_at=now, attempts=Alert.attempts + 1))
         rows = s.execute(select(Alert.id, Alert.event_id, Alert.destination, Alert.attempts)
                          .where(Alert.id.in_(ids)).order_by(Alert.id)).all()
     return [AlertJob(alert_id, event_id, dest, attempts, now) for alert_id, event_id, dest, attempts in rows]
@@ -141,7 +138,7 @@ def claim(store: Store, destination_names: Iterable[str], *, now: datetime, leas
 def mark_sent(store: Store, alert_id: int, *, now: datetime) -> None:
     """The receiver accepted it. Unconditional: whoever else held it, it *was* sent."""
     with store.session() as s:
-        s.execute(update(Alert).where(Alert.id == alert_id).values(status="sent", sent_at=now))
+        s.execute(update(Alert).where(Alert.id == alert_id).values(status=AlertStatus.SENT, sent_at=now))
 
 
 def mark_failed(store: Store, alert_id: int, error: str, *, give_up_after: int,
@@ -154,7 +151,7 @@ def mark_failed(store: Store, alert_id: int, error: str, *, give_up_after: int,
     """
     text = redact(error, secrets)[:MAX_ERROR_CHARS]
     with store.session() as s:
-        query = select(Alert).where(Alert.id == alert_id, Alert.status == "sending")
+        query = select(Alert).where(Alert.id == alert_id, Alert.status == AlertStatus.SENDING)
         if claimed_at is not None:
             query = query.where(Alert.claimed_at == claimed_at)
         if store.dialect == "postgresql":
@@ -162,7 +159,7 @@ def mark_failed(store: Store, alert_id: int, error: str, *, give_up_after: int,
         alert = s.scalars(query).one_or_none()
         if alert is None:
             return None
-        alert.status = "failed" if alert.attempts >= give_up_after else "pending"
+        alert.status = AlertStatus.FAILED if alert.attempts >= give_up_after else AlertStatus.PENDING
         alert.last_error = text
         alert.claimed_at = None
         return alert.status
@@ -170,11 +167,11 @@ def mark_failed(store: Store, alert_id: int, error: str, *, give_up_after: int,
 
 def requeue_failed(store: Store, destination_names: Iterable[str] | None = None) -> int:
     """Give alerts that were given up on another chance (after a long outage). Returns how many."""
-    query = update(Alert).where(Alert.status == "failed")
+    query = update(Alert).where(Alert.status == AlertStatus.FAILED)
     if destination_names is not None:
         query = query.where(Alert.destination.in_(list(destination_names)))
     with store.session() as s:
-        return s.execute(query.values(status="pending", attempts=0, claimed_at=None)).rowcount
+        return s.execute(query.values(status=AlertStatus.PENDING, attempts=0, claimed_at=None)).rowcount
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -190,7 +187,7 @@ def counts(store: Store) -> dict[str, dict[str, int]]:
     return found
 
 
-def list_alerts(store: Store, *, status: str | None = None, since: datetime | None = None,
+def list_alerts(store: Store, *, status: AlertStatus | None = None, since: datetime | None = None,
                 limit: int | None = None) -> list[AlertRow]:
     """Outbox rows, newest first."""
     query = (select(Alert.id, Alert.event_id, Site.name, Event.kind, Alert.destination, Alert.status,
@@ -226,7 +223,7 @@ def event_view(session: Session, event_id: int, *, base_url: str | None = None) 
         lead_changed = "lead" in diff.kinds
         removed = (*((old.lead,) if lead_changed and old.lead else ()), *diff.removed)
         added = (*((new.lead,) if lead_changed and new.lead else ()), *diff.added)
-    elif old and event.kind == "deleted":
+    elif old and event.kind == EventKind.DELETED:
         removed = (*((old.lead,) if old.lead else ()), *old.body)
     views, comments = _metrics_at(session, event) if article else (None, None)
     return EventView(

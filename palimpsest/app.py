@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -12,8 +11,6 @@ if TYPE_CHECKING:
     from palimpsest.config import Config
     from store.db import Store
     from store.writer import Archive
-
-logger = logging.getLogger(__name__)
 
 
 class App:
@@ -30,14 +27,19 @@ class App:
 
     @cached_property
     def store(self) -> Store:
+        """The store as it is: refused (``SchemaBehind``) when its schema is behind."""
         from store.db import Store
 
-        return Store(self.config.store_url)
+        return Store(self.config.store_url).require_current()
 
     @cached_property
     def archive(self) -> Archive:
+        """The crawl's writer. A crawl may be the first on a fresh store: it upgrades it."""
+        from store.db import Store
         from store.writer import Archive
 
+        if "store" not in self.__dict__:
+            self.__dict__["store"] = Store(self.config.store_url).upgrade()
         return Archive(self.store, route=self.config.route)
 
     def close(self) -> None:

@@ -14,11 +14,10 @@ import click
 from palimpsest.app import App
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment, article_or_exit
+from store.db import SchemaBehind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-logger = logging.getLogger(__name__)
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
@@ -30,7 +29,8 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
 
 
 class Group(click.Group):
-    """Turns configuration errors into a one-line message and exit status 2."""
+    """Turns configuration errors into a one-line message and exit status 2, a store
+    whose schema is behind into one line and exit status 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -38,6 +38,9 @@ class Group(click.Group):
         except ConfigError as exc:
             click.echo(f"palimpsest: config: {exc}", err=True)
             sys.exit(2)
+        except SchemaBehind as exc:
+            click.echo(f"palimpsest: {exc}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group)

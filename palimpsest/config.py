@@ -8,7 +8,6 @@ is checked against them by the tests.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 import tomllib
@@ -23,7 +22,6 @@ from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
 if TYPE_CHECKING:
     from crawler.sites.base import SiteParser
 
-logger = logging.getLogger(__name__)
 
 CONFIG_FILE = "palimpsest.toml"
 DEFAULT_STORE = "sqlite:///palimpsest.db"

@@ -8,11 +8,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from changes import HealthStatus
+
 if TYPE_CHECKING:
     from palimpsest.app import App
     from palimpsest.config import Config
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -21,7 +21,7 @@ class SiteRun:
 
     site: str
     run_id: int | None
-    health: str
+    health: HealthStatus
     reason: str
     finish_reason: str
     stats: dict[str, Any] = field(default_factory=dict)
@@ -30,7 +30,7 @@ class SiteRun:
     @property
     def failed(self) -> bool:
         """The site could not be crawled at all."""
-        return self.run_id is None or self.health == "unreachable"
+        return self.run_id is None or self.health == HealthStatus.UNREACHABLE
 
 
 def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") -> list[SiteRun]:
@@ -72,7 +72,8 @@ def _site_run(name: str, crawler: Any) -> SiteRun:
     finish = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
     result = getattr(spider, "result", None)
     if result is None:
-        return SiteRun(name, getattr(spider, "run_id", None), "unreachable", "the run did not finish", finish)
+        return SiteRun(name, getattr(spider, "run_id", None), HealthStatus.UNREACHABLE, "the run did not finish",
+                       finish)
     return SiteRun(name, result.run_id, result.health.status, result.health.reason, finish,
                    asdict(result.stats), result.events)
 

@@ -8,7 +8,6 @@ webhook: the whole product in one minute.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-logger = logging.getLogger(__name__)
 
 SITE = "charter97-demo"
 # The demo confirms at once; the real defaults wait for 2 captures (edits) and
@@ -38,7 +36,7 @@ class Webhook:
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 try:
                     hook.received.append(json.loads(body))

@@ -14,6 +14,7 @@ crawler fetches it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import random
@@ -441,10 +442,10 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 30
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         logger.debug("Local site: " + format, *args)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         site = self.server.site
         path = urlsplit(self.path).path or "/"
         kind = site._take_fault(path)
@@ -516,10 +517,8 @@ def main(argv: list[str] | None = None) -> None:
     articles = make_articles(args.articles, seed=args.seed) if args.articles else None
     with LocalSite(articles, pad_kb=args.pad_kb) as site:
         print(site.base_url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 from bisect import bisect_right
 from datetime import datetime, timedelta, timezone
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
 
     from palimpsest.localsite import SiteArticle
 
-logger = logging.getLogger(__name__)
 
 SITE_TZ = timezone(timedelta(hours=3), "Europe/Minsk")
 """The site prints naive local times; Minsk is UTC+3 all year."""
@@ -126,7 +124,7 @@ class Padding:
             lang = "ru" if k % 3 else "en"
             text = _PAD_TEXTS[lang][k % len(_PAD_TEXTS[lang])]
             item = (f'<li class="side-more"><a href="/{lang}/tags/{1000 + k}/">'
-                    f"{escape(text)} ({k})</a></li>\n").encode("utf-8")
+                    f"{escape(text)} ({k})</a></li>\n").encode()
             chunks.append(item)
             self.bounds.append(self.bounds[-1] + len(item))
             k += 1
@@ -365,7 +363,7 @@ def rss(items: Iterable[SiteArticle], *, lang: str, base_url: str, now: datetime
             f"<language>{lang}</language>\n"
             f'<atom:link href="{base_url}/{lang}/rss/all/" rel="self" type="application/rss+xml"/>\n'
             f"<lastBuildDate>{format_datetime(now)}</lastBuildDate>\n"
-            f"{entries}</channel></rss>\n").encode("utf-8")
+            f"{entries}</channel></rss>\n").encode()
 
 
 def to_cp1251(body: bytes) -> bytes:

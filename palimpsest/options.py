@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -10,8 +9,6 @@ from typing import Any
 import click
 
 from palimpsest.config import ConfigError, parse_duration
-
-logger = logging.getLogger(__name__)
 
 
 class Moment(click.ParamType):

@@ -12,7 +12,6 @@ listing's new items) the previous response itself, chaining up to ``MAX_DEPTH``.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,6 @@ from store.models import Blob
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 32
 """Longest chain of delta bases; past it a blob is stored whole (a keyframe)."""
@@ -103,7 +101,7 @@ def _root(session: Session, blob: Blob) -> Blob:
     return blob
 
 
-def decode(blob: Blob, get_base) -> bytes:  # noqa: ANN001 - callable(sha) -> bytes
+def decode(blob: Blob, get_base) -> bytes:
     """Restore a blob's bytes; ``get_base`` restores its base for deltas."""
     if blob.codec == "zstd":
         return zstandard.ZstdDecompressor().decompress(blob.data)

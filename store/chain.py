@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from datetime import UTC
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 CHAINED_FIELDS = (

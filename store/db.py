@@ -37,7 +37,7 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI objects
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -46,7 +46,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI object
     cur.close()
 
 
-def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config
+def alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()
@@ -80,28 +80,33 @@ def is_current(engine: Engine) -> bool:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
+class SchemaBehind(Exception):
+    """The store's schema is older than this software (or not created yet)."""
+
+
 class Store:
     """The database behind the archive: an engine and its session factory.
 
-    Opening a store upgrades its schema when it is behind, so a first ``crawl`` on
-    a fresh machine needs no separate step; ``palimpsest db upgrade`` does it alone.
+    Opening a store changes nothing. Writers that may meet a fresh store (``crawl``,
+    ``demo``, ``db upgrade``) call :meth:`upgrade`; readers call :meth:`require_current`.
     """
 
-    def __init__(self, url: str, *, auto_upgrade: bool = True) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        if auto_upgrade and not is_current(self.engine):
-            self._upgrade()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = make_engine(url, writer=False) if self.dialect == "sqlite" else self.engine
         self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
 
-    def _upgrade(self) -> None:
-        """Upgrade once even when several workers open a fresh store at the same moment."""
+    def upgrade(self) -> Store:
+        """Bring the schema to the newest migration, once even when several workers
+        open a fresh store at the same moment; returns the store."""
+        if is_current(self.engine):
+            return self
         url = self.engine.url.render_as_string(hide_password=False)
         if self.engine.dialect.name != "postgresql":
             upgrade(url)  # SQLite: Alembic's transaction takes the database's write lock
-            return
+            return self
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK})")
             try:
@@ -111,6 +116,14 @@ class Store:
             finally:
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})")
                 conn.commit()
+        return self
+
+    def require_current(self) -> Store:
+        """Raise :class:`SchemaBehind` unless the schema is at the newest migration."""
+        if not is_current(self.engine):
+            raise SchemaBehind(f"the store at {self.engine.url.render_as_string()} needs a schema upgrade: "
+                               "run `palimpsest db upgrade`")
+        return self
 
     @property
     def dialect(self) -> str:

@@ -8,8 +8,8 @@ counters — all derivable from the captures) and ``alerts`` (the delivery outbo
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,7 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-logger = logging.getLogger(__name__)
+from changes import ArticleStatus, EventKind, HealthStatus, Outcome
+from changes.records import CaptureKind
+from changes.times import utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,8 +81,40 @@ class Digest(TypeDecorator[str]):
         return None if value is None else bytes(value).hex()
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+class Vocabulary(TypeDecorator[StrEnum]):
+    """A ``StrEnum`` column, stored as its plain string (a VARCHAR: no database enum type).
+
+    Writing refuses a word outside the vocabulary; reading hands back the member.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, words: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.words = words
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else self.words(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.words(value)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    ABORTED = "aborted"
+    """A later run found it dead (its worker gone without finishing)."""
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    """Claimed by a notifier (a lease: see ``notify.outbox``)."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Given up after too many attempts; ``alerts retry`` requeues it."""
 
 
 class Base(DeclarativeBase):
@@ -96,8 +130,8 @@ class Site(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     parser: Mapped[str] = mapped_column(String(100))
-    health: Mapped[str] = mapped_column(String(20), default="ok")
-    """``ok``, ``parser_broken`` or ``unreachable``: the verdict of its last finished run."""
+    health: Mapped[HealthStatus] = mapped_column(Vocabulary(HealthStatus, 20), default=HealthStatus.OK)
+    """The verdict of its last finished run."""
     health_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -131,9 +165,8 @@ class Run(Base):
     """``host:pid`` of the process, to tell overlapping runs apart."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")
-    """``running``, then ``finished``; ``aborted`` when a later run found it dead."""
-    health: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[RunStatus] = mapped_column(Vocabulary(RunStatus, 20), default=RunStatus.RUNNING)
+    health: Mapped[HealthStatus | None] = mapped_column(Vocabulary(HealthStatus, 20))
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     software: Mapped[str] = mapped_column(String(200), default="")
 
@@ -157,8 +190,7 @@ class Article(Base):
     site_article_id: Mapped[str | None] = mapped_column(String(100))
     language: Mapped[str | None] = mapped_column(String(10))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="unseen")
-    """``unseen`` (never read), ``live``, ``deleted`` (confirmed)."""
+    status: Mapped[ArticleStatus] = mapped_column(Vocabulary(ArticleStatus, 20), default=ArticleStatus.UNSEEN)
     # No foreign keys on these two caches: versions already point at articles, and a
     # cycle would complicate every migration for no integrity gain.
     current_version_id: Mapped[int | None] = mapped_column(BigId)
@@ -184,14 +216,9 @@ class Capture(Base):
 
     - per article: ``record_hash`` is the SHA-256 of the capture's canonical record,
       which includes ``prev_hash``, the record_hash of the article's previous capture;
-    - store-wide: ``ledger_hash`` = ``chain.ledger_hash(ledger_hash of the capture with
-      the greatest id before this one, record_hash)``. The store-wide log is the capture
-      id order, which is commit order: the writer reads the head (the ledger_hash of the
-      last capture) and inserts the capture, drawing its id, under one lock — a
-      PostgreSQL advisory transaction lock, or SQLite's write lock (``BEGIN
-      IMMEDIATE``). Removing or reordering captures, or rewriting a record_hash to
-      cover an altered capture, breaks the chain there; and the log costs one column,
-      not a table with a row per capture.
+    - store-wide: ``ledger_hash`` chains on the capture with the greatest id before
+      this one, in id order, which is commit order (the lock that makes it so: see
+      ``store.chain``). The log costs one column, not a table with a row per capture.
 
     ``views`` and ``comments`` are the volatile numbers the capture read: the article's
     view-count history, which never makes a version (and is not chained: it is read
@@ -214,8 +241,7 @@ class Capture(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
-    kind: Mapped[str] = mapped_column(String(10))
-    """``article``, ``listing`` or ``feed``."""
+    kind: Mapped[CaptureKind] = mapped_column(Vocabulary(CaptureKind, 10))
     url: Mapped[str] = mapped_column(String(2000))
     """The URL requested."""
     final_url: Mapped[str | None] = mapped_column(String(2000))
@@ -226,8 +252,8 @@ class Capture(Base):
     """HTTP status of the final response; None when no response came."""
     error: Mapped[str | None] = mapped_column(Text)
     """Network error (timeout, DNS, reset) when no response came."""
-    outcome: Mapped[str] = mapped_column(String(12))
-    """``ok``, ``transient``, ``blocked`` or ``gone`` (see ``changes.outcome``)."""
+    outcome: Mapped[Outcome] = mapped_column(Vocabulary(Outcome, 12))
+    """See ``changes.outcome``."""
     reason: Mapped[str | None] = mapped_column(String(200))
     """Why the outcome is what it is, e.g. ``http 503`` or ``challenge page``."""
     request_sha256: Mapped[str | None] = mapped_column(Digest, ForeignKey("blobs.sha256"))
@@ -295,7 +321,7 @@ class Event(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[EventKind] = mapped_column(Vocabulary(EventKind, 30))
     from_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     to_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -319,8 +345,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     destination: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    """``pending``, ``sending`` (claimed by a notifier), ``sent`` or ``failed`` (gave up)."""
+    status: Mapped[AlertStatus] = mapped_column(Vocabulary(AlertStatus, 12), default=AlertStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None]

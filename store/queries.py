@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 
+from changes.times import iso
 from store.models import Article, Capture, Event, Site, Version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-logger = logging.getLogger(__name__)
 
 
 def find_article(s: Session, url: str) -> Article | None:
@@ -39,8 +37,8 @@ def article_summary(s: Session, article: Article) -> dict[str, Any]:
     return {
         "id": article.id, "site": site.name, "url": article.url, "status": article.status,
         "headline": (current.content.get("headline") if current else None),
-        "first_seen_at": _iso(article.first_seen_at), "last_capture_at": _iso(article.last_capture_at),
-        "next_check_at": _iso(article.next_check_at),
+        "first_seen_at": iso(article.first_seen_at), "last_capture_at": iso(article.last_capture_at),
+        "next_check_at": iso(article.next_check_at),
         "current_version": current.seq if current else None,
     }
 
@@ -64,20 +62,20 @@ def history(s: Session, article: Article) -> dict[str, Any]:
         "article": article_summary(s, article),
         "versions": [{
             "seq": v.seq, "id": v.id, "content_hash": v.content_hash, "headline": v.content.get("headline"),
-            "published": v.content.get("published"), "first_seen_at": _iso(v.first_seen_at),
-            "last_seen_at": _iso(last_seen.get(v.id)), "captures": seen.get(v.id, 0),
+            "published": v.content.get("published"), "first_seen_at": iso(v.first_seen_at),
+            "last_seen_at": iso(last_seen.get(v.id)), "captures": seen.get(v.id, 0),
             "parser": f"{v.parser}/{v.parser_version}", "current": v.id == article.current_version_id,
         } for v in versions],
         "events": [event_row(e, seq_of) for e in events],
         "captures": outcomes,
-        "metrics": [{"at": _iso(at), "views": views, "comments": comments} for at, views, comments in metrics],
+        "metrics": [{"at": iso(at), "views": views, "comments": comments} for at, views, comments in metrics],
     }
 
 
 def event_row(e: Event, seq_of: dict[int, int] | None = None, **extra: Any) -> dict[str, Any]:
     seq_of = seq_of or {}
     return {
-        "id": e.id, "kind": e.kind, "at": _iso(e.created_at), "capture_id": e.capture_id,
+        "id": e.id, "kind": e.kind, "at": iso(e.created_at), "capture_id": e.capture_id,
         "from_version": seq_of.get(e.from_version_id, e.from_version_id),
         "to_version": seq_of.get(e.to_version_id, e.to_version_id), "details": e.details, **extra,
     }
@@ -112,7 +110,3 @@ def versions_for_diff(s: Session, article: Article, old: int | None, new: int | 
     if old_v is None or new_v is None:
         raise LookupError(f"no such version: have {sorted(by_seq)}")
     return old_v, new_v
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

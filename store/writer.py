@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import func, or_, select, text, update
@@ -23,10 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from changes import (
     OPERATOR_EVENTS,
+    ArticleStatus,
     Content,
     EventKind,
     Health,
     HealthPolicy,
+    HealthStatus,
     Observation,
     Outcome,
     Policy,
@@ -38,9 +40,21 @@ from changes import (
     next_check,
     step,
 )
+from changes.records import CaptureKind
+from changes.times import utcnow
 from store import chain
 from store.blobs import BlobStore
-from store.models import Alert, Article, Capture, Event, Run, Site, Version
+from store.models import (
+    Alert,
+    AlertStatus,
+    Article,
+    Capture,
+    Event,
+    Run,
+    RunStatus,
+    Site,
+    Version,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -48,8 +62,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from changes import Decision, Verdict
+    from changes.records import Fetched, Reading
     from store.db import Store
-    from store.records import Fetched, Reading
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +84,6 @@ class RunResult:
     health: Health
     stats: RunStats
     events: list[int] = field(default_factory=list)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def worker_name() -> str:
@@ -101,7 +111,7 @@ class Archive:
         insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
         with self.store.session() as s:
             # Two first runs may race to create the site: the unique name decides.
-            s.execute(insert(Site).values(name=site, parser=parser, health="ok", created_at=now)
+            s.execute(insert(Site).values(name=site, parser=parser, health=HealthStatus.OK, created_at=now)
                       .on_conflict_do_nothing(index_elements=["name"]))
             row = s.scalars(select(Site).where(Site.name == site)).one()
             if row.parser != parser:
@@ -118,7 +128,7 @@ class Archive:
         with self.store.reader() as s:
             rows = s.execute(
                 select(Run.id, Run.worker, Run.started_at).join(Site)
-                .where(Site.name == site, Run.status == "running")).all()
+                .where(Site.name == site, Run.status == RunStatus.RUNNING)).all()
         return [run_id for run_id, worker, started in rows if _is_dead(worker, started, now, self.stale_after)]
 
     def finish_run(self, run_id: int, *, policy: Policy, health_policy: HealthPolicy,
@@ -140,10 +150,10 @@ class Archive:
             result.events += self._detect_article(article_id, site, policy, run_id, health, now)
         with self.store.session() as s:
             run = s.get(Run, run_id)
-            if run.status == "running":
+            if run.status == RunStatus.RUNNING:
                 if stats.pages + stats.listings:
                     result.events += self._judge_site(s, s.get(Site, site_id), health, run_id, stats, now)
-                run.status = "aborted" if aborted else "finished"
+                run.status = RunStatus.ABORTED if aborted else RunStatus.FINISHED
                 run.finished_at = now
                 # Articles it leased but never recorded (killed, or over budget) are due again now.
                 s.execute(update(Article).where(Article.lease_run_id == run_id)
@@ -165,7 +175,7 @@ class Archive:
             rows = s.execute(select(Capture.kind, Capture.outcome, Capture.reason, Capture.meta)
                              .where(Capture.run_id == run_id)).all()
         for kind, outcome, reason, meta in rows:
-            if kind != "article":
+            if kind != CaptureKind.ARTICLE:
                 counts["listings"] += 1
                 counts["listings_ok"] += outcome == Outcome.OK
                 continue
@@ -178,10 +188,10 @@ class Archive:
     def _judge_site(self, s: Session, site: Site, health: Health, run_id: int, stats: RunStats,
                     now: datetime) -> list[int]:
         """One operator event when a site turns broken, one when it recovers."""
-        if health.status in (site.health, "inconclusive"):
+        if health.status in (site.health, HealthStatus.INCONCLUSIVE):
             return []
-        kind = {"ok": EventKind.SITE_RECOVERED, "parser_broken": EventKind.PARSER_BROKEN,
-                "unreachable": EventKind.SITE_UNREACHABLE}[health.status]
+        kind = {HealthStatus.OK: EventKind.SITE_RECOVERED, HealthStatus.PARSER_BROKEN: EventKind.PARSER_BROKEN,
+                HealthStatus.UNREACHABLE: EventKind.SITE_UNREACHABLE}[health.status]
         site.health, site.health_since = health.status, now
         details = {"reason": health.reason, "stats": asdict(stats)}
         return [self._emit(s, site.id, site.name, kind, run_id=run_id, details=details, now=now)]
@@ -294,7 +304,7 @@ class Archive:
             query = query.with_for_update()
         article = s.scalars(query).one_or_none()
         if article is None:
-            article = Article(site_id=site_id, url=url, first_seen_at=now, status="unseen",
+            article = Article(site_id=site_id, url=url, first_seen_at=now, status=ArticleStatus.UNSEEN,
                               pending_count=0, gone_count=0, detected_through=0)
             s.add(article)
             s.flush()
@@ -306,7 +316,8 @@ class Archive:
             if url not in self._last_listing:
                 self._last_listing[url] = s.scalars(
                     select(Capture.response_sha256)
-                    .where(Capture.url == url, Capture.kind != "article", Capture.response_sha256.is_not(None))
+                    .where(Capture.url == url, Capture.kind != CaptureKind.ARTICLE,
+                           Capture.response_sha256.is_not(None))
                     .order_by(Capture.id.desc()).limit(1)).first()
             return self._last_listing[url]
         return s.scalars(select(Capture.response_sha256)
@@ -330,14 +341,8 @@ class Archive:
         return version
 
     def _ledger_next(self, s: Session, record_hash: str) -> str:
-        """The ledger hash of a capture about to be inserted: chained on the last capture's.
-
-        The caller inserts the capture next, in this transaction. From here to commit
-        no other writer can read the head or draw a capture id, so id order is commit
-        order and no two captures chain on one head: on PostgreSQL an advisory
-        transaction lock (taken after the blobs are written, so compression runs
-        outside it); on SQLite the write lock ``BEGIN IMMEDIATE`` already holds.
-        """
+        """The ledger hash of a capture the caller inserts next, under the ledger lock
+        from here to commit (the protocol: ``store.chain``)."""
         if self.store.dialect == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})
         previous = s.scalars(select(Capture.ledger_hash).order_by(Capture.id.desc()).limit(1)).first()
@@ -366,10 +371,10 @@ class Archive:
             for cap_id, at, outcome, version, reason, cap_run, run_status, run_health in rows:
                 if cap_run == run_id:
                     trusted = health.trusted
-                elif run_status == "running":
+                elif run_status == RunStatus.RUNNING:
                     break  # that run's health is not known yet: it will detect from here
                 else:
-                    trusted = run_health == "ok"
+                    trusted = run_health == HealthStatus.OK
                 obs = Observation(cap_id, at, Outcome(outcome), version, reason or "")
                 state, decisions = step(state, obs, policy, confirmed=confirmed, trusted=trusted)
                 for decision in decisions:
@@ -401,7 +406,7 @@ class Archive:
         s.add(event)
         s.flush()
         for destination in dict.fromkeys(self.route(site, kind.value)):
-            s.add(Alert(event_id=event.id, destination=destination, status="pending", created_at=now))
+            s.add(Alert(event_id=event.id, destination=destination, status=AlertStatus.PENDING, created_at=now))
         level = logging.WARNING if kind in OPERATOR_EVENTS else logging.INFO
         logger.log(level, "%s: %s event %d (article %s)", site, kind.value, event.id, article_id)
         return event.id

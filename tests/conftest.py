@@ -51,7 +51,7 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
+def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """Every store test runs on both backends."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'palimpsest.db'}"

@@ -117,7 +117,7 @@ def alerted_kinds(store: Store) -> list[str]:
 
 def test_per_article_faults_make_no_watchdog_event(site, store_url):
     config = fault_config(site, store_url)
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     try:
         crawl_once(config)
         ids = ids_by_site_id(store, site)
@@ -191,7 +191,7 @@ def test_per_article_faults_make_no_watchdog_event(site, store_url):
 
 def test_site_wide_faults_give_one_operator_event_and_hold_edits(site, store_url):
     config = fault_config(site, store_url)
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     try:
         crawl_once(config)
         ids = ids_by_site_id(store, site)

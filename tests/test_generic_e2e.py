@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from support import site_config
 
 from palimpsest.crawl import crawl_isolated
 from store.db import Store
 from store.models import Article, Event, Version
-from support import site_config
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +19,7 @@ def test_generic_site_alerts_one_edit(local_site, store_url):
                          edit_confirmations=2)
     articles = local_site.articles()
     runs = [crawl_isolated(config)[0]]
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     with store.reader() as s:
         urls = set(s.scalars(select(Article.url)).all())
     assert urls == {local_site.url(a.id) for a in articles}

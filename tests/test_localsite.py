@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -15,8 +14,6 @@ from parsel import Selector
 
 from palimpsest.localsite import LocalSite, SiteArticle, default_articles, make_articles
 from palimpsest.localsite_pages import FOLLOW_LINE, PATREON_LINE, WRITE_COMMENT_LINE
-
-logger = logging.getLogger(__name__)
 
 pytestmark = pytest.mark.timeout(30)
 

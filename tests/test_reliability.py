@@ -174,7 +174,7 @@ def test_killed_crawls_leave_a_consistent_store_and_the_next_run_goes_on(big_sit
     config = write_config(tmp_path / "palimpsest.toml", store_url,
                           entry_for(big_site, concurrency=4, max_articles=150))
     log = tmp_path / "crawl.log"
-    store = Store(store_url)  # schema created up front: the runs below race for the data, not the DDL
+    store = Store(store_url).upgrade()  # schema created up front: the runs below race for the data, not the DDL
     rng = random.Random(20251007)
     killed_pids = []
     try:
@@ -231,7 +231,7 @@ def test_killed_crawls_leave_a_consistent_store_and_the_next_run_goes_on(big_sit
 
 def test_two_overlapping_crawls_never_double_the_work(store_url, tmp_path):
     site = LocalSite(make_articles(160, seed=5), listing_page_size=160).start()
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     procs: list[subprocess.Popen] = []
     try:
         config = write_config(tmp_path / "palimpsest.toml", store_url, entry_for(site, concurrency=4, timeout=20.0))
@@ -272,7 +272,7 @@ def closed_port() -> int:
 
 def test_crawl_fails_when_the_site_refuses_connections(store_url, tmp_path):
     site = LocalSite().start()
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     try:
         # Known articles first, with thresholds that would delete on a single gone capture.
         [first] = crawl_isolated(site_config(site, store_url))
@@ -369,7 +369,7 @@ def views_as(text: str) -> Callable[[Response], Response]:
 
 def test_malformed_input_never_crashes_nor_makes_a_false_edit(store_url):
     site = MalformedSite(make_articles(24, seed=3), listing_page_size=24).start()
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     try:
         config = site_config(site, store_url)  # edits confirmed on first sight
         [first] = crawl_isolated(config)
@@ -429,7 +429,7 @@ def test_cp1251_page_declared_utf8_is_no_edit(tmp_path):
     """A server that starts labelling its cp1251 pages UTF-8 must not make every article "edited"."""
     store_url = f"sqlite:///{tmp_path / 'palimpsest.db'}"
     site = MalformedSite(make_articles(12, seed=3), listing_page_size=12).start()
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     try:
         config = site_config(site, store_url)
         crawl_isolated(config)

@@ -7,11 +7,8 @@ sites is visible in one place and nothing is discovered by accident.
 from __future__ import annotations
 
 import importlib
-import logging
 
 from crawler.sites.base import PageNotFound, ParseError, SiteParser
-
-logger = logging.getLogger(__name__)
 
 PARSER_MODULES = (
     "crawler.sites.charter97",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from typing import TYPE_CHECKING
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
     from parsel import Selector
 
     from crawler.page import Page
-
-logger = logging.getLogger(__name__)
 
 
 def _normalise(text: str) -> str:

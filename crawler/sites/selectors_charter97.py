@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import re
-
-logger = logging.getLogger(__name__)
 
 # Hosts that serve the same articles as charter97.org; they map to the main host.
 MAIN_ORIGIN = "https://charter97.org"

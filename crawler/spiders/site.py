@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 
+from changes.records import CaptureKind, Fetched
 from crawler import discovery
 from crawler.items import CaptureItem
 from crawler.page import Page
 from crawler.sites import PageNotFound, ParseError
-from store.records import Fetched
 from store.writer import ArticleRef
 
 if TYPE_CHECKING:
@@ -67,14 +67,14 @@ class SiteSpider(scrapy.Spider):
         self._open_run()
         for start_url in self.site.start_urls:
             for url in self.parser.listing_pages(start_url, self.site.listing_pages):
-                yield self._request(url, "listing")
+                yield self._request(url, CaptureKind.LISTING)
         for url in self.site.feeds:
-            yield self._request(url, "feed")
+            yield self._request(url, CaptureKind.FEED)
         for request in self._due_articles():
             yield request
 
-    def _request(self, url: str, kind: str, article_url: str | None = None) -> scrapy.Request:
-        callback = self.parse_article if kind == "article" else self.parse_listing
+    def _request(self, url: str, kind: CaptureKind, article_url: str | None = None) -> scrapy.Request:
+        callback = self.parse_article if kind == CaptureKind.ARTICLE else self.parse_listing
         return scrapy.Request(url, callback=callback, errback=self.failed, dont_filter=True,
                               meta={"kind": kind, "article_url": article_url, "started": time.monotonic()})
 
@@ -82,7 +82,7 @@ class SiteSpider(scrapy.Spider):
         leased = self.app.archive.lease_due(self.run_id, limit=self.budget)
         self.budget -= len(leased)
         for _article_id, url in leased:
-            yield self._request(url, "article", article_url=url)
+            yield self._request(url, CaptureKind.ARTICLE, article_url=url)
 
     # -- the run ---------------------------------------------------------------------------
 

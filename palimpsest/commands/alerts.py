@@ -14,9 +14,10 @@ from rich.table import Table
 from rich.text import Text
 
 from notify.deliver import deliver
-from notify.outbox import STATUSES, list_alerts, requeue_failed
+from notify.outbox import list_alerts, requeue_failed
 from notify.redact import redact, secrets_of
 from palimpsest.options import Moment
+from store.models import AlertStatus
 
 if TYPE_CHECKING:
     from notify.deliver import DeliveryReport
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 @click.command()
-@click.option("--status", type=click.Choice(STATUSES), help="Only alerts in this state.")
+@click.option("--status", type=click.Choice([s.value for s in AlertStatus]), help="Only alerts in this state.")
 @click.option("--since", type=Moment(), help="Only alerts created since then: a time back (2h, 7d) or an ISO date.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Newest alerts shown.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")

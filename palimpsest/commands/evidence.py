@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,17 +14,15 @@ from crawler.sites import parser_class
 from evidence.bundle import export_bundle, slugify
 from evidence.reparse import reparse
 from evidence.verify import verify
-from palimpsest.options import Moment
 from evidence.warc import EvidenceError, export_warc
 from palimpsest.config import ConfigError
+from palimpsest.options import Moment
 from store.models import Article, Site
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from crawler.sites import SiteParser
-
-logger = logging.getLogger(__name__)
 
 
 @click.command()

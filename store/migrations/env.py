@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from store.models import Base
 from store.search import include_object
-
-logger = logging.getLogger(__name__)
 
 config = context.config
 target_metadata = Base.metadata

@@ -161,7 +161,7 @@ def test_step_does_not_mutate_and_is_replayable() -> None:
 
 
 def test_event_families_partition_the_kinds() -> None:
-    assert WATCHDOG_EVENTS | OPERATOR_EVENTS == frozenset(EventKind)
+    assert frozenset(EventKind) == WATCHDOG_EVENTS | OPERATOR_EVENTS
     assert not WATCHDOG_EVENTS & OPERATOR_EVENTS
     assert {EventKind.PARSER_BROKEN, EventKind.SITE_UNREACHABLE} <= OPERATOR_EVENTS
 

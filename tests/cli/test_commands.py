@@ -11,11 +11,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
+from changes.records import Fetched, Reading
 from palimpsest.cli import main
-from store.db import Store
-from store.records import Fetched, Reading
+from store.db import Store, downgrade, is_current
 from store.writer import Archive, ArticleRef
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "charter97"
@@ -54,7 +55,7 @@ def test_every_command_is_in_the_readme():
 def archived(tmp_path, monkeypatch):
     """A store with one article in two versions, and the env pointing the CLI at it."""
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    store = Store(url)
+    store = Store(url).upgrade()
     archive = Archive(store)
     policy = Policy(edit_confirmations=1, delete_confirmations=1, delete_min_age=timedelta(0))
     for i, headline in enumerate(["Bridge opens", "Bridge opening delayed"]):
@@ -86,6 +87,21 @@ def test_history_json(archived):
     assert [v["headline"] for v in data["versions"]] == ["Bridge opens", "Bridge opening delayed"]
     assert [e["kind"] for e in data["events"]] == ["new", "edited"]
     assert [m["views"] for m in data["metrics"]] == [10, 11]
+
+
+def test_reading_commands_do_not_migrate_a_store_that_is_behind(archived):
+    downgrade(archived, "-1")  # the store as an older palimpsest left it (here: before the first migration)
+    for args in (["history", URL], ["changes", "--since", "2025-01-01"], ["alerts"], ["verify"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "palimpsest db upgrade" in result.output and "Traceback" not in result.output, args
+        assert result.output.count("\n") == 1, result.output
+    engine = create_engine(archived)
+    assert not is_current(engine)
+    assert run("db", "upgrade").exit_code == 0
+    assert is_current(engine)
+    engine.dispose()
+    assert run("changes", "--since", "2025-01-01").exit_code == 0
 
 
 def test_history_finds_the_url_without_its_slash(archived):

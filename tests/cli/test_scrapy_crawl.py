@@ -30,7 +30,7 @@ def test_scrapy_crawl_site_archives_it(local_site, tmp_path):
     result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "local97", "-L", "WARNING"], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    store = Store(f"sqlite:///{db}")
+    store = Store(f"sqlite:///{db}").upgrade()
     with store.reader() as s:
         articles = s.scalar(select(func.count()).where(Capture.kind == "article", Capture.outcome == "ok"))
         new = s.scalar(select(func.count()).where(Event.kind == "new"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,8 +13,6 @@ from crawler import discovery
 from crawler.page import Page
 from crawler.parsing import is_noise_line
 from crawler.sites import PageNotFound, ParseError, available, parser_class
-
-logger = logging.getLogger(__name__)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites"
 FIXTURE_DIRS = sorted(meta.parent for meta in FIXTURES.glob("*/*/meta.json"))

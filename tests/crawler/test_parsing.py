@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,8 +14,6 @@ from crawler.items import ArticleItem
 from crawler.page import Page
 from crawler.parsing import collapse, element_text, parse_count, parse_datetime
 from crawler.sites import ParseError, parser_class
-
-logger = logging.getLogger(__name__)
 
 MINSK = ZoneInfo("Europe/Minsk")
 # No example database: tests must not write into the repository.

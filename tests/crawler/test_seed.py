@@ -7,7 +7,6 @@ markup around it follows shared/sites/charter97.md and is synthetic.
 from __future__ import annotations
 
 import html
-import logging
 import os
 import re
 from datetime import datetime
@@ -18,8 +17,6 @@ import pytest
 
 from crawler.page import Page
 from crawler.sites import parser_class
-
-logger = logging.getLogger(__name__)
 
 SEED = Path(__file__).parents[2].parent / "shared" / "seed" / "charter97-en-2025-10-07.txt"
 URL = "https://charter97.org/en/news/2025/10/7/660000/"  # the id is made up; the text is real

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,13 +12,11 @@ from store.db import Store
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-logger = logging.getLogger(__name__)
-
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     """An empty, upgraded store on SQLite or PostgreSQL (``store_url`` in tests/conftest.py)."""
-    opened = Store(store_url)
+    opened = Store(store_url).upgrade()
     try:
         yield opened
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -12,13 +11,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 
 from changes import Content, HealthPolicy, Outcome, Policy, Verdict
-from store.records import Fetched, Reading
+from changes.records import Fetched, Reading
 from store.writer import Archive, ArticleRef
 
 if TYPE_CHECKING:
     from store.db import Store
 
-logger = logging.getLogger(__name__)
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
 SITE = "example"

@@ -16,6 +16,7 @@ from palimpsest.commands.evidence import (
     reparse_command,
     verify_command,
 )
+from palimpsest.config import SiteConfig, from_dict
 
 
 def run(command, store, *args: str):
@@ -38,7 +39,8 @@ def test_export_an_article(filled, tmp_path: Path) -> None:
 
 def test_export_defaults_to_the_exports_directory(filled, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run(export, filled, "--site", "example", "--since", "2025-10-07T15:00", "--until", "2025-10-07T16:00+00:00")
+    result = run(export, filled, "--site", "example", "--since", "2025-10-07T15:00",
+                 "--until", "2025-10-07T16:00+00:00")
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "exports").glob("example-*.warc.gz"))) == 1
     assert "2 captures" in result.output
@@ -92,11 +94,14 @@ def test_the_cli_registers_the_commands() -> None:
 def test_reparse_builds_parsers_with_the_site_zone(filled) -> None:
     """With a config (the CLI's App), each site's configured time zone reaches its parser."""
     zones = []
+    configured = from_dict({"store": "sqlite://", "sites": [{
+        "name": "example", "parser": "generic", "start_urls": ["http://127.0.0.1/"], "timezone": "Europe/Minsk"}]},
+        environ={})
 
     class Config:
-        def site(self, name: str) -> SimpleNamespace:
+        def site(self, name: str) -> SiteConfig:
             zones.append(name)
-            return SimpleNamespace(timezone="Europe/Minsk")
+            return configured.site(name)
 
     result = CliRunner().invoke(reparse_command, ["--parser", "generic", "--json"],
                                 obj=SimpleNamespace(store=filled, config=Config()), catch_exceptions=False)

@@ -47,7 +47,8 @@ def records(path: Path, *, parse_http: bool = True, decode: bool = False) -> lis
 
 def export(store, tmp_path: Path, **scope) -> tuple[object, dict[int, dict[str, str]]]:
     ids: dict[int, dict[str, str]] = {}
-    summary = export_warc(store, tmp_path / "out" / "out.warc.gz", on_capture=lambda c, r: ids.__setitem__(c, r), **scope)
+    summary = export_warc(store, tmp_path / "out" / "out.warc.gz", on_capture=lambda c, r: ids.__setitem__(c, r),
+                          **scope)
     return summary, ids
 
 

@@ -35,7 +35,7 @@ def webhook() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:  # noqa: ANN001
+def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'palimpsest.db'}"
 
 

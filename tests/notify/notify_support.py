@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import logging
 import socket
 import threading
 import time
@@ -18,8 +17,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from changes import Content, HealthPolicy, Outcome, Policy, Verdict
+from changes.records import Fetched, Reading
 from palimpsest.config import from_dict
-from store.records import Fetched, Reading
 from store.writer import Archive
 
 if TYPE_CHECKING:
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from palimpsest.config import Config
     from store.db import Store
 
-logger = logging.getLogger(__name__)
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SMTP_USER = "watchdesk"
@@ -89,7 +87,7 @@ class SMTPReceiver:
             SMTP_USER.encode(), SMTP_PASSWORD.encode())
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         parts = {p.get_content_type(): p.get_content() for p in msg.walk() if not p.is_multipart()}
         self.mails.append(Mail(str(msg["subject"]), {k: str(v) for k, v in msg.items()},
@@ -132,7 +130,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server hook
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 post = Post(self.path, dict(self.headers.items()), json.loads(body))
                 receiver.posts.append(post)

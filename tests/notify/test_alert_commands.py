@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,12 +21,12 @@ from sqlalchemy import update
 
 from palimpsest.app import App
 from palimpsest.commands.alerts import COMMANDS, alerts, notify
+from store.db import Store
 from store.models import Alert
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-logger = logging.getLogger(__name__)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -37,6 +36,7 @@ def app(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str) -> Iterat
     down = f"json://{HOOK_TOKEN}:{HOOK_PASSWORD}@127.0.0.1:9/x/{HOOK_TOKEN}"
     config = make_config(sqlite_url, {"name": "mail", "url": smtp.url}, {"name": "hook", "url": webhook.url},
                          {"name": "hook-down", "url": down, "events": ["deleted"]})
+    Store(sqlite_url).upgrade().close()
     app = App(config=config)
     newsroom = Newsroom(app.store, config)
     newsroom.step({1: story(1), 2: story(2)})
@@ -46,7 +46,7 @@ def app(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str) -> Iterat
     app.close()
 
 
-def run(command, app: App, *args: str):  # noqa: ANN001, ANN201
+def run(command, app: App, *args: str):
     result = CliRunner().invoke(command, list(args), obj=app, catch_exceptions=False)
     for secret in SECRETS:
         assert secret not in result.output and secret not in result.stderr

@@ -8,7 +8,6 @@ passed, with the same idempotency key, so the receiver can tell it is a repeat.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -24,8 +23,6 @@ from notify.deliver import DEFAULT_LEASE, deliver
 from store.db import Store
 from store.models import Alert
 
-logger = logging.getLogger(__name__)
-
 pytestmark = pytest.mark.timeout(120)
 
 CHILD = """
@@ -34,12 +31,12 @@ from palimpsest.config import from_dict
 from store.db import Store
 from notify.deliver import deliver
 config = from_dict(json.loads(sys.argv[1]), environ={})
-store = Store(config.store_url)
+store = Store(config.store_url).upgrade()
 print(json.dumps(deliver(config, store).as_dict()))
 """
 
 
-def notifier(data: dict, tmp_path, kill_at: str | None = None) -> subprocess.Popen:  # noqa: ANN001
+def notifier(data: dict, tmp_path, kill_at: str | None = None) -> subprocess.Popen:
     """``palimpsest notify`` in a process of its own, as cron would run it."""
     env = {**os.environ, "PALIMPSEST_TEST_KILL_AT": kill_at or ""}
     return subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(data)], cwd=tmp_path, env=env,
@@ -62,12 +59,12 @@ def statuses(store: Store) -> Counter[str]:
 
 
 @pytest.fixture
-def scene(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]):  # noqa: ANN201
+def scene(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]):
     """Three edits routed to email and webhook: six alerts in the outbox."""
     data = {"store": sqlite_url, "sites": [],
             "notify": [{"name": "mail", "url": smtp.url}, {"name": "hook", "url": webhook.url}]}
     config = make_config(sqlite_url, *data["notify"])
-    store = Store(sqlite_url)
+    store = Store(sqlite_url).upgrade()
     open_stores.append(store)
     newsroom = Newsroom(store, config)
     newsroom.step({n: story(n) for n in range(3)})
@@ -83,7 +80,7 @@ def scene(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_st
     ("before-mark:3", 1),   # the same window, later in a run
     ("after-mark:4", 0),
 ])
-def test_killed_notifier_loses_nothing(kill_at: str, repeated: int, scene, tmp_path,  # noqa: ANN001
+def test_killed_notifier_loses_nothing(kill_at: str, repeated: int, scene, tmp_path,
                                        smtp: SMTPReceiver, webhook: WebhookReceiver) -> None:
     data, config, store, keys = scene
     assert finish(notifier(data, tmp_path, kill_at)) == -signal.SIGKILL
@@ -104,7 +101,7 @@ def test_killed_notifier_loses_nothing(kill_at: str, repeated: int, scene, tmp_p
     assert sorted(received.values(), reverse=True)[:1] == [1 + repeated]
 
 
-def test_killed_while_the_receiver_holds_the_request(scene, tmp_path,  # noqa: ANN001
+def test_killed_while_the_receiver_holds_the_request(scene, tmp_path,
                                                      webhook: WebhookReceiver, smtp: SMTPReceiver) -> None:
     """SIGKILL from outside, mid-request: the receiver has the message, the sender no answer."""
     data, config, store, keys = scene

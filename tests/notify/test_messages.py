@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import logging
 from dataclasses import replace
 
 import markdown
@@ -12,8 +11,6 @@ import pytest
 from changes import EventKind
 from notify.markup import FORMATS, md_escape
 from notify.messages import MAX_PASSAGE_CHARS, EventView, render, title
-
-logger = logging.getLogger(__name__)
 
 BASE = "http://127.0.0.1:8080"
 URL = "https://charter97.org/en/news/2025/3/1/600001/"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import timedelta
 
@@ -23,8 +22,6 @@ from notify.outbox import (
 from store.db import Store
 from store.models import Alert
 
-logger = logging.getLogger(__name__)
-
 pytestmark = pytest.mark.timeout(120)
 
 LEASE = timedelta(minutes=10)
@@ -36,7 +33,7 @@ DESTINATIONS = (
 
 @pytest.fixture
 def store(store_url: str, open_stores: list[Store]) -> Store:
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     open_stores.append(store)
     return store
 
@@ -139,7 +136,7 @@ def test_concurrent_claims_never_share_an_alert(store_url: str, store: Store, ne
     barrier = threading.Barrier(2)
 
     def worker(i: int) -> None:
-        own = Store(store_url)
+        own = Store(store_url).upgrade()
         open_stores.append(own)
         barrier.wait()
         while jobs := claim(own, ["mail", "hook"], now=T0, lease=LEASE, limit=1):
@@ -184,7 +181,7 @@ def test_event_view_of_a_deletion_and_an_operator_event(store: Store, newsroom: 
 
 def _unreachable(newsroom: Newsroom) -> list[int]:
     from changes import HealthPolicy, Outcome, Verdict
-    from store.records import Fetched
+    from changes.records import Fetched
 
     archive = newsroom.archive
     run_id = archive.start_run(newsroom.SITE, "charter97", now=newsroom.clock)

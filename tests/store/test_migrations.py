@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from store.db import Store, downgrade, is_current, upgrade
+from store.db import SchemaBehind, Store, downgrade, is_current, upgrade
 from store.models import Base
 from store.search import include_object
 
@@ -32,7 +33,14 @@ def test_models_match_migrations(store_url):
     assert diff == []
 
 
-def test_store_upgrades_itself_when_opened(store_url):
+def test_opening_a_store_changes_nothing_until_upgrade(store_url):
     store = Store(store_url)
-    assert is_current(store.engine)
-    store.close()
+    try:
+        assert not is_current(store.engine)
+        with pytest.raises(SchemaBehind, match="palimpsest db upgrade"):
+            store.require_current()
+        assert not inspect(store.engine).has_table("captures")
+        assert store.upgrade().require_current() is store
+        assert is_current(store.engine)
+    finally:
+        store.close()

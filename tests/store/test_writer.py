@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
+from changes.records import Fetched, Reading
 from store import chain
 from store.db import Store
 from store.models import Article, Blob, Capture, Event, Version
-from store.records import Fetched, Reading
 from store.writer import Archive, ArticleRef
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
@@ -40,7 +40,7 @@ def capture(archive: Archive, run: int, at: datetime, headline: str, body: list[
 
 @pytest.fixture
 def archive(store_url):
-    store = Store(store_url)
+    store = Store(store_url).upgrade()
     yield Archive(store, route=lambda site, kind: ["mail", "chat"])
     store.close()
 

@@ -1,25 +1,33 @@
-"""Plain values the archive writer takes: one fetch attempt and what was read from it."""
+"""Plain values the archive writer takes: one fetch attempt and what was read from it.
+
+They sit here, below both the crawler that makes them and the store that keeps them.
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from changes import Content
+    from changes.content import Content
 
-logger = logging.getLogger(__name__)
+
+class CaptureKind(StrEnum):
+    """What was fetched: an article page, a listing page or a feed."""
+
+    ARTICLE = "article"
+    LISTING = "listing"
+    FEED = "feed"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Fetched:
     """One HTTP exchange (or the failure to have one), as evidence."""
 
-    kind: str
-    """``article``, ``listing`` or ``feed``."""
+    kind: CaptureKind
     url: str
     """The URL requested."""
     fetched_at: datetime
