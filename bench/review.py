@@ -33,11 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
-from changes.content import Content  # noqa: E402
-from palimpsest.localsite import make_articles  # noqa: E402
-from store.db import Store  # noqa: E402
+from changes.content import Content
+from palimpsest.localsite import make_articles
+from store.db import Store
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 BATCH = 20000
 
 
-def _versions(article) -> list[Content]:  # noqa: ANN001 - a localsite SiteArticle
+def _versions(article) -> list[Content]:
     body = list(article.body)
     v1 = Content.build(headline=article.headline, lead=article.lead, body=body, published=article.date.isoformat())
     edited = [body[0].replace(" ", " really ", 1), *body[1:]]
@@ -58,7 +58,7 @@ def _versions(article) -> list[Content]:  # noqa: ANN001 - a localsite SiteArtic
 
 def build(url: str, captures: int, per_article: int) -> dict[str, int]:
     """Fill an empty store at ``url`` with about ``captures`` captures; returns the counts."""
-    Store(url).close()  # migrate
+    Store(url).upgrade().close()
     engine = create_engine(url)
     n_articles = max(1, captures // per_article)
     articles = make_articles(n_articles, seed=7)

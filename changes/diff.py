@@ -54,7 +54,8 @@ class Block:
 
     ``kind`` is ``equal``, ``changed`` (edited in place), ``added``, ``removed``,
     ``moved`` (here in the new text, from ``old_at``; several paragraphs on a side when
-    they were merged or split on the way), ``moved_away`` (was here, now at ``new_at``), ``split``, ``merged`` or ``skipped`` (unchanged, hidden by
+    they were merged or split on the way), ``moved_away`` (was here, now at ``new_at``),
+    ``split``, ``merged`` or ``skipped`` (unchanged, hidden by
     :func:`with_context`). ``old_at`` and ``new_at`` are 1-based paragraph numbers.
     ``words`` marks the words of changed, moved, split and merged blocks.
     """
@@ -361,7 +362,8 @@ def render_diff(diff: ContentDiff, *, context: int | None = 1,
         if f.words:
             lines.append(f"{f.name}: {marked(f.words, paint)}")
         else:
-            lines += [f"{f.name}:", mark("delete", f"  - {f.old or '(none)'}"), mark("insert", f"  + {f.new or '(none)'}")]
+            lines += [f"{f.name}:", mark("delete", f"  - {f.old or '(none)'}"),
+                      mark("insert", f"  + {f.new or '(none)'}")]
     blocks = diff.body if context is None else with_context(diff.body, context)
     body_lines: list[str] = []
     for b in blocks:

@@ -91,9 +91,9 @@ class TokenGate:
         cookie = SimpleCookie(headers.get("cookie", ""))
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         given = dict(query).get("token")
-        if self._ok(auth.removeprefix("Bearer ").strip()) or (TOKEN_COOKIE in cookie and self._ok(cookie[TOKEN_COOKIE].value)):
-            await self.app(scope, receive, send)
-        elif self._ok(given) and scope["path"].endswith(".atom"):
+        bearer = self._ok(auth.removeprefix("Bearer ").strip())
+        by_cookie = TOKEN_COOKIE in cookie and self._ok(cookie[TOKEN_COOKIE].value)
+        if bearer or by_cookie or (self._ok(given) and scope["path"].endswith(".atom")):
             await self.app(scope, receive, send)
         elif self._ok(given):
             rest = urlencode([(k, v) for k, v in query if k != "token"])

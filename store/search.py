@@ -99,7 +99,8 @@ def snippet(content: dict[str, Any], words: list[str], width: int = 90) -> list[
             break
     if pattern and (m := pattern.search(passage)) and len(passage) > 2 * width:
         start = max(0, m.start() - width)
-        passage = ("…" if start else "") + passage[start:m.end() + width] + ("…" if m.end() + width < len(passage) else "")
+        end = m.end() + width
+        passage = ("…" if start else "") + passage[start:end] + ("…" if end < len(passage) else "")
     if not pattern:
         return [(passage, False)]
     runs, last = [], 0

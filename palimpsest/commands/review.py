@@ -96,13 +96,15 @@ def _print_shown(data: dict[str, Any]) -> None:
     click.echo(f"{clean(data['url'])}\nversion {data['version']} of {data['versions']}, first seen "
                f"{data['first_seen_at']:%Y-%m-%d %H:%M:%S %Z}, parser {data['parser']}")
     click.echo(f"from capture #{cap['id']} fetched {cap['fetched_at']:%Y-%m-%d %H:%M:%S %Z}: "
-               f"HTTP {cap['status']} {cap['outcome']}" + (f", {cap['views']} views" if cap["views"] is not None else ""))
+               f"HTTP {cap['status']} {cap['outcome']}"
+               + (f", {cap['views']} views" if cap["views"] is not None else ""))
     for name, digest in cap["digests"].items():
         if digest:
             click.echo(f"  {name:<18} {digest}")
     latest = data["latest_capture"]
     if latest:
-        click.echo(click.style(f"note: the latest capture then (#{latest['id']}, {latest['fetched_at']:%Y-%m-%d %H:%M %Z}) "
+        click.echo(click.style(f"note: the latest capture then (#{latest['id']}, "
+                               f"{latest['fetched_at']:%Y-%m-%d %H:%M %Z}) "
                                f"read no content: {latest['outcome']} {clean(latest['reason'] or '')}", fg="yellow"))
     click.echo("")
     click.echo(click.style(c.headline, bold=True))
@@ -137,7 +139,8 @@ class VersionOrTime(click.ParamType):
 @click.argument("url")
 @click.option("--from", "--old", "old", type=VersionOrTime(),
               help="Version number or time to compare from (default: the version before --to).")
-@click.option("--to", "--new", "new", type=VersionOrTime(), help="Version number or time to compare to (default: the latest).")
+@click.option("--to", "--new", "new", type=VersionOrTime(),
+              help="Version number or time to compare to (default: the latest).")
 @click.option("--at", "at", type=Moment(), help="Compare what the page said at this time with its latest version.")
 @click.option("--context", default=1, show_default=True, help="Unchanged paragraphs shown around each change.")
 @click.option("--all", "whole", is_flag=True, help="Show every paragraph, not only the changes.")

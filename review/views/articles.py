@@ -74,12 +74,14 @@ def _kinds(diff: Any) -> list[str]:
 
 def _version_page(request: Request, s: Any, a: Any, shown: browse.Shown | None, at: datetime | None = None) -> Any:
     if shown is None:
-        raise HTTPException(404, "no such version" if at is None else f"nothing was read at or before {at:%Y-%m-%d %H:%M} UTC")
+        raise HTTPException(404, "no such version" if at is None
+                            else f"nothing was read at or before {at:%Y-%m-%d %H:%M} UTC")
     return page(request, "version.html", {
         "article": a, "site": browse.site_name(s, a.site_id), "version": shown.version,
         "content": render.content_of(shown.version), "capture": browse.capture_row(shown.capture),
         "latest": browse.capture_row(shown.latest) if shown.latest else None,
-        "sightings": browse.version_sightings(s, shown.version.id), "count": len(browse.versions(s, a.id)), "at": at, "title": f"v{shown.version.seq}: {shown.version.content.get('headline')}"})
+        "sightings": browse.version_sightings(s, shown.version.id), "count": len(browse.versions(s, a.id)),
+        "at": at, "title": f"v{shown.version.seq}: {shown.version.content.get('headline')}"})
 
 
 def version(request: Request) -> Any:

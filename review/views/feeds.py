@@ -48,7 +48,8 @@ def feed(request: Request) -> Response:
     for item in items:
         e = item["event"]
         entry = ET.SubElement(root, "entry")
-        ET.SubElement(entry, "title").text = render.clean(f"{render.event_title(e.kind)}: {item['headline'] or item['url']}")
+        title = f"{render.event_title(e.kind)}: {item['headline'] or item['url']}"
+        ET.SubElement(entry, "title").text = render.clean(title)
         ET.SubElement(entry, "id").text = f"{base}/events/{e.id}"
         ET.SubElement(entry, "link", rel="alternate", type="text/html", href=f"{base}{item['target']}")
         ET.SubElement(entry, "updated").text = render.iso(e.created_at)

@@ -25,4 +25,5 @@ def search(request: Request) -> Any:
     words = terms(query)
     for hit in hits:
         hit["snippet"] = snippet(hit["version"].content, words) if hit["version"] is not None else []
-    return page(request, "search.html", {"query": query, "hits": hits, "title": f"Search: {query}" if query else "Search"})
+    title = f"Search: {query}" if query else "Search"
+    return page(request, "search.html", {"query": query, "hits": hits, "title": title})

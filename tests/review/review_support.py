@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from support import site_config
+
 from palimpsest.crawl import crawl_isolated
 from palimpsest.localsite import LocalSite
-from support import site_config
 
 if TYPE_CHECKING:
     from store.db import Store

@@ -129,7 +129,8 @@ def test_event_links_from_alerts_resolve(client, crawled):
     with crawled.store.reader() as s:
         edited = s.scalars(select(Event).where(Event.kind == "edited", Event.article_id == crawled.ids[EDITED])).first()
         deleted = s.scalars(select(Event).where(Event.kind == "deleted")).first()
-    assert get(client, f"/events/{edited.id}", 303).headers["location"].startswith(f"/articles/{crawled.ids[EDITED]}/diff?")
+    location = get(client, f"/events/{edited.id}", 303).headers["location"]
+    assert location.startswith(f"/articles/{crawled.ids[EDITED]}/diff?")
     assert get(client, f"/events/{deleted.id}", 303).headers["location"] == f"/articles/{crawled.ids[GONE]}"
     get(client, "/events/999999", 404)
 
