@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import except_, func, select
+from sqlalchemy.orm import aliased
 
 from changes.content import Content
 from evidence.http import split_message
@@ -158,11 +159,35 @@ class _BlobChecker:
             self._seen.popitem(last=False)
 
 
-def _check_captures(s: Session, report: Report, blobs: _BlobChecker, chunk: int) -> None:
+def verify_article(store: Store, article_id: int, *, max_failures: int = 100) -> Report:
+    """One article's share of :func:`verify`: its blobs, record hashes, chain and head,
+    and each of its captures' link in the store-wide ledger."""
+    report = Report(max_failures=max_failures)
+    with snapshot(store) as s:
+        _check_captures(s, report, _BlobChecker(s, report), CHUNK, article_id=article_id)
+        before = aliased(Capture)
+        previous_hash = (select(before.ledger_hash).where(before.id < Capture.id)
+                         .order_by(before.id.desc()).limit(1).scalar_subquery())
+        own = s.execute(select(Capture.id, Capture.record_hash, Capture.ledger_hash, previous_hash)
+                        .where(Capture.article_id == article_id).order_by(Capture.id)).all()
+        for capture_id, record_hash, stored, previous in own:
+            report.checked["ledger"] += 1
+            previous = bytes(previous).hex() if isinstance(previous, bytes | memoryview) else previous
+            expected = chain.ledger_hash(previous, record_hash)
+            if expected != stored:
+                report.fail("ledger", f"capture {capture_id}", "ledger_hash does not chain on the previous "
+                            "capture's: a capture at or before it was removed, altered or reordered", expected, stored)
+    return report
+
+
+def _check_captures(s: Session, report: Report, blobs: _BlobChecker, chunk: int,
+                    article_id: int | None = None) -> None:
     base = (select(Capture, Site.name, Article.url, Article.head_hash, Version.content_hash)
             .outerjoin(Site, Site.id == Capture.site_id)
             .outerjoin(Article, Article.id == Capture.article_id)
             .outerjoin(Version, Version.id == Capture.version_id))
+    if article_id is not None:
+        base = base.where(Capture.article_id == article_id)
     article, previous, head = None, None, None
     for capture, site, url, head_hash, content_hash in captures_in_order(s, base, chunk):
         if capture.article_id is not None and capture.article_id != article:

@@ -12,7 +12,7 @@ import click
 
 from palimpsest.app import App
 from palimpsest.config import ConfigError, require_config_file
-from palimpsest.options import Moment
+from palimpsest.options import Moment, article_or_exit
 from palimpsest.terminal import say, say_json
 from store.db import SchemaBehind
 
@@ -137,16 +137,6 @@ def _print_runs(summary: dict[str, Any]) -> None:
 # -- queries ----------------------------------------------------------------------------
 
 
-def _article_or_exit(session: Any, url: str) -> Any:
-    from store.queries import find_article
-
-    article = find_article(session, url)
-    if article is None:
-        say(f"palimpsest: no article in the archive at {url}", err=True)
-        sys.exit(1)
-    return article
-
-
 @main.command()
 @click.argument("url")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -161,7 +151,7 @@ def history(app: App, url: str, as_json: bool) -> None:
     from store.queries import history as article_history
 
     with app.store.reader() as s:
-        data = article_history(s, _article_or_exit(s, url))
+        data = article_history(s, article_or_exit(s, url))
     emit(data, as_json, _print_history)
 
 
@@ -184,50 +174,6 @@ def _print_history(data: dict[str, Any]) -> None:
     if data["metrics"]:
         last = data["metrics"][-1]
         say(f"views: {len(data['metrics'])} readings, latest {last['views']} at {last['at']}")
-
-
-@main.command()
-@click.argument("url")
-@click.option("--old", type=int, help="Version number to compare from (default: the one before --new).")
-@click.option("--new", type=int, help="Version number to compare to (default: the latest).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.pass_obj
-def diff(app: App, url: str, old: int | None, new: int | None, as_json: bool) -> None:
-    """Show what changed between two versions of an article ([-removed-] {+added+}).
-
-    \b
-    Example:
-      palimpsest diff https://charter97.org/en/news/2025/10/7/659581/ --old 1 --new 2
-    """
-    from changes import Content, compare
-    from changes.diff import render_text
-    from store.queries import confirmed_versions, versions_for_diff
-
-    with app.store.reader() as s:
-        article = _article_or_exit(s, url)
-        confirmed = confirmed_versions(s, article)
-        try:
-            pair = versions_for_diff(s, article, old, new)
-        except LookupError as exc:
-            raise click.BadParameter(str(exc)) from None
-        if pair is None:
-            say(f"{article.url} has fewer than two versions: nothing to compare.")
-            return
-        old_v, new_v = pair
-    a, b = Content.from_json(old_v.content), Content.from_json(new_v.content)
-    data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
-            "candidates": [v.seq for v in (old_v, new_v) if v.id not in confirmed],
-            "changes": sorted(compare(a, b).kinds), "diff": render_text(a, b),
-            "old_content": old_v.content, "new_content": new_v.content}
-    emit(data, as_json, _print_diff)
-
-
-def _print_diff(d: dict[str, Any]) -> None:
-    def label(seq: int) -> str:
-        return f"v{seq} (candidate, not confirmed)" if seq in d["candidates"] else f"v{seq}"
-
-    say(f"{d['url']}\n{label(d['old'])} → {label(d['new'])}: {', '.join(d['changes']) or 'no change'}"
-        f"\n\n{d['diff']}")
 
 
 @main.command()
@@ -325,7 +271,7 @@ def _register_families() -> None:
     import importlib
 
     for module in ("palimpsest.commands.alerts", "palimpsest.commands.evidence", "palimpsest.commands.extract",
-                   "palimpsest.commands.status"):
+                   "palimpsest.commands.review", "palimpsest.commands.status"):
         for command in importlib.import_module(module).COMMANDS:
             main.add_command(command)
 

@@ -1,13 +1,15 @@
-"""Option types the command families share."""
+"""Option types and lookups the command families share."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 
 from palimpsest.config import ConfigError, parse_duration
+from palimpsest.terminal import say
 
 
 class Moment(click.ParamType):
@@ -44,3 +46,14 @@ class Duration(click.ParamType):
             return parse_duration(value)
         except ConfigError as exc:
             self.fail(str(exc), param, ctx)
+
+
+def article_or_exit(session: Any, url: str) -> Any:
+    """The archived article at ``url``, or a one-line message and exit status 1."""
+    from store.queries import find_article
+
+    article = find_article(session, url)
+    if article is None:
+        say(f"palimpsest: no article in the archive at {url}", err=True)
+        sys.exit(1)
+    return article

@@ -11,7 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 MAY_IMPORT = {
-    "palimpsest": {"crawler", "notify", "evidence", "store", "changes"},
+    "palimpsest": {"crawler", "notify", "evidence", "store", "changes", "review"},
+    # The review UI reads the store, renders diffs and alert labels, exports bundles.
+    "review": {"notify", "evidence", "store", "changes"},
     # Re-reading stored pages takes the crawler's site parsers (not its Scrapy machinery, below).
     "evidence": {"crawler", "store", "changes"},
     "notify": {"store", "changes"},

@@ -21,7 +21,10 @@ WORDS = [
     ("old", "", "[-old-]"),
     ("52 prisoners pardoned", "53 prisoners pardoned", "[-52-]{+53+} prisoners pardoned"),
     ("Лукашэнка памілаваў 52", "Лукашэнка памілаваў 53", "Лукашэнка памілаваў [-52-]{+53+}"),
-    ("one two three", "three two one", "[-one-]{+three+} two [-three-]{+one+}"),
+    # Spaces never anchor a match, so words align (and a reorder keeps one run whole).
+    ("one two three", "three two one", "{+three two +}one[- two three-]"),
+    ("52 prisoners were pardoned", "53 prisoners pardoned today",
+     "[-52-]{+53+} prisoners [-were -]pardoned{+ today+}"),
 ]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, inspect
 
 from store.db import SchemaBehind, Store, downgrade, is_current, upgrade
 from store.models import Base
+from store.search import include_object
 
 
 def test_up_down_up(store_url):
@@ -26,7 +27,8 @@ def test_models_match_migrations(store_url):
     upgrade(store_url)
     engine = create_engine(store_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}),
+                                Base.metadata)
     engine.dispose()
     assert diff == []
 
