@@ -57,8 +57,8 @@ def host_key(url: str) -> str:
 
 def allowed_hosts(site: SiteConfig) -> frozenset[str]:
     """What a site's crawl may fetch: the hosts (with their ports, when named) of its start
-    URLs and feeds, and the hosts it lists (any port)."""
-    return frozenset({host_key(u) for u in (*site.start_urls, *site.feeds)}
+    URLs, feeds and sitemaps, and the hosts it lists (any port)."""
+    return frozenset({host_key(u) for u in (*site.start_urls, *site.feeds, *site.sitemaps)}
                      | {h.lower() for h in site.politeness.hosts})
 
 

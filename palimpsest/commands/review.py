@@ -16,6 +16,7 @@ from changes import Content, compare
 from changes.diff import diff_content, render_diff
 from notify.markup import clean
 from palimpsest.options import Moment, article_or_exit
+from palimpsest.terminal import say_json
 from store.browse import Shown, capture_row, state_at, version_by_seq, versions
 from store.queries import confirmed_versions
 
@@ -31,7 +32,8 @@ _PAINT = {"delete": {"fg": "yellow", "strikethrough": True}, "insert": {"fg": "b
 
 def _emit(data: Any, as_json: bool, human: Any) -> None:
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+        # Times as ISO 8601; then the terminal-safe document (control characters as \u escapes).
+        say_json(json.loads(json.dumps(data, default=_json_default)))
     else:
         human(data)
 

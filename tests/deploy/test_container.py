@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -79,8 +78,6 @@ def test_every_palimpsest_command_the_entrypoint_runs_exists():
         assert cli_has(*command.split()), f"palimpsest {command} does not exist"
 
 
-@pytest.mark.xfail(strict=True, reason="`palimpsest serve` (the review UI, another issue) is not merged yet; "
-                                       "strict, so this fails the day it lands: then drop the mark")
 def test_the_ui_role_runs_a_real_command():
     assert "serve" in entrypoint_commands()
     assert cli_has("serve", "--host", "127.0.0.1", "--port", "8080")
