@@ -98,10 +98,9 @@ def _print_changes(data: dict[str, Any]) -> None:
     if not data["events"]:
         say(f"no events since {when(data['since'])}")
         return
-    table(("event", "at", "site", "kind", "versions", "article", "what"),
-          [(f"#{e['id']}", when(e["at"]), e["site"], e["kind"], _versions(e),
-            "\n".join(filter(None, (e["url"], e["headline"]))), _what(e)) for e in data["events"]],
-          wide=("article", "what"))
+    table(("event", "at", "site", "kind", "versions", "article", "headline", "what"),
+          [(f"#{e['id']}", when(e["at"]), e["site"], e["kind"], _versions(e), e["url"], e["headline"], _what(e))
+           for e in data["events"]], wide=("headline", "what"))
 
 
 COMMANDS = [history, changes]
