@@ -46,13 +46,14 @@ class Group(click.Group):
             url = app.config.store_url if isinstance(app, App) and "config" in app.__dict__ else ""
             _fail(f"store: {describe(url, exc)}", FAILED)
         except click.ClickException as exc:
-            _fail(f"{_where(exc, ctx)}: {exc.format_message()}", exc.exit_code)
+            where = _where(exc, ctx)
+            _fail(f"{where}: {exc.format_message()}" if where else exc.format_message(), exc.exit_code)
 
 
 def _where(exc: click.ClickException, ctx: click.Context) -> str:
     """The failing command's path without the program's name (``history``, ``db upgrade``)."""
     failed = getattr(exc, "ctx", None) or click.get_current_context(silent=True) or ctx
-    return failed.command_path.removeprefix(ctx.command_path).strip() or ctx.info_name or "palimpsest"
+    return failed.command_path.removeprefix(ctx.command_path).strip()
 
 
 def _fail(message: str, code: int) -> None:

@@ -52,8 +52,8 @@ def to_json(data: Any, *, sort_keys: bool = False) -> str:
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
-def say_json(data: Any) -> None:
-    click.echo(to_json(data))
+def say_json(data: Any, *, sort_keys: bool = False) -> None:
+    click.echo(to_json(data, sort_keys=sort_keys))
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:

@@ -18,7 +18,7 @@ from evidence.warc import EvidenceError, export_warc
 from palimpsest.commands.common import Failure, finish, json_option, pass_app
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment
-from palimpsest.terminal import emit, say, to_json
+from palimpsest.terminal import emit, say, say_json, to_json
 from store.models import Article, Capture, Site, TreeHead
 
 if TYPE_CHECKING:
@@ -219,10 +219,10 @@ def proof_command(app: App, target: str, kept: Path | None, out: Path | None) ->
         document = prove(app.store, capture_id, app.config.evidence, kept=heads)
     except (LogError, EvidenceError) as exc:
         raise Failure(str(exc)) from None
-    text = to_json(document, sort_keys=True)
     if out is None:
-        click.echo(text)  # the document as to_json wrote it: terminal-safe, and the same as --out writes
+        say_json(document, sort_keys=True)
     else:
+        text = to_json(document, sort_keys=True)
         out.write_text(text + "\n", encoding="utf-8")
         say(f"{out}: proof of capture {capture_id}, leaf {document['leaf_index']} of "
                    f"{document['tree_head']['tree_size']}")

@@ -10,7 +10,7 @@ import click
 
 from palimpsest.commands.common import finish, pass_app
 from palimpsest.config import ConfigError
-from palimpsest.terminal import say, say_json
+from palimpsest.terminal import say, say_json, table
 
 if TYPE_CHECKING:
     from crawler.sites.base import SiteParser
@@ -97,14 +97,16 @@ def _print_fields(data: dict[str, Any]) -> None:
     from notify.markup import clean
 
     say(f"parser {data['parser']} on {clean(data['url'])}")
+    rows = []
     for name in PROMISABLE_FIELDS:
         value = data.get(name)
         promised = name in data["expects"]
         found = value not in (None, "", [], ())
-        mark = "ok " if found else ("MISSING" if promised else "-  ")
         raw = data.get(f"{name}_raw")
         shown = _short(value) + (f"   (printed: {_short(raw)})" if raw and str(raw) != str(value) else "")
-        say(f"{mark:<8}{name:<10}{'promised' if promised else '        '}  {shown if found else ''}")
+        rows.append(("ok" if found else "MISSING" if promised else "-", name, "promised" if promised else "",
+                     shown if found else ""))
+    table(("read", "field", "", "value"), rows, wide=("value",))
 
 
 def _short(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -110,3 +111,15 @@ def test_json_keeps_full_iso_times_and_null_versions(archived):
     assert {"id", "kind", "at", "site", "url", "headline", "from_version", "to_version", "details"} \
         <= set(changes["events"][0])
 
+
+
+def _documented_keys() -> dict[str, list[str]]:
+    text = (Path(__file__).parents[2] / "docs" / "json.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z]+)[^`]*` \| (.*) \|$", text, flags=re.M)
+    return {command: re.findall(r"`([a-z_]+)`", keys) for command, keys in rows}
+
+
+def test_the_json_documents_are_as_documented(archived):
+    documented = _documented_keys()
+    for args in (["history", URL], ["changes", "--since", "2025-10-01"], ["show", URL], ["diff", URL]):
+        assert list(json.loads(run(*args, "--json"))) == documented[args[0]], args
