@@ -15,9 +15,6 @@ from changes.settings import Setting, settings_of
 from palimpsest.config import (
     CONFIG_FILE,
     DEFAULT_STORE,
-    DESTINATION_SETTINGS,
-    EVIDENCE_SETTINGS,
-    SITE_SETTINGS,
     Config,
     ConfigError,
     Destination,
@@ -27,8 +24,8 @@ from palimpsest.config import (
     load,
     mask_url,
     parse_duration,
-    settings_table,
 )
+from palimpsest.settings import DESTINATION_SETTINGS, EVIDENCE_SETTINGS, SITE_SETTINGS, settings_table
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "palimpsest.example.toml"
@@ -452,7 +449,7 @@ def test_readme_tables_are_the_schema(settings: dict[str, Setting]) -> None:
     """Names, defaults and meanings: the README's tables are generated from the schema."""
     table = settings_table(settings)
     assert table in README.read_text(encoding="utf-8"), (
-        "README.md's settings table differs from the schema in palimpsest/config.py; paste this one:\n" + table)
+        "README.md's settings table differs from the schema in palimpsest/settings.py; paste this one:\n" + table)
 
 
 def test_readme_defaults_match_the_code() -> None:
