@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +11,7 @@ from evidence_support import ARTICLE_A, tamper
 
 from evidence.log import publish_head
 from evidence.settings import LogSettings
+from palimpsest.app import App
 from palimpsest.commands.evidence import (
     COMMANDS,
     export,
@@ -24,7 +24,7 @@ from palimpsest.config import Config, SiteConfig, from_dict
 
 def run(command, store, *args: str, settings: LogSettings | None = None):
     config = Config(store_url=store.url, sites=(), evidence=settings or LogSettings(heads_file=None))
-    return CliRunner().invoke(command, list(args), obj=SimpleNamespace(store=store, config=config),
+    return CliRunner().invoke(command, list(args), obj=App(config=config, store=store),
                               catch_exceptions=False)
 
 
@@ -109,7 +109,7 @@ def test_reparse_builds_parsers_with_the_site_zone(filled) -> None:
             return configured.site(name)
 
     result = CliRunner().invoke(reparse_command, ["--parser", "generic", "--json"],
-                                obj=SimpleNamespace(store=filled, config=Config()), catch_exceptions=False)
+                                obj=App(config=Config(), store=filled), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert zones == ["example"]
 
