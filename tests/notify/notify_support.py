@@ -18,8 +18,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from changes import Content, HealthPolicy, Outcome, Policy, Verdict
 from changes.records import Fetched, Reading
+from detection import Archive
 from palimpsest.config import from_dict
-from store.writer import Archive
 
 if TYPE_CHECKING:
     from collections.abc import Callable
