@@ -16,7 +16,7 @@ from changes import ChangeSet, Content, EventKind, compare
 from store.models import Event, Version
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable
 
     from sqlalchemy.orm import Session
 
@@ -33,11 +33,20 @@ def for_versions(s: Session, old_id: int, new_id: int) -> ChangeSet:
 def of_event(s: Session, event: Event) -> ChangeSet | None:
     """The event's stored change set; computed for an event stored without one; None
     for events that are not between two versions (new, deleted, operator events)."""
+    return with_versions(event, lambda v: s.get(Version, v))
+
+
+def with_versions(event: Event, version: Callable[[int], Version | None]) -> ChangeSet | None:
+    """As :func:`of_event`, the versions (for an old event) looked up by ``version(id)``:
+    for callers that hold them already, after their session has closed."""
     if event.change_set is not None:
         return ChangeSet.from_json(event.change_set)
     if event.kind not in CHANGE_EVENTS or not event.from_version_id or not event.to_version_id:
         return None
-    return for_versions(s, event.from_version_id, event.to_version_id)
+    old, new = version(event.from_version_id), version(event.to_version_id)
+    if old is None or new is None:
+        return None
+    return compare(Content.from_json(old.content), Content.from_json(new.content))
 
 
 def between(s: Session, article_id: int, old_id: int, new_id: int) -> ChangeSet:
@@ -48,12 +57,3 @@ def between(s: Session, article_id: int, old_id: int, new_id: int) -> ChangeSet:
         Event.kind.in_(CHANGE_EVENTS)).order_by(Event.id.desc()).limit(1)).first()
     found = of_event(s, event) if event is not None else None
     return found if found is not None else for_versions(s, old_id, new_id)
-
-
-def kinds_of(s: Session, events: Iterable[Event]) -> dict[int, list[str]]:
-    """Event id -> its change kinds, sorted (empty for events without a change set)."""
-    out = {}
-    for event in events:
-        found = of_event(s, event)
-        out[event.id] = sorted(found.kinds) if found is not None else []
-    return out
