@@ -24,8 +24,8 @@ from sqlalchemy import select
 from changes.content import Content
 from crawler.page import Page
 from crawler.sites import ParseError, parser_class
-from evidence.http import headers_dict, split_message
 from evidence.scan import captures_in_order, snapshot
+from httpmsg import headers_dict, split_message
 from store.blobs import BlobStore
 from store.models import Article, Capture, Site, Version
 
