@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from crawler.sites import parser_class
 from evidence.bundle import export_bundle, slugify
+from evidence.rebuild import rebuild as rebuild_versions
 from evidence.reparse import reparse
 from evidence.verify import verify
 from evidence.warc import EvidenceError, export_warc
@@ -246,29 +247,36 @@ def _capture_of(store: Any, target: str) -> int:
 
 @click.command("reparse")
 @click.option("--site", metavar="NAME", help="Only this site's versions.")
-@click.option("--parser", "parser_name", metavar="NAME", help="Use this parser instead of each site's own.")
+@click.option("--parser", "parser_name", metavar="NAME[/VERSION]",
+              help="Use this parser (or this version of it) instead of the one valid at each capture's date.")
 @click.option("--all-captures", is_flag=True, help="Re-read every capture, not only each version's first.")
+@click.option("--rebuild", is_flag=True,
+              help="Write the new readings as versions marked with their parser version (no events, no alerts).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.pass_obj
 def reparse_command(obj: Any, site: str | None, parser_name: str | None, all_captures: bool,
-                    as_json: bool) -> None:
-    """Re-read stored raw captures with the current parser and compare with each version.
+                    rebuild: bool, as_json: bool) -> None:
+    """Re-read stored raw captures with the parser version of each capture's date (or
+    the one named) and compare with each version.
 
     Writes nothing and never makes an edit: a field only the new parser reads is
     reported as "enriched"; any other difference is a parser discrepancy to review.
+    --rebuild then adds the new readings as versions; captures and events stay as they are.
 
     \b
     Examples:
       palimpsest reparse --site charter97
-      palimpsest reparse --site charter97 --parser generic --json
+      palimpsest reparse --site charter97 --parser charter97/2 --json
+      palimpsest reparse --site charter97 --rebuild
     """
     try:
         report = reparse(obj.store, site=site, parser_name=parser_name, all_captures=all_captures,
-                         make_parser=_parser_factory(obj))
+                         make_parser=_parser_factory(obj), keep_readings=rebuild)
     except KeyError as exc:  # unknown parser name: the registry lists the known ones
         raise click.ClickException(str(exc.args[0])) from exc
+    rebuilt = rebuild_versions(obj.store, report) if rebuild else None
     if as_json:
-        say_json(report.to_json())
+        say_json({**report.to_json(), **({"rebuilt": rebuilt.to_json()} if rebuilt else {})})
         return
     say("versions: " + (", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"))
     if report.enriched_fields:
@@ -277,6 +285,9 @@ def reparse_command(obj: Any, site: str | None, parser_name: str | None, all_cap
         what = ", ".join(f"{k} {v}" for k, v in finding.fields.items()) or finding.details.get("message", "")
         say(f"{finding.status.upper()} version {finding.version_id} ({finding.article_url}, "
                    f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}")
+    if rebuilt is not None:
+        say(f"rebuilt: {rebuilt.created} new versions, {rebuilt.reused} equal to existing ones, "
+            f"{rebuilt.articles} articles moved to them (captures and events unchanged)")
 
 
 COMMANDS = [export, verify_command, proof_command, reparse_command]
