@@ -259,9 +259,9 @@ def reparse_command(app: App, site: str | None, parser_name: str | None, all_cap
     """Re-read stored raw captures with the parser version of each capture's date (or
     the one named) and compare with each version.
 
-    Writes nothing and never makes an edit: a field only the new parser reads is
-    reported as "enriched"; any other difference is a parser discrepancy to review.
-    --rebuild then adds the new readings as versions; captures and events stay as they are.
+    Never makes an edit: a field only the new parser reads is reported as "enriched";
+    any other difference is a parser discrepancy to review. It writes nothing unless
+    --rebuild, which adds the new readings as versions; captures and events stay as they are.
 
     \b
     Examples:
