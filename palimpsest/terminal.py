@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sys
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -95,10 +97,12 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, wide: Sequen
         grid.add_column(column, overflow="fold" if column in wide else "ellipsis", no_wrap=column not in wide)
     for row in rows:
         grid.add_row(*(Text(printable("" if cell is None else str(cell))) for cell in row))
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = NOWHERE
-    console.print(grid)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else NOWHERE
+    console = Console(color_system=None, highlight=False, width=width)
+    with console.capture() as captured:
+        console.print(grid)
+    for line in captured.get().splitlines():  # through say(), like every other line; no trailing pad
+        say(line.rstrip())
 
 
 def say_painted(text: str, *, color: bool) -> None:
