@@ -51,13 +51,13 @@ class Bare(scrapy.Spider):
 
 
 def serve(articles: int, pad_kb: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([PY, "-m", "palimpsest.localsite", "--articles", str(articles),
+    proc = subprocess.Popen([PY, "-m", "localsite", "--articles", str(articles),
                              "--pad-kb", str(pad_kb)], stdout=subprocess.PIPE, text=True)
     return proc, proc.stdout.readline().strip()
 
 
 def article_urls(base: str, articles: int) -> list[str]:
-    from palimpsest.localsite import make_articles
+    from localsite import make_articles
 
     return [base + a.path for a in make_articles(articles)]
 

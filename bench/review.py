@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 
 from changes.content import Content
-from palimpsest.localsite import make_articles
+from localsite import make_articles
 from store.db import Store
 
 logger = logging.getLogger(__name__)

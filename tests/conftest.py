@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from palimpsest.localsite import LocalSite
+from localsite import LocalSite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

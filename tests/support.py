@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from palimpsest.config import from_dict
 
 if TYPE_CHECKING:
+    from localsite import LocalSite
     from palimpsest.config import Config
-    from palimpsest.localsite import LocalSite
 
 
 # Thresholds at 1 and 0 s and every article due on every run, so one crawl per step;

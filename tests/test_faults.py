@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 from support import site_config
 
+from localsite import LocalSite, make_articles
 from palimpsest.crawl import crawl_isolated
-from palimpsest.localsite import LocalSite, make_articles
 from store.db import Store
 from store.models import Alert, Article, Capture, Event, Site, Version
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 MAY_IMPORT = {
-    "palimpsest": {"crawler", "notify", "evidence", "store", "changes", "review"},
+    "palimpsest": {"crawler", "notify", "evidence", "store", "changes", "review", "localsite"},
     # The review UI reads the store, renders diffs and alert labels, exports bundles.
     "review": {"notify", "evidence", "store", "changes"},
     # Re-reading stored pages takes the crawler's site parsers (not its Scrapy machinery, below).
@@ -20,6 +20,8 @@ MAY_IMPORT = {
     "crawler": {"store", "changes"},
     "store": {"changes"},
     "changes": set(),
+    # The synthetic site (test and demo infrastructure) stands alone: the demo serves it.
+    "localsite": set(),
 }
 # What evidence may use of the crawler: the parsers and the values they read.
 CRAWLER_FOR_EVIDENCE = ("crawler.sites", "crawler.page", "crawler.items", "crawler.parsing")

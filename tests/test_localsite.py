@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from parsel import Selector
 
-from palimpsest.localsite import LocalSite, SiteArticle, default_articles, make_articles
-from palimpsest.localsite_pages import FOLLOW_LINE, PATREON_LINE, WRITE_COMMENT_LINE
+from localsite import LocalSite, SiteArticle, default_articles, make_articles
+from localsite.pages import FOLLOW_LINE, PATREON_LINE, WRITE_COMMENT_LINE
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from support import site_config
 
+from localsite import LocalSite, make_articles
 from palimpsest.crawl import crawl_isolated
-from palimpsest.localsite import LocalSite, make_articles
 from store.db import Store
 from store.models import Alert, Article, Event
 

@@ -27,9 +27,9 @@ import pytest
 from sqlalchemy import func, select
 from support import site_config
 
+from localsite import LocalSite, Response, make_articles
+from localsite.pages import to_cp1251
 from palimpsest.crawl import crawl_isolated
-from palimpsest.localsite import LocalSite, Response, make_articles
-from palimpsest.localsite_pages import to_cp1251
 from store import chain
 from store.db import Store
 from store.models import (

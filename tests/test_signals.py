@@ -12,8 +12,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from localsite import LocalSite, make_articles
 from palimpsest.cli import main
-from palimpsest.localsite import LocalSite, make_articles
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from support import site_config
 
+from localsite import LocalSite, SiteArticle, default_articles
 from palimpsest.crawl import crawl_isolated
-from palimpsest.localsite import LocalSite, SiteArticle, default_articles
 from store.db import Store
 from store.models import Article, Capture, Event, Version
 

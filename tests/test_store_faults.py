@@ -21,7 +21,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from palimpsest.localsite import LocalSite, make_articles
+from localsite import LocalSite, make_articles
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, update
 from test_reliability import assert_store_consistent, count, entry_for, run_cli, start_crawl, write_config
 
-from palimpsest.localsite import LocalSite, make_articles
+from localsite import LocalSite, make_articles
 from store.db import Store
 from store.models import Article, Capture, Run
 

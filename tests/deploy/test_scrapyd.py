@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 from test_reliability import assert_store_consistent, entry_for, write_config
 
-from palimpsest.localsite import LocalSite, make_articles
+from localsite import LocalSite, make_articles
 from store.db import Store
 from store.models import Capture, Event, Run
 

@@ -1,28 +1,24 @@
-"""Real local receivers (SMTP, HTTP webhook) and a newsroom that makes events the production way."""
+"""Real local receivers (SMTP, and the shared HTTP webhook) and a newsroom that makes events the production way."""
 
 from __future__ import annotations
 
 import email
 import email.policy
-import json
-import socket
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+import localsite
 from changes import Content, HealthPolicy, Outcome, Policy, Verdict
 from changes.records import Fetched, Reading
+from localsite.webhook import KEY_HEADER, free_port
 from palimpsest.config import from_dict
 from store.writer import Archive
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from palimpsest.config import Config
     from store.db import Store
@@ -34,13 +30,6 @@ SMTP_PASSWORD = "pw-S3cr3t-5mtp"
 HOOK_TOKEN = "tok-S3cr3t-H00k"
 HOOK_PASSWORD = "pw-S3cr3t-Http"
 SECRETS = (SMTP_PASSWORD, HOOK_TOKEN, HOOK_PASSWORD)
-KEY_HEADER = "X-Palimpsest-Key"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # -- SMTP ------------------------------------------------------------------------------
@@ -100,65 +89,11 @@ class SMTPReceiver:
 
 # -- HTTP webhook ------------------------------------------------------------------------
 
-@dataclass
-class Post:
-    path: str
-    headers: dict[str, str]
-    payload: dict[str, Any]
+class WebhookReceiver(localsite.WebhookReceiver):
+    """The shared receiver (``localsite.webhook``), addressed with secrets the tests check never leak."""
 
-    @property
-    def key(self) -> str | None:
-        return self.headers.get(KEY_HEADER)
-
-
-@dataclass
-class WebhookReceiver:
-    """A JSON webhook on 127.0.0.1 recording every POST; ``on_post`` runs before it answers."""
-
-    port: int = field(default_factory=free_port)
-    posts: list[Post] = field(default_factory=list)
-    delay: float = 0.0
-    on_post: Callable[[Post], None] | None = None
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"json://{HOOK_TOKEN}:{HOOK_PASSWORD}@127.0.0.1:{self.port}/hooks/{HOOK_TOKEN}"
-
-    def start(self) -> WebhookReceiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                post = Post(self.path, dict(self.headers.items()), json.loads(body))
-                receiver.posts.append(post)
-                if receiver.on_post:
-                    receiver.on_post(post)
-                time.sleep(receiver.delay)
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(5)
-            self._server = self._thread = None
-
-    def keys(self) -> list[str | None]:
-        return [p.key for p in self.posts]
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(path=f"/hooks/{HOOK_TOKEN}", user=HOOK_TOKEN, password=HOOK_PASSWORD, **fields)
 
 
 # -- config and events ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from review_support import DATED, EDITED, GONE, XSS, Crawled, scenario
 from sqlalchemy import create_engine, select
 from sqlalchemy import text as sql
 
-from palimpsest.localsite import LocalSite
+from localsite import LocalSite
 from store.db import Store
 from store.models import Article
 

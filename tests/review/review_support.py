@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from support import site_config
 
+from localsite import LocalSite
 from palimpsest.crawl import crawl_isolated
-from palimpsest.localsite import LocalSite
 
 if TYPE_CHECKING:
     from store.db import Store

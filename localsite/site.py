@@ -14,25 +14,18 @@ crawler fetches it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
-import gzip
 import logging
-import random
 import re
-import socket
-import struct
 import threading
-import time
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, NamedTuple
+from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from palimpsest import localsite_pages as pages
+from localsite import feeds, pages
+from localsite.articles import SITE_TZ, SiteArticle, default_articles
+from localsite.server import CAPTCHA_PATH, Access, Response, Server, bomb
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -43,8 +36,6 @@ TIMEOUT_DELAY = 5.0
 """Seconds a "timeout" fault holds the request: longer than any test client's timeout."""
 SLOW_DELAY = 0.5
 """Seconds a "slow" fault holds the request before answering normally."""
-RETRY_AFTER = 1
-"""Retry-After (seconds) sent with a "429" or "503" fault."""
 FEED_SIZE = 50
 CACHE_SIZE = 1024
 """Article page templates kept rendered (least recently used are dropped)."""
@@ -55,13 +46,8 @@ FAULT_KINDS = frozenset({
     "captcha_redirect",
     "gzipbomb",
 })
-BOMB_SIZE = 64 * 1024 * 1024
-"""Bytes a "gzipbomb" fault's body inflates to (it travels as about 64 KB of gzip)."""
 DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section",
                           "redirect_article", "soft404"})
-HTML = "text/html; charset=utf-8"
-CAPTCHA_PATH = "/captcha/"
-"""Where a "captcha_redirect" fault sends the visitor: a plain captcha form, no CDN marker."""
 
 _ARTICLE_RE = re.compile(r"/([a-z]{2})/news/\d{4}/\d{1,2}/\d{1,2}/(\d+)(/?)")
 _LISTING_RE = re.compile(r"/(en|ru|be)/news/(?:p/(\d+)/)?")
@@ -69,104 +55,6 @@ _FEED_RE = re.compile(r"/(en|ru|be)/rss/all/")
 _SITEMAP_RE = re.compile(r"/sitemap(?:-([a-z]+))?\.xml")
 EDITIONS = ("en", "ru", "be")
 """Editions the site serves; the Belarusian one only when it has articles."""
-
-
-@dataclass(slots=True)
-class SiteArticle:
-    """One article of the local site; ``date`` is the site's naive local time.
-
-    ``{id}`` in ``image`` is replaced by the id. ``path`` is minted from the date the
-    article was first published (``url_date``), so back-dating keeps its URL, as on a
-    real site; the site routes by id anyway.
-    """
-
-    id: int
-    lang: str
-    date: datetime
-    headline: str
-    lead: str
-    body: list[str]
-    views: int = 0
-    comments: int = 0
-    image: str | None = "/images/{id}.jpg"
-    video: str | None = None
-    url_date: datetime | None = None
-    """The date in the URL; defaults to ``date`` and does not follow later edits."""
-    lastmod: datetime | None = None
-    """When the content last changed (aware), for the sitemaps; defaults to ``date``,
-    and :meth:`LocalSite.edit` sets it to the time of the edit."""
-
-    def __post_init__(self) -> None:
-        if self.url_date is None:
-            self.url_date = self.date
-        if self.lastmod is None:
-            self.lastmod = self.date.replace(tzinfo=pages.SITE_TZ)
-        if self.image and "{id}" in self.image:
-            self.image = self.image.replace("{id}", str(self.id))
-
-    @property
-    def path(self) -> str:
-        d = self.url_date
-        return f"/{self.lang}/news/{d.year}/{d.month}/{d.day}/{self.id}/"
-
-    def content_key(self) -> tuple:
-        """What the cached page depends on (everything but the volatile counters)."""
-        return (self.id, self.lang, self.date, self.headline, self.lead, tuple(self.body),
-                self.image, self.video)
-
-
-def default_articles() -> list[SiteArticle]:
-    """Six invented articles, three English and three Russian, for tests and the demo."""
-    return [
-        SiteArticle(id=aid, lang=lang, date=datetime(*when), headline=headline, lead=lead,
-                    body=list(body), views=views, comments=comments, video=video)
-        for aid, lang, when, views, comments, video, headline, lead, body
-        in pages.DEFAULT_ARTICLES
-    ]
-
-
-def make_articles(n: int, *, seed: int = 0) -> list[SiteArticle]:
-    """``n`` generated articles, ids and dates increasing together; deterministic per seed.
-
-    Body paragraphs come from a shared pool (plus one unique opening paragraph), so that
-    100,000 articles take tens of MB, not hundreds.
-    """
-    rng = random.Random(seed)
-    pools = {lang: pages.paragraph_pool(lang, seed=seed) for lang in ("en", "ru")}
-    newest = datetime(2025, 10, 7, 18, 0)
-    offsets = [rng.randint(1, 40) for _ in range(n)]
-    date = newest - timedelta(minutes=sum(offsets))
-    articles = []
-    for i in range(n):
-        date += timedelta(minutes=offsets[i])
-        article_id = 800000 + i
-        lang = "en" if rng.random() < 0.35 else "ru"
-        headline, lead, opening = pages.synthetic_text(rng, article_id, lang)
-        body = [opening, *rng.sample(pools[lang], rng.randint(2, 5))]
-        articles.append(SiteArticle(
-            id=article_id, lang=lang, date=date, headline=headline, lead=lead, body=body,
-            views=int(rng.lognormvariate(7, 1.3)),
-            comments=0 if rng.random() < 0.3 else rng.randint(1, 60),
-            video=f"https://www.youtube.com/embed/SYN{article_id}" if rng.random() < 0.1 else None,
-        ))
-    return articles
-
-
-class Access(NamedTuple):
-    """One request as the site's access log keeps it."""
-
-    at: float
-    """time.time() when the request arrived."""
-    path: str
-    user_agent: str
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    content_type: str = HTML
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class LocalSite:
@@ -193,7 +81,7 @@ class LocalSite:
         self.robots_txt: str | None = None
         """Served at /robots.txt when set (404 otherwise, as before)."""
         self.base_url = ""
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._idle = threading.Condition()
@@ -207,7 +95,7 @@ class LocalSite:
         if self._server is not None:
             raise RuntimeError("LocalSite is already running")
         self._stopping.clear()
-        self._server = _Server(self)
+        self._server = Server(self)
         host, port = self._server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -274,7 +162,7 @@ class LocalSite:
         """Change content fields, e.g. ``edit(1, headline="…", body=[…], date=…)``."""
         if "id" in fields:
             raise ValueError("an article's id cannot be edited")
-        fields.setdefault("lastmod", datetime.now(pages.SITE_TZ))
+        fields.setdefault("lastmod", datetime.now(SITE_TZ))
         with self._lock:
             self._articles[article_id] = dataclasses.replace(self._articles[article_id], **fields)
             self._order = None
@@ -322,7 +210,7 @@ class LocalSite:
         if isinstance(target, str):
             target = urlsplit(target).path or "/"
         if kind == "gzipbomb":
-            _bomb()  # made now, not while a client waits
+            bomb()  # made now, not while a client waits
         with self._lock:
             if kind is None or times == 0:
                 self._faults.pop(target, None)
@@ -430,8 +318,8 @@ class LocalSite:
         return Response(200, self._fill(template, edition, {}, n=n))
 
     def _feed(self, lang: str) -> Response:
-        body = pages.rss(self._ordered(lang)[:FEED_SIZE], lang=lang, base_url=self.base_url,
-                         now=datetime.now(pages.SITE_TZ))
+        body = feeds.rss(self._ordered(lang)[:FEED_SIZE], lang=lang, base_url=self.base_url,
+                         now=datetime.now(SITE_TZ))
         return Response(200, body, "application/rss+xml; charset=utf-8")
 
     def sitemap_url(self) -> str:
@@ -440,12 +328,12 @@ class LocalSite:
 
     def _sitemap(self, name: str | None) -> Response:
         if name is None:
-            body = pages.sitemap_index([f"{self.base_url}/sitemap-{n}.xml" for n in (*self._editions(), "news")],
+            body = feeds.sitemap_index([f"{self.base_url}/sitemap-{n}.xml" for n in (*self._editions(), "news")],
                                        self._ordered(None))
         elif name == "news":
-            body = pages.news_sitemap(self._ordered(None)[:FEED_SIZE], base_url=self.base_url)
+            body = feeds.news_sitemap(self._ordered(None)[:FEED_SIZE], base_url=self.base_url)
         elif name in self._editions():
-            body = pages.sitemap(self._ordered(name), base_url=self.base_url)
+            body = feeds.sitemap(self._ordered(name), base_url=self.base_url)
         else:
             return self.message_page(f"/sitemap-{name}.xml", "not_found", 404)
         return Response(200, body, "application/xml; charset=utf-8")
@@ -472,7 +360,7 @@ class LocalSite:
         """Render ``template`` with this request's clock, slogan, ads, most-read and padding."""
         n = self._next_request() if n is None else n
         most_read = self._ordered(lang)[:30]
-        values["clock"] = pages.clock_html(datetime.now(pages.SITE_TZ), n, lang).encode("utf-8")
+        values["clock"] = pages.clock_html(datetime.now(SITE_TZ), n, lang).encode("utf-8")
         values["most_read"] = pages.most_read_html(most_read, n).encode("utf-8")
         values["ads"] = pages.ads_html(n).encode()
         values["pad"] = self._padding.fill(template.static_size) if self._padding else b""
@@ -486,132 +374,3 @@ class LocalSite:
         with self._idle:
             self._in_flight -= 1
             self._idle.notify_all()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, site: LocalSite) -> None:
-        self.site = site
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def process_request_thread(self, request, client_address) -> None:
-        self.site._enter()
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.site._leave()
-
-    def handle_error(self, request, client_address) -> None:
-        logger.debug("Local site: error while serving %s", client_address, exc_info=True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "palimpsest-localsite/1"
-    sys_version = ""
-    timeout = 30
-
-    def log_message(self, format: str, *args: object) -> None:
-        logger.debug("Local site: " + format, *args)
-
-    def do_GET(self) -> None:
-        site = self.server.site
-        path = urlsplit(self.path).path or "/"
-        with site._lock:
-            site.access_log.append(Access(time.time(), path, self.headers.get("User-Agent", "")))
-        if path == "/robots.txt" and site.robots_txt is not None:
-            return self._send(Response(200, site.robots_txt.encode(), "text/plain; charset=utf-8"))
-        kind = site._take_fault(path)
-        if kind == "gzipbomb":
-            return self._send(Response(200, _bomb(), headers={"Content-Encoding": "gzip"}))
-        if kind is None or kind == "slow":
-            if kind and site._stopping.wait(site.slow_delay):
-                return self._reset()
-            return self._send(site.respond(path))
-        if kind == "timeout":
-            if site._stopping.wait(site.timeout_delay):
-                return self._reset()
-            return self._send(site.respond(path))
-        if kind == "reset":
-            return self._reset()
-        if kind in ("500", "502", "503", "408", "429"):
-            response = site.message_page(path, "empty", int(kind))
-            if kind in ("429", "503"):
-                response.headers["Retry-After"] = str(RETRY_AFTER)
-            return self._send(response)
-        if kind == "challenge":
-            return self._send(Response(403, pages.CHALLENGE_HTML.encode(), "text/html; charset=UTF-8",
-                                       {"cf-mitigated": "challenge", "Server": "cloudflare",
-                                        "cf-ray": f"{time.time_ns() & 0xFFFFFFFFFFFF:x}-WAW"}))
-        if kind == "captcha_redirect":
-            return self._send(site._redirect(f"{CAPTCHA_PATH}?back={path}", 302))
-        if kind in ("captcha", "noparse"):
-            return self._send(site.message_page(path, "captcha" if kind == "captcha" else "empty", 200))
-        if kind == "empty":
-            return self._send(Response(200, b""))
-        if kind == "garbage":
-            return self._send(Response(200, random.Random(path).randbytes(4096)))
-        response = site.respond(path)
-        if kind == "cp1251":
-            response.body = pages.to_cp1251(response.body)
-            response.content_type = response.content_type.split(";")[0] + "; charset=windows-1251"
-            return self._send(response)
-        if kind == "straybyte":  # one Latin-1 byte (a pasted "café") in a UTF-8 page
-            response.body = response.body.replace(b"</footer>", b"<p>caf\xe9</p></footer>", 1)
-            return self._send(response)
-        if kind == "cutchar":  # the body ends inside its last multi-byte character
-            lead = max(response.body.rfind(bytes([b])) for b in range(0xC2, 0xF5))
-            response.body = response.body[:lead + 1]
-            return self._send(response)
-        # "truncated": announce the whole body, send half of it, then close.
-        return self._send(response, len(response.body) // 2)
-
-    def _send(self, response: Response, limit: int | None = None) -> None:
-        self.send_response_only(response.status)
-        headers = {"Server": self.version_string(), "Date": self.date_time_string(),
-                   "Content-Type": response.content_type,
-                   "Content-Length": str(len(response.body)), "Cache-Control": "no-cache",
-                   **response.headers}
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(response.body if limit is None else response.body[:limit])
-        self.close_connection = True
-
-    def _reset(self) -> None:
-        """Drop the connection without an answer (RST, not FIN)."""
-        self.close_connection = True
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
-
-
-@functools.cache
-def _bomb() -> bytes:
-    """A small gzip body that inflates to BOMB_SIZE bytes of HTML-ish filler."""
-    return gzip.compress(b"<p>" + b"0" * (BOMB_SIZE - 3), compresslevel=9)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m palimpsest.localsite [--articles N] [--pad-kb KB]``: serve until interrupted.
-
-    Benchmarks run the site in its own process so that it does not share a GIL with the
-    crawler it serves.
-    """
-    import argparse
-
-    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=0, help="generated articles (0: the six defaults)")
-    parser.add_argument("--pad-kb", type=int, default=0, help="pad every page to about this size")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    articles = make_articles(args.articles, seed=args.seed) if args.articles else None
-    with LocalSite(articles, pad_kb=args.pad_kb) as site:
-        print(site.base_url, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
-
-
-if __name__ == "__main__":
-    main()

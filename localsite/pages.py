@@ -1,22 +1,17 @@
-"""Markup, feeds and synthetic text of the local charter97-like test site (see localsite)."""
+"""Markup of the local charter97-like test site: chrome, article pages, listings, messages."""
 
 from __future__ import annotations
 
-import random
 from bisect import bisect_right
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+    from datetime import datetime
 
-    from palimpsest.localsite import SiteArticle
+    from localsite.articles import SiteArticle
 
-
-SITE_TZ = timezone(timedelta(hours=3), "Europe/Minsk")
-"""The site prints naive local times; Minsk is UTC+3 all year."""
 
 SLOT = "\x00"
 """Marks a volatile slot in a page template: ``SLOT + name + SLOT``."""
@@ -164,7 +159,7 @@ def page(lang: str, title: str, main: str, *, head_extra: str = "") -> str:
 {head_extra}<link rel="stylesheet" href="/css/style.css">
 </head>
 <body>
-<!-- Synthetic page served by palimpsest.localsite for tests; not a copy of charter97.org. -->
+<!-- Synthetic page served by localsite for tests; not a copy of charter97.org. -->
 <header class="header">
 <div class="header__top"><span class="header__date">{slot("clock")}</span></div>
 <a class="header__logo" href="/">{escape(t["site"])}</a>
@@ -235,7 +230,7 @@ def comments_html(article_id: int, count: int, lang: str) -> str:
 def article_page(a: SiteArticle, base_url: str, *, relaunched: bool = False) -> Template:
     """The article page; its volatile slots are counter, views, comments and the chrome's.
 
-    ``relaunched``: the markup of an invented redesign (see :func:`article_main_relaunched`).
+    ``relaunched``: the markup of an invented redesign (see :func:`article_main`).
     """
     url = base_url + a.path
     head = [f'<meta property="og:title" content="{escape(a.headline)}">',
@@ -245,11 +240,31 @@ def article_page(a: SiteArticle, base_url: str, *, relaunched: bool = False) -> 
     if a.image:
         head.append(f'<meta property="og:image" content="{escape(base_url + a.image)}">')
     title = f"{a.headline} - {ui(a.lang)['site']}"
-    main = article_main_relaunched(a) if relaunched else article_main(a)
-    return Template(page(a.lang, title, main, head_extra="\n".join(head) + "\n"))
+    return Template(page(a.lang, title, article_main(a, relaunched=relaunched),
+                         head_extra="\n".join(head) + "\n"))
 
 
-def article_main(a: SiteArticle) -> str:
+def article_main(a: SiteArticle, *, relaunched: bool = False) -> str:
+    """The article element, in the site's markup or (``relaunched``) an invented redesign's.
+
+    The redesign renames every class and keeps the text: a parser written for the old
+    markup still finds the headline and the paragraphs (the lead among them), but no date
+    line, view counter or lead, which is what a real relaunch does to a parser. Every read
+    is a new version that must not count as an edit.
+    """
+    head, lead_class = (_story_head(a), "story__lead") if relaunched else (_article_head(a), "lead")
+    parts = head
+    if a.lead:
+        parts.append(f'<p class="{lead_class}">{escape(a.lead)}</p>')
+    parts.extend(f"<p>{escape(p)}</p>" for p in a.body)
+    parts.extend(article_boilerplate(a.lang))
+    parts.append(f'<div class="comments" id="comments">{slot("comments")}</div>')
+    parts.append("</article>")
+    return "\n".join(parts)
+
+
+def _article_head(a: SiteArticle) -> list[str]:
+    """The site's own markup up to the lead: header with date, views and comment counter, media."""
     parts = [
         '<article class="article">',
         '<header class="article__header">',
@@ -267,22 +282,11 @@ def article_main(a: SiteArticle) -> str:
     if a.video:
         parts.append(f'<div class="article__video"><iframe src="{escape(a.video)}" width="640"'
                      f' height="360" frameborder="0" allowfullscreen></iframe></div>')
-    if a.lead:
-        parts.append(f'<p class="lead">{escape(a.lead)}</p>')
-    parts.extend(f"<p>{escape(p)}</p>" for p in a.body)
-    parts.extend(article_boilerplate(a.lang))
-    parts.append(f'<div class="comments" id="comments">{slot("comments")}</div>')
-    parts.append("</article>")
-    return "\n".join(parts)
+    return parts
 
 
-def article_main_relaunched(a: SiteArticle) -> str:
-    """The same article in an invented redesign: new class names, the same text.
-
-    A parser written for the old markup still finds the headline and the paragraphs
-    (the lead among them), but no date line, view counter or lead: what a real relaunch
-    does to a parser. Every read is a new version that must not count as an edit.
-    """
+def _story_head(a: SiteArticle) -> list[str]:
+    """The redesign up to the lead: a title, one meta line, the image (no video)."""
     parts = [
         '<article class="story">',
         f'<h1 class="story__title">{escape(a.headline)}</h1>',
@@ -292,13 +296,7 @@ def article_main_relaunched(a: SiteArticle) -> str:
     ]
     if a.image:
         parts.append(f'<div class="story__media"><img src="{escape(a.image)}" alt=""></div>')
-    if a.lead:
-        parts.append(f'<p class="story__lead">{escape(a.lead)}</p>')
-    parts.extend(f"<p>{escape(p)}</p>" for p in a.body)
-    parts.extend(article_boilerplate(a.lang))
-    parts.append(f'<div class="comments" id="comments">{slot("comments")}</div>')
-    parts.append("</article>")
-    return "\n".join(parts)
+    return parts
 
 
 def article_boilerplate(lang: str) -> list[str]:
@@ -374,58 +372,6 @@ CHALLENGE_HTML = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment
 """
 
 
-def rss(items: Iterable[SiteArticle], *, lang: str, base_url: str, now: datetime) -> bytes:
-    """An RSS 2.0 feed with absolute links."""
-    t = ui(lang)
-    entries = "".join(
-        f"<item><title>{escape(a.headline)}</title><link>{base_url}{a.path}</link>"
-        f'<guid isPermaLink="true">{base_url}{a.path}</guid>'
-        f"<pubDate>{format_datetime(a.date.replace(tzinfo=SITE_TZ))}</pubDate>"
-        f"<description>{escape(a.lead or '')}</description></item>\n"
-        for a in items
-    )
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n'
-            f'<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>\n'
-            f"<title>{escape(t['site'])} - {t['news']} (synthetic)</title>\n"
-            f"<link>{base_url}/{lang}/news/</link>\n"
-            f"<description>Synthetic feed of the Palimpsest local test site</description>\n"
-            f"<language>{lang}</language>\n"
-            f'<atom:link href="{base_url}/{lang}/rss/all/" rel="self" type="application/rss+xml"/>\n'
-            f"<lastBuildDate>{format_datetime(now)}</lastBuildDate>\n"
-            f"{entries}</channel></rss>\n").encode()
-
-
-_SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
-
-
-def sitemap_index(locations: Iterable[str], items: Sequence[SiteArticle]) -> bytes:
-    """A sitemap index; every child's ``lastmod`` is the newest change on the site."""
-    newest = max((a.lastmod for a in items), default=None)
-    stamp = f"<lastmod>{newest.isoformat()}</lastmod>" if newest else ""
-    entries = "".join(f"<sitemap><loc>{escape(loc)}</loc>{stamp}</sitemap>\n" for loc in locations)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex {_SITEMAP_NS}>\n'
-            f"{entries}</sitemapindex>\n").encode()
-
-
-def sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
-    """A urlset of one edition's articles with the time each last changed."""
-    entries = "".join(f"<url><loc>{base_url}{a.path}</loc><lastmod>{a.lastmod.isoformat()}</lastmod></url>\n"
-                      for a in items)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS}>\n{entries}</urlset>\n'.encode()
-
-
-def news_sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
-    """A Google news sitemap of the newest articles (publication date, no lastmod)."""
-    entries = "".join(
-        f"<url><loc>{base_url}{a.path}</loc><news:news><news:publication><news:name>"
-        f"{escape(ui(a.lang)['site'])}</news:name><news:language>{a.lang}</news:language></news:publication>"
-        f"<news:publication_date>{a.date.replace(tzinfo=SITE_TZ).isoformat()}</news:publication_date>"
-        f"<news:title>{escape(a.headline)}</news:title></news:news></url>\n"
-        for a in items)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS} '
-            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n{entries}</urlset>\n').encode()
-
-
 def to_cp1251(body: bytes) -> bytes:
     """Re-encode a UTF-8 page or feed as windows-1251, declaring it in the markup too."""
     text = body.decode("utf-8")
@@ -434,108 +380,3 @@ def to_cp1251(body: bytes) -> bytes:
     return text.encode("cp1251", "xmlcharrefreplace")
 
 
-# --- synthetic text ----------------------------------------------------------------
-
-DEFAULT_ARTICLES = (
-    # id, lang, date, views, comments, video, headline, lead, body
-    (700101, "en", (2025, 10, 6, 9, 40), 2422, 1, None,
-     "City Council of Zarechensk Postpones Vote on Riverside Bridge Repairs",
-     "Deputies said the estimate for the 60-year-old bridge had doubled since spring.",
-     ["The city council of Zarechensk, a fictional town used in this synthetic article, "
-      "postponed its vote on repairs to the Riverside bridge on Monday.",
-      "According to the council's own documents, the estimate grew from 1.2 to 2.5 million "
-      "roubles after engineers found cracks in two of the five spans.",
-      "Residents who cross the bridge every day told us that heavy lorries still use it at "
-      "night, despite a weight limit introduced last year.",
-      "The next session is scheduled for the end of the month."]),
-    (700102, "ru", (2025, 10, 6, 11, 20), 3310, 4, None,
-     "Горсовет Зареченска отложил голосование о ремонте моста через реку",
-     "Депутаты сообщили, что смета на ремонт моста выросла вдвое с весны.",
-     ["Городской совет Зареченска — вымышленного города из этой синтетической статьи — в "
-      "понедельник отложил голосование о ремонте Речного моста.",
-      "Согласно документам совета, смета выросла с 1,2 до 2,5 миллиона рублей после того, как "
-      "инженеры нашли трещины в двух из пяти пролетов.",
-      "Жители, которые каждый день ходят по мосту, рассказали, что ночью по нему по-прежнему "
-      "ездят грузовики, несмотря на ограничение по массе.",
-      "Следующее заседание назначено на конец месяца."]),
-    (700104, "en", (2025, 10, 6, 14, 5), 734, 0, None,
-     "Court Hearing in the \"Courtyard Chat\" Case Adjourned for the Third Time",
-     "The judge cited the absence of a witness for the prosecution.",
-     ["A hearing in the synthetic \"courtyard chat\" case was adjourned again on Monday, "
-      "the third postponement since August.",
-      "Four residents of Lipovka are accused of organising a neighbourhood chat in which "
-      "they discussed the repair of a playground & the price of heating.",
-      "Relatives who came to the courthouse were not allowed into the hall."]),
-    (700105, "ru", (2025, 10, 6, 20, 45), 10482, 27, None,
-     "Суд над участниками «дворового чата» снова перенесли",
-     "Судья сослался на неявку свидетеля обвинения.",
-     ["Заседание по синтетическому делу «дворового чата» в понедельник снова отложили — уже в "
-      "третий раз с августа.",
-      "Четырех жителей Липовки обвиняют в создании чата, где соседи обсуждали ремонт "
-      "детской площадки и цены на отопление.",
-      "Родственников, пришедших к зданию суда, в зал не пустили.",
-      "Адвокаты подали ходатайство об изменении меры пресечения."]),
-    (700107, "en", (2025, 10, 7, 17, 5), 15156, 12, "https://www.youtube.com/embed/SYNTHETIC01",
-     "Volunteers Map Every Pothole and Broken Lamp in Zarechensk's Old Town",
-     "Their map, built over six weekends, lists 412 defects that the city had not recorded.",
-     ["A group of volunteers in the fictional town of Zarechensk has published a map of the "
-      "old town's potholes, broken street lamps and blocked drains.",
-      "\"We simply walked every street with a phone,\" one of the organisers said.",
-      "The city administration said it would \"study the map\" but gave no date for repairs.",
-      "The volunteers plan to repeat the survey in spring and compare the two maps."]),
-    (700108, "ru", (2025, 10, 7, 8, 3), 987, 2, None,
-     "В Зареченске открыли библиотеку, которую строили девять лет",
-     "Здание на Садовой улице обошлось городу втрое дороже, чем планировалось.",
-     ["В вымышленном городе Зареченске в понедельник открыли новую городскую библиотеку.",
-      "Строительство началось девять лет назад, подрядчик сменился дважды.",
-      "Читатели жалуются, что в зале пока нет книг: фонд обещают перевезти к декабрю."]),
-)
-
-_PLACES = {"en": ("Zarechensk", "Lipovka", "Borovoye", "Kamenka", "Ozersk"),
-           "ru": ("Зареченск", "Липовка", "Боровое", "Каменка", "Озерск")}
-_TOPICS = {
-    "en": ("council delays bridge repairs", "court adjourns hearing again",
-           "heating tariffs rise for the second time", "library opens after nine years",
-           "volunteers clean the river bank", "bus route cancelled without notice"),
-    "ru": ("горсовет откладывает ремонт моста", "суд снова переносит заседание",
-           "тарифы на отопление растут второй раз", "библиотеку открыли через девять лет",
-           "волонтеры убрали берег реки", "автобусный маршрут отменили без объявления"),
-}
-_SENTENCES = {
-    "en": ("Officials did not answer our questions by the time of publication.",
-           "Residents say the problem has been known for years.",
-           "The council's documents were published only after a request from deputies.",
-           "Engineers warned about the state of the structure in a report last spring.",
-           "The contractor has changed twice since the work began.",
-           "Local activists plan to collect signatures under an appeal.",
-           "A similar case was heard in a neighbouring district last year.",
-           "The administration promised to return to the issue next month."),
-    "ru": ("Чиновники не ответили на наши вопросы к моменту публикации.",
-           "Жители говорят, что о проблеме известно уже много лет.",
-           "Документы совета опубликовали только после запроса депутатов.",
-           "Инженеры предупреждали о состоянии конструкции в отчете прошлой весной.",
-           "С начала работ подрядчик сменился дважды.",
-           "Местные активисты собираются собрать подписи под обращением.",
-           "Похожее дело рассматривали в соседнем районе в прошлом году.",
-           "Администрация пообещала вернуться к вопросу в следующем месяце."),
-}
-
-
-def paragraph_pool(lang: str, size: int = 300, seed: int = 0) -> list[str]:
-    """Shared body paragraphs for generated articles (shared, so 100,000 articles fit in memory)."""
-    rng = random.Random(f"{lang}:{seed}")
-    return [" ".join(rng.sample(_SENTENCES[lang], rng.randint(2, 4))) for _ in range(size)]
-
-
-def synthetic_text(rng: random.Random, article_id: int, lang: str) -> tuple[str, str, str]:
-    """Headline, lead and an opening paragraph unique to one generated article."""
-    place = rng.choice(_PLACES[lang])
-    topic = rng.choice(_TOPICS[lang])
-    if lang == "en":
-        return (f"{place}: {topic} (report {article_id})",
-                f"Synthetic report {article_id} from {place}.",
-                f"This is synthetic article {article_id}, generated for load tests: in {place}, "
-                f"{topic}.")
-    return (f"{place}: {topic} (сообщение {article_id})",
-            f"Синтетическое сообщение {article_id} из города {place}.",
-            f"Это синтетическая статья {article_id} для нагрузочных тестов: {place} — {topic}.")
