@@ -76,6 +76,16 @@ def when(value: datetime | str | None, *, never: str = "never") -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+def span(seconds: float) -> str:
+    """A length of time for people, to its two largest units: ``45s``, ``20m 34s``, ``2d 4h``."""
+    left, parts = round(seconds), []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size or (unit == "s" and not parts):
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return " ".join(parts[:2])
+
+
 def version(seq: int | None) -> str:
     """A version for people: ``v2``, or ``—`` where there is none (a new article has no "from")."""
     return "—" if seq is None else f"v{seq}"
