@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from palimpsest import config as config_mod
 
 if TYPE_CHECKING:
+    from detection import Archive
     from palimpsest.config import Config
     from store.db import Store
-    from store.writer import Archive
 
 
 class App:
@@ -39,8 +39,8 @@ class App:
     @cached_property
     def archive(self) -> Archive:
         """The crawl's writer. A crawl may be the first on a fresh store: it upgrades it."""
+        from detection import Archive
         from store.db import Store
-        from store.writer import Archive
 
         if "store" not in self.__dict__:
             self.__dict__["store"] = Store(self.config.store_url).upgrade()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from crawler.sites import parser_class
 from evidence.bundle import export_bundle, slugify
+from evidence.rebuild import rebuild as rebuild_versions
 from evidence.reparse import reparse
 from evidence.verify import verify
 from evidence.warc import EvidenceError, export_warc
@@ -246,31 +247,39 @@ def _capture_of(store: Any, target: str) -> int:
 
 @click.command("reparse")
 @click.option("--site", metavar="NAME", help="Only this site's versions.")
-@click.option("--parser", "parser_name", metavar="NAME", help="Use this parser instead of each site's own.")
+@click.option("--parser", "parser_name", metavar="NAME[/VERSION]",
+              help="Use this parser (or this version of it) instead of the one valid at each capture's date.")
 @click.option("--all-captures", is_flag=True, help="Re-read every capture, not only each version's first.")
+@click.option("--rebuild", is_flag=True,
+              help="Write the new readings as versions marked with their parser version (no events, no alerts).")
 @json_option("Print the full report as JSON.")
 @pass_app
 def reparse_command(app: App, site: str | None, parser_name: str | None, all_captures: bool,
-                    as_json: bool) -> None:
-    """Re-read stored raw captures with the current parser and compare with each version.
+                    rebuild: bool, as_json: bool) -> None:
+    """Re-read stored raw captures with the parser version of each capture's date (or
+    the one named) and compare with each version.
 
-    Writes nothing and never makes an edit: a field only the new parser reads is
-    reported as "enriched"; any other difference is a parser discrepancy to review.
+    Never makes an edit: a field only the new parser reads is reported as "enriched";
+    any other difference is a parser discrepancy to review. It writes nothing unless
+    --rebuild, which adds the new readings as versions; captures and events stay as they are.
 
     \b
     Examples:
       palimpsest reparse --site charter97
-      palimpsest reparse --site charter97 --parser generic --json
+      palimpsest reparse --site charter97 --parser charter97/2 --json
+      palimpsest reparse --site charter97 --rebuild
     """
     try:
         report = reparse(app.store, site=site, parser_name=parser_name, all_captures=all_captures,
-                         make_parser=_parser_factory(app))
+                         make_parser=_parser_factory(app), keep_readings=rebuild)
     except KeyError as exc:  # unknown parser name: the registry lists the known ones
         raise Failure(str(exc.args[0])) from exc
-    emit(report.to_json(), as_json, lambda _doc: _print_reparse(report))
+    rebuilt = rebuild_versions(app.store, report) if rebuild else None
+    document = {**report.to_json(), **({"rebuilt": rebuilt.to_json()} if rebuilt else {})}
+    emit(document, as_json, lambda _doc: _print_reparse(report, rebuilt))
 
 
-def _print_reparse(report: Any) -> None:
+def _print_reparse(report: Any, rebuilt: Any) -> None:
     say("versions: " + (", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"))
     if report.enriched_fields:
         say("enriched fields: " + ", ".join(f"{k} ({n})" for k, n in report.enriched_fields.items()))
@@ -278,6 +287,9 @@ def _print_reparse(report: Any) -> None:
         what = ", ".join(f"{k} {v}" for k, v in finding.fields.items()) or finding.details.get("message", "")
         say(f"{finding.status.upper()} version {finding.version_id} ({finding.article_url}, "
                    f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}")
+    if rebuilt is not None:
+        say(f"rebuilt: {rebuilt.created} new versions, {rebuilt.reused} equal to existing ones, "
+            f"{rebuilt.articles} articles moved to them (captures and events unchanged)")
 
 
 COMMANDS = [export, verify_command, proof_command, reparse_command]

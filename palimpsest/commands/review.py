@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from changes import Content, compare
+from changes import Content
 from changes.diff import diff_content, render_diff
 from notify.markup import clean
 from palimpsest.commands.common import USAGE, Failure, json_option, pass_app
 from palimpsest.options import Moment, VersionOrTime, article_or_exit
 from palimpsest.terminal import emit, say, say_json, say_painted, when
+from store import changesets
 from store.browse import Shown, capture_row, state_at, version_by_seq, versions
 from store.queries import confirmed_versions
 
@@ -150,6 +151,8 @@ def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | N
         new_v = pick(new, "--to") or (all_versions[-1] if all_versions else None)
         old_v = pick(old, "--from") or (by_seq.get(new_v.seq - 1) if new_v else None)
         confirmed = confirmed_versions(s, article)
+        # The change set stored with the event between these two versions (any other pair: computed).
+        kinds = sorted(changesets.between(s, article.id, old_v.id, new_v.id).kinds) if old_v and new_v else []
     if old_v is None or new_v is None:
         say(f"{article.url} has fewer than two versions: nothing to compare.")
         return
@@ -159,7 +162,7 @@ def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | N
     paint = (lambda op, text: click.style(text, **_PAINT[op])) if color else None
     data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
             "candidates": [v.seq for v in (old_v, new_v) if v.id not in confirmed],
-            "changes": sorted(compare(a, b).kinds),
+            "changes": kinds,
             "size": dict(zip(("words_added", "words_removed"), result.size, strict=True)),
             "diff": render_diff(result, context=None if whole else context),
             "fields": [asdict(f) for f in result.changed_fields],

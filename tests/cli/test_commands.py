@@ -15,9 +15,10 @@ from sqlalchemy import create_engine
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
 from changes.records import Fetched, Reading
+from detection import Archive
 from palimpsest.cli import main
 from store.db import Store, downgrade, is_current
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "charter97"
 URL = "https://charter97.org/en/news/2025/10/7/1/"

@@ -10,9 +10,10 @@ from click.testing import CliRunner
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
 from changes.records import Fetched, Reading
+from detection import Archive
 from palimpsest.cli import main
 from store.db import Store
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 A = "https://charter97.org/en/news/2025/10/7/1/"
 B = "https://charter97.org/en/news/2025/10/7/2/"

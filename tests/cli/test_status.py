@@ -9,9 +9,10 @@ from click.testing import CliRunner
 
 from changes import HealthPolicy, Outcome, Policy, Verdict
 from changes.records import Fetched
+from detection import Archive
 from palimpsest.cli import main
 from store.db import Store
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 NOW = datetime.now(UTC)
 

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from changes import Content, HealthPolicy, Outcome, Policy, Verdict
 from changes.records import Fetched, Reading
-from store.writer import Archive, ArticleRef
+from detection import Archive
+from store.writer import ArticleRef
 
 if TYPE_CHECKING:
     from store.db import Store

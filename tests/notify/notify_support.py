@@ -14,9 +14,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 import localsite
 from changes import Content, HealthPolicy, Outcome, Policy, Verdict
 from changes.records import Fetched, Reading
+from detection import Archive
 from localsite.webhook import KEY_HEADER, free_port
 from palimpsest.config import from_dict
-from store.writer import Archive
 
 if TYPE_CHECKING:
 

@@ -1,4 +1,4 @@
-"""Per-group field coverage of runs, read from the store (see changes.coverage).
+"""Per-group field coverage of runs, judged from the store (see changes.coverage).
 
 Each finished run keeps its coverage and the groups it held in ``runs.stats``; the
 baseline of a run is the coverage of the site's recent healthy runs, without the
@@ -11,10 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from changes import Content, Coverage, CoveragePolicy, Outcome, degradation, drops, merge, tally
-from store.models import Capture, Run, Version
+from store import events as rows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,18 +33,14 @@ class GroupHealth:
 
 
 def judge_groups(s: Session, site_id: int, run_id: int, policy: CoveragePolicy) -> GroupHealth:
-    rows = s.execute(select(Capture.outcome, Capture.reason, Capture.meta)
-                     .where(Capture.run_id == run_id, Capture.kind == "article")).all()
     pages = []
-    for outcome, reason, meta in rows:
+    for outcome, reason, meta in rows.group_pages(s, run_id):
         parsed = outcome == Outcome.OK
         if parsed or (reason or "").startswith("parse failed"):
             meta = meta or {}
             pages.append((meta.get("group") or "/", parsed, meta.get("missing") or ()))
     coverage = tally(pages)
-    earlier = s.execute(select(Run.health, Run.stats).where(
-        Run.site_id == site_id, Run.id < run_id, Run.status != "running")
-        .order_by(Run.id.desc()).limit(BASELINE_RUNS * 4)).all()
+    earlier = rows.earlier_runs(s, site_id, run_id, BASELINE_RUNS * 4)
     healthy = [stats or {} for health, stats in earlier if health == "ok"][:BASELINE_RUNS]
     baseline = merge({g: c for g, c in stats.get("coverage", {}).items() if g not in stats.get("held_groups", {})}
                      for stats in healthy)
@@ -63,8 +57,7 @@ def held_groups(stats: dict | None) -> set[str]:
 def degraded_read(s: Session, article_id: int, current: int, new: int, meta: dict | None,
                   policy: CoveragePolicy) -> str:
     """Why the capture showing version ``new`` is a bad read against ``current``, or ""."""
-    before, after = (Content.from_json(s.get(Version, v).content) for v in (current, new))
-    last = s.scalars(select(Capture.meta).where(Capture.article_id == article_id, Capture.version_id == current)
-                     .order_by(Capture.id.desc()).limit(1)).first()
+    before, after = (Content.from_json(rows.version_content(s, v)) for v in (current, new))
+    last = rows.last_meta_of_version(s, article_id, current)
     return degradation(before, after, missing_now=(meta or {}).get("missing") or (),
                        missing_before=(last or {}).get("missing") or (), policy=policy) or ""

@@ -1,22 +1,49 @@
-"""Stored HTTP messages taken apart: head and body, headers, and a replayable head.
+"""The HTTP-message format of the archive: how an exchange is written as bytes, and read back.
 
-A response blob holds the message exactly as ``changes.records.Fetched.response_bytes``
-wrote it: status line, header lines, an empty line, then the body as the crawler
-received it. Scrapy decompresses bodies and joins chunks before the archive sees them,
-so the head may still say ``Content-Encoding: gzip`` or ``Transfer-Encoding: chunked``
-over an identity body. :func:`replayable_head` rewrites only those lines, the way
-web archives do (``X-Archive-Orig-…``), so that a WARC reader or a replay tool decodes
-the body as what it is. The body is never touched.
+Written: :func:`request_bytes` and :func:`response_bytes` (what ``changes.records.Fetched``
+hands the store). A response blob holds the status line, header lines, an empty line,
+then the body as the crawler received it. Read: :func:`split_message`,
+:func:`header_lines`, :func:`headers_dict` and :func:`replayable_head`, the exact
+inverse. One module below the crawler, the store and the evidence tools, so the writer
+and every reader agree on the bytes.
+
+Scrapy decompresses bodies and joins chunks before the archive sees them, so the head
+may still say ``Content-Encoding: gzip`` or ``Transfer-Encoding: chunked`` over an
+identity body. :func:`replayable_head` rewrites only those lines, the way web archives
+do (``X-Archive-Orig-…``), so that a WARC reader or a replay tool decodes the body as
+what it is. The body is never touched.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 CRLF = b"\r\n"
 END_OF_HEAD = b"\r\n\r\n"
 ORIG_PREFIX = b"X-Archive-Orig-"
 _MAGIC = {b"gzip": b"\x1f\x8b", b"x-gzip": b"\x1f\x8b", b"zstd": b"\x28\xb5\x2f\xfd"}
+
+
+def request_bytes(method: str, url: str, headers: Iterable[tuple[str, str]]) -> bytes:
+    """The request as an HTTP/1.1 message head (what a WARC request record holds)."""
+    parts = urlsplit(url)
+    headers = list(headers)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    lines = [f"{method} {target} HTTP/1.1"]
+    if "host" not in {k.lower() for k, _ in headers}:
+        lines.append(f"Host: {parts.netloc}")
+    lines += [f"{k}: {v}" for k, v in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+
+
+def response_bytes(http_version: str, status: int, reason_phrase: str, headers: Iterable[tuple[str, str]],
+                   body: bytes) -> bytes:
+    """The response as an HTTP message: status line, headers, an empty line, the body."""
+    head = [f"{http_version} {status} {reason_phrase}".rstrip()]
+    head += [f"{k}: {v}" for k, v in headers]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("utf-8", "surrogateescape") + body
 
 
 def split_message(raw: bytes) -> tuple[bytes, bytes]:
