@@ -12,11 +12,12 @@ from click.testing import CliRunner
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
 from changes.records import Fetched, Reading
+from detection import Archive
 from palimpsest.cli import main
 from palimpsest.commands.queries import _versions
 from palimpsest.terminal import span, version, when
 from store.db import Store
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 URL = "https://charter97.org/en/news/2025/10/7/1/"
 T0 = datetime(2025, 10, 7, 12, 5, 42, 829828, tzinfo=UTC)
