@@ -18,12 +18,13 @@ from crawler.items import ArticleItem
 from crawler.page import Page
 from crawler.pipelines import reading_of
 from crawler.sites.base import ParseError, SiteParser
+from detection import Archive
 from evidence.rebuild import rebuild
 from evidence.reparse import reparse
 from evidence.verify import verify
 from palimpsest.commands.evidence import reparse_command
 from palimpsest.config import Config
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 NAME = "relaunch-test"
 URL = "https://example.org/news/7"
