@@ -22,6 +22,7 @@ from detection import Archive
 from evidence.rebuild import rebuild
 from evidence.reparse import reparse
 from evidence.verify import verify
+from palimpsest.app import App
 from palimpsest.commands.evidence import reparse_command
 from palimpsest.config import Config
 from store.writer import ArticleRef
@@ -213,7 +214,7 @@ def test_a_rebuilt_reading_new_to_the_article_is_a_version_marked_with_its_parse
 
 def test_the_command_rebuilds_and_says_so(flooded) -> None:
     config = Config(store_url=flooded.store.url, sites=())
-    obj = SimpleNamespace(store=flooded.store, config=config)
+    obj = App(config=config, store=flooded.store)  # what every command gets through pass_app
     result = CliRunner().invoke(reparse_command, ["--parser", f"{NAME}/2", "--rebuild", "--json"], obj=obj,
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
