@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
 from changes.settings import Setting, settings_of
+from evidence.settings import LogSettings
 
 CONTACT_URL = "https://github.com/palimpsest-archive/palimpsest#for-site-operators"
 """Where a site's operators read what this crawler is; the operator may point it elsewhere."""
@@ -95,17 +96,20 @@ DESTINATION_SETTINGS: dict[str, Setting] = _table(
     Setting("tag", str, None, "Apprise tag attached to its notifications.", shown="—"),
 )
 
-# The evidence log's settings: the `[evidence]` table. Paths are relative to the config file.
+# The evidence log's settings: the `[evidence]` table, its defaults those of LogSettings.
+# Paths are relative to the config file.
 EVIDENCE_SETTINGS: dict[str, Setting] = _table(
-    Setting("key", str, "palimpsest.key", "Ed25519 key that signs the tree heads; created on first use, never in "
-                                          "the store; `.pub` beside it. Back it up."),
-    Setting("heads_file", str, "palimpsest-heads.jsonl", "Append-only file of every signed tree head, one JSON "
-                                                         "per line, to share."),
+    Setting("key", str, str(LogSettings.key_path),
+            "Ed25519 key that signs the tree heads; created on first use, never in the store; `.pub` beside it. "
+            "Back it up."),
+    Setting("heads_file", str, str(LogSettings.heads_file),
+            "Append-only file of every signed tree head, one JSON per line, to share."),
     Setting("tsa", list, [], "RFC 3161 timestamp authority URLs; each tree head is timestamped by each.",
             shown="none"),
     Setting("tsa_certs", list, [], "PEM files of the CAs the TSAs' certificate chains must lead to.", shown="none"),
-    Setting("tsa_timeout", float, 10.0, "Seconds to wait for a TSA; one that does not answer is asked again on "
-                                        "the next run.", low=0, high=3600, low_ok=False),
+    Setting("tsa_timeout", float, LogSettings.tsa_timeout,
+            "Seconds to wait for a TSA; one that does not answer is asked again on the next run.",
+            low=0, high=3600, low_ok=False),
 )
 
 

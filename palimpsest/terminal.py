@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sys
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +76,16 @@ def when(value: datetime | str | None, *, never: str = "never") -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+def span(seconds: float) -> str:
+    """A length of time for people, to its two largest units: ``45s``, ``20m 34s``, ``2d 4h``."""
+    left, parts = round(seconds), []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size or (unit == "s" and not parts):
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return " ".join(parts[:2])
+
+
 def version(seq: int | None) -> str:
     """A version for people: ``v2``, or ``—`` where there is none (a new article has no "from")."""
     return "—" if seq is None else f"v{seq}"
@@ -95,10 +107,12 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, wide: Sequen
         grid.add_column(column, overflow="fold" if column in wide else "ellipsis", no_wrap=column not in wide)
     for row in rows:
         grid.add_row(*(Text(printable("" if cell is None else str(cell))) for cell in row))
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = NOWHERE
-    console.print(grid)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else NOWHERE
+    console = Console(color_system=None, highlight=False, width=width)
+    with console.capture() as captured:
+        console.print(grid)
+    for line in captured.get().splitlines():  # through say(), like every other line; no trailing pad
+        say(line.rstrip())
 
 
 def say_painted(text: str, *, color: bool) -> None:

@@ -10,7 +10,7 @@ import click
 from palimpsest.commands.common import finish, json_option, pass_app
 from palimpsest.config import require_config_file
 from palimpsest.options import Duration
-from palimpsest.terminal import emit, say, table, when
+from palimpsest.terminal import emit, say, span, table, when
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -59,7 +59,7 @@ def _print(doc: dict[str, Any]) -> None:
                      when(site["last_success_at"]),
                      ", ".join(f"{k} {v}" for k, v in site["errors"].items() if v) or "none",
                      f"{site['due']} due, {site['leased']} leased, {site['running']} running",
-                     f"{oldest['overdue_s']} s: {oldest['url']}" if oldest else "—"))
+                     f"{span(oldest['overdue_s'])}: {oldest['url']}" if oldest else "—"))
     if rows:
         table(("site", "check", "health", "last run", "last success", "errors", "backlog", "oldest overdue"),
               rows, wide=("errors", "oldest overdue"))

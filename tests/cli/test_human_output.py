@@ -15,7 +15,7 @@ from changes.records import Fetched, Reading
 from detection import Archive
 from palimpsest.cli import main
 from palimpsest.commands.queries import _versions
-from palimpsest.terminal import version, when
+from palimpsest.terminal import span, version, when
 from store.db import Store
 from store.writer import ArticleRef
 
@@ -66,6 +66,7 @@ def test_when_is_to_the_minute_in_utc_marked_as_such():
     assert when(datetime(2025, 10, 7, 12, 5)) == "2025-10-07 12:05 UTC"  # naive: the store's UTC
     assert when(None) == "never" and when(None, never="—") == "—"
     assert (version(None), version(3)) == ("—", "v3")
+    assert [span(s) for s in (0, 45, 1234, 3600, 187_200.4)] == ["0s", "45s", "20m 34s", "1h", "2d 4h"]
 
 
 @pytest.mark.parametrize("args", [["history", URL], ["changes", "--since", "2025-10-01"],

@@ -214,7 +214,7 @@ def test_a_rebuilt_reading_new_to_the_article_is_a_version_marked_with_its_parse
 
 def test_the_command_rebuilds_and_says_so(flooded) -> None:
     config = Config(store_url=flooded.store.url, sites=())
-    obj = App(config=config, store=flooded.store)
+    obj = App(config=config, store=flooded.store)  # what every command gets through pass_app
     result = CliRunner().invoke(reparse_command, ["--parser", f"{NAME}/2", "--rebuild", "--json"], obj=obj,
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
