@@ -167,3 +167,7 @@ def drop_noise(tree: object) -> None:
     for el in tree.xpath(_NOISE_XPATH):
         if el.getparent() is not None and len(el.text_content()) <= NOISE_MAX_TEXT:
             el.drop_tree()
+    for p in tree.xpath("//p[.//a]"):  # a paragraph that is one link, whole: a teaser, not the story
+        text = "".join(p.text_content().split())
+        if text and text == "".join("".join(a.text_content() for a in p.xpath(".//a")).split()):
+            p.drop_tree()
