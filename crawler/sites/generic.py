@@ -43,9 +43,9 @@ NOISE_CLASS_WORDS = ("share", "social", "counter", "views", "pluso", "subscribe"
 NOISE_TAGS = "//time | //form | //button"
 NOISE_MAX_TEXT = 300
 """Characters of text above which a matching element is kept (it holds more than furniture)."""
-# Blocks that point away from the article (teasers, most-read lists), dropped whatever
+# Blocks that point away from the article (teasers, most-read lists, author bios), dropped whatever
 # their size, unless they hold the headline or most of the page's paragraph text.
-BLOCK_CLASS_WORDS = ("related", "popular", "promo", "recommend", "trending", "newsletter")
+BLOCK_CLASS_WORDS = ("related", "popular", "promo", "recommend", "trending", "newsletter", "bio")
 # What a reader never sees: hidden elements and closed overlays (a "bookmark" lightbox).
 HIDDEN = ("//*[@hidden or contains(translate(@style, ' ', ''), 'display:none') or @aria-hidden='true'"
           " or contains(@class, 'nodisplay')] | //amp-lightbox")

@@ -23,11 +23,12 @@ def test_the_story_alone_is_read() -> None:
     assert body("") == tuple(STORY)
 
 
-def test_hidden_overlays_teasers_and_link_only_paragraphs_are_dropped() -> None:
+def test_hidden_overlays_teasers_bios_and_link_only_paragraphs_are_dropped() -> None:
     extra = ("<div class='lightbox' hidden><p>Subscribe to bookmark this article and read it later.</p></div>"
              "<div class='promo-wrapper'><p>From coffee to crosswords: ten ways to start the weekend well.</p></div>"
              "<section class='popular-articles'><h2>Popular</h2><p>A story everybody read yesterday about cats.</p>"
-             "</section><p><strong><a href='/news/2'>MAYOR PROMISES NEW BUS LANES ACROSS THE CITY</a></strong></p>")
+             "</section><div class='author-bio'><p>Jane Doe covers transport and city hall for the paper.</p></div>"
+             "<p><strong><a href='/news/2'>MAYOR PROMISES NEW BUS LANES ACROSS THE CITY</a></strong></p>")
     got = "\n".join(body(extra))
     assert got == "\n".join(STORY)
 
