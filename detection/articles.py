@@ -26,41 +26,58 @@ if TYPE_CHECKING:
     from store.models import Article
 
 
-def detect_article(store: Store, route: Callable[[str, str], Sequence[str]], article_id: int, site: str,
-                   policy: Policy, run_id: int, health: Health, now: datetime, *,
-                   held: set[str] = frozenset(), coverage: CoveragePolicy | None = None) -> list[int]:
-    """Feed the article's undetected captures to the state machine, in one transaction.
+BATCH = 200
+"""Articles detected in one transaction: few round trips per article, short lock holds."""
+
+
+def detect_articles(store: Store, route: Callable[[str, str], Sequence[str]], article_ids: Sequence[int],
+                    site: str, policy: Policy, run_id: int, health: Health, now: datetime, *,
+                    held: set[str] = frozenset(), coverage: CoveragePolicy | None = None) -> list[int]:
+    """Feed each article's undetected captures to the state machine, ``BATCH`` articles per
+    transaction (killed half-way, a batch is rolled back whole and done again)."""
+    emitted: list[int] = []
+    ids = sorted(article_ids)
+    for start in range(0, len(ids), BATCH):
+        with store.session() as s:
+            chunk = rows.lock_articles(s, ids[start:start + BATCH])
+            captures = rows.undetected_captures(s, chunk)
+            confirmed = rows.confirmed_version_ids(s, [a.id for a in chunk])
+            for article in chunk:
+                emitted += _detect(s, route, article, captures[article.id], confirmed[article.id], site, policy,
+                                   run_id, health, now, held=held, coverage=coverage or CoveragePolicy())
+    return emitted
+
+
+def _detect(s: Session, route: Callable[[str, str], Sequence[str]], article: Article, captures: list[tuple],
+            confirmed: frozenset[int], site: str, policy: Policy, run_id: int, health: Health, now: datetime, *,
+            held: set[str], coverage: CoveragePolicy) -> list[int]:
+    """One article's captures through ``step``, in order.
 
     Stops at the first capture of a run still running: that run's health is not known
     yet, and it detects from there when it finishes.
     """
     emitted: list[int] = []
-    coverage = coverage or CoveragePolicy()
-    with store.session() as s:
-        article = rows.lock_article(s, article_id)
-        captures = rows.undetected_captures(s, article)
-        confirmed = rows.confirmed_version_ids(s, article_id)
-        state = rows.state_of(article)
-        for cap_id, at, outcome, version, reason, cap_run, run_status, run_health, meta, run_stats in captures:
-            if cap_run == run_id:
-                trusted, held_here = health.trusted, held
-            elif run_status == RunStatus.RUNNING:
-                break
-            else:
-                trusted, held_here = run_health == HealthStatus.OK, held_groups(run_stats)
-            why = ""
-            if (meta or {}).get("group") in held_here:
-                why = f"group {meta['group']!r} is held: its field coverage dropped"
-            elif version is not None and state.current is not None and version != state.current:
-                why = degraded_read(s, article_id, state.current, version, meta, coverage)
-            obs = Observation(cap_id, at, Outcome(outcome), version, reason or "", held=why)
-            state, decisions = step(state, obs, policy, confirmed=confirmed, trusted=trusted)
-            for decision in decisions:
-                emitted.append(_emit_decision(s, route, article, site, decision, cap_run, now))
-                if decision.kind in rows.CONFIRMING_EVENTS:
-                    confirmed |= {decision.to_version}
-            article.detected_through = cap_id
-        rows.store_state(article, state)
+    state = rows.state_of(article)
+    for cap_id, at, outcome, version, reason, cap_run, run_status, run_health, meta, run_stats in captures:
+        if cap_run == run_id:
+            trusted, held_here = health.trusted, held
+        elif run_status == RunStatus.RUNNING:
+            break
+        else:
+            trusted, held_here = run_health == HealthStatus.OK, held_groups(run_stats)
+        why = ""
+        if (meta or {}).get("group") in held_here:
+            why = f"group {meta['group']!r} is held: its field coverage dropped"
+        elif version is not None and state.current is not None and version != state.current:
+            why = degraded_read(s, article.id, state.current, version, meta, coverage)
+        obs = Observation(cap_id, at, Outcome(outcome), version, reason or "", held=why)
+        state, decisions = step(state, obs, policy, confirmed=confirmed, trusted=trusted)
+        for decision in decisions:
+            emitted.append(_emit_decision(s, route, article, site, decision, cap_run, now))
+            if decision.kind in rows.CONFIRMING_EVENTS:
+                confirmed |= {decision.to_version}
+        article.detected_through = cap_id
+    rows.store_state(article, state)
     return emitted
 
 

@@ -27,7 +27,7 @@ from changes import (
 )
 from changes.records import CaptureKind
 from changes.times import utcnow
-from detection.articles import detect_article
+from detection.articles import detect_articles
 from detection.coverage import judge_groups
 from store import events as rows
 from store.models import Run, RunStatus, Site
@@ -64,9 +64,8 @@ def finish_run(store: Store, run_id: int, *, policy: Policy, health_policy: Heal
     with store.reader() as s:
         article_ids = rows.article_ids_of_run(s, run_id)
         groups = judge_groups(s, site_id, run_id, coverage_policy)
-    for article_id in article_ids:
-        result.events += detect_article(store, route, article_id, site, policy, run_id, health, now,
-                                        held=set(groups.held), coverage=coverage_policy)
+    result.events += detect_articles(store, route, article_ids, site, policy, run_id, health, now,
+                                     held=set(groups.held), coverage=coverage_policy)
     with store.session() as s:
         run = s.get(Run, run_id)
         if run.status == RunStatus.RUNNING:

@@ -99,30 +99,41 @@ def close_run(s: Session, run: Run, *, aborted: bool, health: HealthStatus, stat
 
 # -- articles ---------------------------------------------------------------------------
 
-def lock_article(s: Session, article_id: int) -> Article:
-    """The article, locked for this transaction on PostgreSQL (SQLite's writer lock holds it there)."""
-    query = select(Article).where(Article.id == article_id)
+def lock_articles(s: Session, article_ids: Sequence[int]) -> list[Article]:
+    """The articles in id order, locked for this transaction on PostgreSQL (in id order, so
+    two finishing runs never deadlock; SQLite's writer lock holds them there)."""
+    query = select(Article).where(Article.id.in_(list(article_ids))).order_by(Article.id)
     if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return s.scalars(query).one()
+    return list(s.scalars(query).all())
 
 
-def undetected_captures(s: Session, article: Article) -> list[tuple]:
-    """The article's captures detection has not seen, in order, each with its run's
+def undetected_captures(s: Session, articles: Sequence[Article]) -> dict[int, list[tuple]]:
+    """Article id -> its captures detection has not seen, in order, each with its run's
     status, health and stats: (id, fetched_at, outcome, version_id, reason, run_id,
-    run status, run health, meta, run stats)."""
-    return [tuple(r) for r in s.execute(
-        select(Capture.id, Capture.fetched_at, Capture.outcome, Capture.version_id, Capture.reason,
-               Capture.run_id, Run.status, Run.health, Capture.meta, Run.stats)
-        .join(Run, Run.id == Capture.run_id)
-        .where(Capture.article_id == article.id, Capture.id > article.detected_through)
-        .order_by(Capture.id)).all()]
+    run status, run health, meta, run stats). One query for all the articles."""
+    if not articles:
+        return {}
+    through = {a.id: a.detected_through for a in articles}
+    found: dict[int, list[tuple]] = {a.id: [] for a in articles}
+    for row in s.execute(
+            select(Capture.article_id, Capture.id, Capture.fetched_at, Capture.outcome, Capture.version_id,
+                   Capture.reason, Capture.run_id, Run.status, Run.health, Capture.meta, Run.stats)
+            .join(Run, Run.id == Capture.run_id)
+            .where(Capture.article_id.in_(list(through)), Capture.id > min(through.values()))
+            .order_by(Capture.article_id, Capture.id)).all():
+        if row[1] > through[row[0]]:
+            found[row[0]].append(tuple(row[1:]))
+    return found
 
 
-def confirmed_version_ids(s: Session, article_id: int) -> frozenset[int]:
-    """Versions an event has confirmed for the article (new, edited to, reverted to)."""
-    return frozenset(s.scalars(select(Event.to_version_id).where(
-        Event.article_id == article_id, Event.kind.in_(CONFIRMING_EVENTS))).all())
+def confirmed_version_ids(s: Session, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    """Article id -> the versions an event has confirmed for it (new, edited to, reverted to)."""
+    found: dict[int, set[int]] = {a: set() for a in article_ids}
+    for article_id, version_id in s.execute(select(Event.article_id, Event.to_version_id).where(
+            Event.article_id.in_(list(article_ids)), Event.kind.in_(CONFIRMING_EVENTS))).all():
+        found[article_id].add(version_id)
+    return {a: frozenset(v) for a, v in found.items()}
 
 
 def last_meta_of_version(s: Session, article_id: int, version_id: int) -> dict | None:

@@ -104,3 +104,7 @@ def test_the_check_sees_imports_inside_functions_and_skips_type_checking(tmp_pat
     assert wrong(("store/x.py", "crawler.pipelines")) and wrong(("notify/x.py", "evidence"))
     assert wrong(("evidence/x.py", "crawler.pipelines")) and not wrong(("evidence/x.py", "crawler.sites"))
     assert not wrong(("crawler/x.py", "store.writer"))
+    # detection sits above the store and below the crawler; httpmsg under everything
+    assert wrong(("store/x.py", "detection.run")) and wrong(("changes/x.py", "detection"))
+    assert not wrong(("crawler/x.py", "detection")) and not wrong(("detection/x.py", "store.events"))
+    assert wrong(("httpmsg/x.py", "changes")) and not wrong(("store/x.py", "httpmsg"))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 
 from changes import ChangeSet, Content, HealthPolicy, Policy, classify_fetch, compare
@@ -26,8 +26,8 @@ from notify.outbox import event_view
 from palimpsest.cli import main
 from review import create_app
 from store import changesets
-from store.db import Store
-from store.models import Event, Version
+from store.db import Store, downgrade, upgrade
+from store.models import Alert, Event, Version
 from store.writer import ArticleRef
 
 URL = "https://charter97.org/en/news/2025/10/7/1/"  # a synthetic article
@@ -131,3 +131,20 @@ def test_diff_of_a_pair_without_an_event_is_computed(edited):
     data = json.loads(CliRunner().invoke(main, ["diff", URL, "--from", "2", "--to", "1", "--json"],
                                          catch_exceptions=False).output)
     assert data["changes"] == sorted(compare(NEW, OLD).kinds)
+
+
+def test_migration_0005_keeps_old_events_readable(edited, store_url):
+    """Down to 0004 (the column goes, events and alerts stay) and up again: the events
+    come back without a stored change set, and readers compute the one detection stored."""
+    event = _edit_event(edited)
+    stored = event.change_set
+    edited.engine.dispose()
+    downgrade(store_url, "0004")
+    upgrade(store_url)
+    edited.engine.dispose()
+    with edited.reader() as s:
+        back = s.get(Event, event.id)
+        assert back.change_set is None and back.kind == "edited"
+        assert s.scalar(select(func.count()).select_from(Alert).where(Alert.event_id == event.id)) == 1
+        assert changesets.of_event(s, back).to_json() == stored
+    assert _shown_everywhere(edited, event.id)["diff"] == stored["kinds"]
