@@ -19,7 +19,6 @@ from palimpsest.config import from_dict
 from store.writer import Archive
 
 if TYPE_CHECKING:
-
     from palimpsest.config import Config
     from store.db import Store
 
