@@ -7,7 +7,7 @@ use it. ``python -m localsite`` serves the site in a process of its own.
 from localsite.articles import SiteArticle, default_articles, make_articles
 from localsite.server import Access, Response
 from localsite.site import LocalSite
-from localsite.webhook import Post, WebhookReceiver
+from localsite.webhook import Post, WebhookReceiver, free_port
 
 __all__ = ["Access", "LocalSite", "Post", "Response", "SiteArticle", "WebhookReceiver", "default_articles",
-           "make_articles"]
+           "free_port", "make_articles"]

@@ -16,12 +16,12 @@ from collections import defaultdict
 
 import pytest
 from sqlalchemy import func, select
-from support import site_config
 
 from localsite import LocalSite, make_articles
 from palimpsest.crawl import crawl_isolated
 from store.db import Store
 from store.models import Alert, Article, Capture, Event, Site, Version
+from tests.support import site_config
 
 pytestmark = pytest.mark.slow
 

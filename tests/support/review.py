@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from support import site_config
-
 from localsite import LocalSite
 from palimpsest.crawl import crawl_isolated
+from tests.support import site_config
 
 if TYPE_CHECKING:
     from store.db import Store

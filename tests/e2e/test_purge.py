@@ -11,12 +11,12 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import select
-from support import site_config
 
 from localsite import LocalSite, make_articles
 from palimpsest.crawl import crawl_isolated
 from store.db import Store
 from store.models import Alert, Event
+from tests.support import site_config
 
 pytestmark = pytest.mark.slow
 

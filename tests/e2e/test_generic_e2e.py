@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from support import site_config
 
 from palimpsest.crawl import crawl_isolated
 from store.db import Store
 from store.models import Article, Event, Version
+from tests.support import site_config
 
 pytestmark = pytest.mark.slow
 

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from test_reliability import assert_store_consistent, count, entry_for, run_cli, start_crawl, write_config
 
 from localsite import LocalSite, make_articles
 from store.db import Store
 from store.models import Article, Capture, Run
+from tests.support.crawls import assert_store_consistent, count, entry_for, run_cli, start_crawl, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -43,10 +43,8 @@ def consistent_and_verified(store: Store, config) -> None:
 
 
 @pytest.fixture
-def site():
-    s = LocalSite(make_articles(90, seed=21), listing_page_size=90).start()
-    yield s
-    s.stop()
+def site(generated_site):
+    return generated_site(90, seed=21)
 
 
 @pytest.mark.postgres

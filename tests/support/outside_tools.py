@@ -8,7 +8,6 @@ user's ``pipx install pywb``; ``PALIMPSEST_TOOLS`` names another bin folder.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from localsite import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,12 +33,6 @@ def tool(name: str) -> str:
         pytest.fail(f"{path} is missing: python3 -m venv .venv-tools && .venv-tools/bin/pip install pywb wacz "
                     "(as .ci/run does), or set PALIMPSEST_TOOLS to the folder holding {name}")
     return str(path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

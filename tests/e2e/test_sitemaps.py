@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
-from support import site_config
 
 from localsite import LocalSite, SiteArticle, default_articles
 from palimpsest.crawl import crawl_isolated
 from store.db import Store
 from store.models import Article, Capture, Event, Version
+from tests.support import site_config
 
 pytestmark = pytest.mark.slow
 

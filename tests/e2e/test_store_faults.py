@@ -78,7 +78,7 @@ def test_a_locked_sqlite_store(site, tmp_path):
 
 
 def test_postgresql_drops_the_runs_connections(site, tmp_path, postgres_url):
-    from conftest import PG_ADMIN_URL
+    from tests.support.postgres import PG_ADMIN_URL
 
     app_name = f"palimpsest-fault-{uuid.uuid4().hex[:8]}"
     store = f"{postgres_url}&application_name={app_name}"

@@ -6,13 +6,17 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+from click.testing import CliRunner
 from sqlalchemy import text
 
 from changes import Content, HealthPolicy, Outcome, Policy, Verdict
 from changes.records import Fetched, Reading
 from detection import Archive
+from evidence.settings import LogSettings
+from palimpsest.config import Config
 from store.writer import ArticleRef
 
 if TYPE_CHECKING:
@@ -162,3 +166,10 @@ def rows(store: Store, sql: str, **params: object) -> list:
         result = conn.execute(text(sql), _raw(params))
         keys = list(result.keys())
         return [_hexed(keys, tuple(r)) for r in result.all()]
+
+
+def run(command, store, *args: str, settings: LogSettings | None = None):
+    """An evidence command through click, on ``store``, as the CLI runs it."""
+    config = Config(store_url=store.url, sites=(), evidence=settings or LogSettings(heads_file=None))
+    return CliRunner().invoke(command, list(args), obj=SimpleNamespace(store=store, config=config),
+                              catch_exceptions=False)

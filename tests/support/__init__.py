@@ -1,4 +1,4 @@
-"""Helpers the tests share (importable as ``support``: conftest puts tests/ on the path)."""
+"""Helpers the tests share: configs for the local site here, one module per area beside it."""
 
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ from localsite.webhook import KEY_HEADER, free_port
 from palimpsest.config import from_dict
 
 if TYPE_CHECKING:
-
     from palimpsest.config import Config
     from store.db import Store
 
