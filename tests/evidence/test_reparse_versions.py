@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
-from evidence_support import Filler, rows
 
 from changes import HealthPolicy, Outcome, Policy, Verdict
 from crawler import sites
@@ -26,6 +25,7 @@ from palimpsest.app import App
 from palimpsest.commands.evidence import reparse_command
 from palimpsest.config import Config
 from store.writer import ArticleRef
+from tests.support.evidence import Filler, rows
 
 NAME = "relaunch-test"
 URL = "https://example.org/news/7"
