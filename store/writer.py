@@ -11,6 +11,7 @@ where the site was broken.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import socket
@@ -316,53 +317,92 @@ class Archive:
         All or nothing: a batch cut short (killed, a store error) leaves no trace, and its
         articles stay leased until the lease ends. The blobs are written first, then the
         captures under one hold of the ledger lock, so other workers wait for the inserts
-        only, never for this batch's compression.
+        only, never for this batch's compression. A few statements per batch, not per
+        capture: each lookup is one query for the whole batch.
         """
         site_id, site = self._run_site(run_id)
         schedule = schedule or Schedule()
-        with self.store.session() as s:
-            urls = {j.article_url: j.fetched.fetched_at for j in jobs if j.article_url}
-            articles = self._articles_for(s, site_id, urls)
-            bases = self._previous_responses(s, [a.id for a in articles.values()])
-            known = self._known_versions(s, articles, jobs)
-            prepared = [self._prepare(s, site, job, articles.get(job.article_url), bases, known)
-                        for job in jobs]
-            ledger = self._ledger_head(s)  # from here to commit: under the ledger lock
-            ids = []
-            for job, (fields, record_hash, content, version) in zip(jobs, prepared, strict=True):
-                article = articles.get(job.article_url)
-                if content and version is None:  # made by an earlier capture of this batch?
-                    version = known.get((article.id, content.digest))
-                ledger = chain.ledger_hash(ledger, record_hash)
-                capture = Capture(site_id=site_id, run_id=run_id, article_id=article.id if article else None,
-                                  version_id=version.id if version else None, record_hash=record_hash,
-                                  ledger_hash=ledger, **fields)
-                s.add(capture)
-                s.flush()  # the capture's id is drawn now, under the lock, after the head was read
-                if content and version is None:
-                    version = self._new_version(s, article, content, job.reading, capture)
-                    capture.version_id = version.id
-                    known[(article.id, content.digest)] = version
-                if article:
-                    settled = version is not None and version.id == article.current_version_id
-                    article.last_capture_at = job.fetched.fetched_at
-                    article.lease_run_id = article.lease_until = None
-                    article.next_check_at = next_check(job.fetched.fetched_at, article.first_seen_at,
-                                                       settled=settled, schedule=schedule)
-                ids.append(capture.id)
+        try:
+            with self.store.session() as s:
+                with s.no_autoflush:  # nothing is written until the batch's rows go in together
+                    urls = {j.article_url: j.fetched.fetched_at for j in jobs if j.article_url}
+                    articles = self._articles_for(s, site_id, urls)
+                    bases = self._previous_responses(s, [a.id for a in articles.values()])
+                    known, seqs = self._known_versions(s, articles, jobs)
+                    raws = [_raw(job.fetched) for job in jobs]
+                    stored = self.blobs.existing(s, (d for raw in raws for _, d in raw.values() if d))
+                    prepared = [self._prepare(s, site, job, raw, articles.get(job.article_url), bases, known,
+                                              stored) for job, raw in zip(jobs, raws, strict=True)]
+                    self.blobs.flush(s)
+                return self._insert(s, site_id, run_id, jobs, prepared, articles, known, seqs, schedule)
+        finally:
+            self.blobs.discard()
+
+    def _insert(self, s: Session, site_id: int, run_id: int, jobs: Sequence[CaptureJob], prepared: list,
+                articles: dict[str, Article], known: dict, seqs: dict[int, int], schedule: Schedule) -> list[int]:
+        """The captures, their new versions and their articles' heads, under the ledger lock."""
+        ledger = self._ledger_head(s)  # from here to commit: under the ledger lock
+        captures = []
+        for job, (fields, record_hash, _content, version) in zip(jobs, prepared, strict=True):
+            article = articles.get(job.article_url)
+            ledger = chain.ledger_hash(ledger, record_hash)
+            captures.append(Capture(site_id=site_id, run_id=run_id, article_id=article.id if article else None,
+                                    version_id=version.id if version else None, record_hash=record_hash,
+                                    ledger_hash=ledger, **fields))
+        s.add_all(captures)
+        s.flush()  # one INSERT: the ids are drawn now, under the lock, after the head was read
+        ids = [c.id for c in captures]
+        if any(a >= b for a, b in itertools.pairwise(ids)):  # the ledger follows id order
+            raise RuntimeError("captures of a batch were not given ids in order")
+        new: dict[tuple[int, str], Version] = {}
+        versions = []
+        for job, capture, (_fields, _hash, content, version) in zip(jobs, captures, prepared, strict=True):
+            if content and version is None:
+                article = articles[job.article_url]
+                key = (article.id, content.digest)
+                version = known.get(key) or new.get(key)
+                if version is None:  # new content: a version that names this capture as its first
+                    seqs[article.id] = seqs.get(article.id, 0) + 1
+                    version = new[key] = Version(
+                        article_id=article.id, seq=seqs[article.id], content_hash=content.digest,
+                        content=content.to_json(), parser=job.reading.parser,
+                        parser_version=job.reading.parser_version, first_capture_id=capture.id,
+                        first_seen_at=capture.fetched_at)
+            versions.append(version)
+        if new:
+            s.add_all(new.values())
+            s.flush()
+        for job, capture, version in zip(jobs, captures, versions, strict=True):
+            article = articles.get(job.article_url)
+            if version is not None and capture.version_id is None:
+                capture.version_id = version.id
+            if article:
+                settled = version is not None and version.id == article.current_version_id
+                article.last_capture_at = job.fetched.fetched_at
+                article.lease_run_id = article.lease_until = None
+                article.next_check_at = next_check(job.fetched.fetched_at, article.first_seen_at,
+                                                   settled=settled, schedule=schedule)
         return ids
 
-    def _prepare(self, s: Session, site: str, job: CaptureJob, article: Article | None,
-                 bases: dict[int, str], known: dict[tuple[int, str], Version | None]) -> tuple:
+    def _prepare(self, s: Session, site: str, job: CaptureJob, raw: dict[str, tuple[bytes | None, str | None]],
+                 article: Article | None, bases: dict[int, str], known: dict[tuple[int, str], Version | None],
+                 stored: set[str]) -> tuple:
         """A capture's blobs, fields and record hash: everything but its id and ledger hash."""
         fetched, verdict, article_url, reading = job
         base = bases.get(article.id) if article else self._previous_listing(s, fetched.url)
-        response = fetched.response_bytes()
+
+        def blob(name: str, delta_base: str | None = None) -> str | None:
+            data, digest = raw[name]
+            if data is None:
+                return None
+            return self.blobs.stage(s, data, digest=digest, base=delta_base, exists=digest in stored)
+
+        response = raw["response"][0]
         digests = {
-            "request_sha256": self.blobs.put(s, fetched.request_bytes()),
-            "response_sha256": self.blobs.put(s, response, base=base) if response is not None else None,
+            "request_sha256": blob("request"),
+            "response_sha256": blob("response", base),
             "payload_sha256": hashlib.sha256(fetched.body).hexdigest() if response is not None else None,
-            "certificate_sha256": self.blobs.put(s, fetched.certificate_pem) if fetched.certificate_pem else None,
+            "certificate_sha256": blob("certificate"),
         }
         if response is not None:  # the next capture of this page deltas against this one
             if article:
@@ -443,32 +483,24 @@ class Archive:
                 .order_by(Capture.id.desc()).limit(1)).first()
         return self._last_listing[url]
 
-    def _known_versions(self, s: Session, articles: dict[str, Article],
-                        jobs: Sequence[CaptureJob]) -> dict[tuple[int, str], Version | None]:
-        """The batch's contents already stored as versions, by (article id, content hash)."""
+    def _known_versions(self, s: Session, articles: dict[str, Article], jobs: Sequence[CaptureJob]
+                        ) -> tuple[dict[tuple[int, str], Version | None], dict[int, int]]:
+        """The batch's contents already stored as versions, by (article id, content hash),
+        and how many versions each of its articles has."""
         wanted = {(articles[j.article_url].id, j.reading.content.digest) for j in jobs
                   if j.article_url in articles and j.reading and j.reading.content}
         if not wanted:
-            return {}
+            return {}, {}
+        ids = {a for a, _ in wanted}
         rows = s.scalars(select(Version).where(
-            Version.article_id.in_({a for a, _ in wanted}),
-            Version.content_hash.in_({d for _, d in wanted}))).all()
+            Version.article_id.in_(ids), Version.content_hash.in_({d for _, d in wanted}))).all()
         found = {(v.article_id, v.content_hash): v for v in rows}
-        return {key: found.get(key) for key in wanted}
+        seqs = dict(s.execute(select(Version.article_id, func.count())
+                              .where(Version.article_id.in_(ids)).group_by(Version.article_id)).all())
+        return {key: found.get(key) for key in wanted}, seqs
 
     def _article_for(self, s: Session, site_id: int, url: str, now: datetime) -> Article:
         return self._articles_for(s, site_id, {url: now})[url]
-
-    def _new_version(self, s: Session, article: Article, content: Content, reading: Reading,
-                     capture: Capture) -> Version:
-        """The article's version with this content, first seen in ``capture``."""
-        seq = s.scalar(select(func.count()).where(Version.article_id == article.id)) + 1
-        version = Version(article_id=article.id, seq=seq, content_hash=content.digest, content=content.to_json(),
-                          parser=reading.parser, parser_version=reading.parser_version,
-                          first_capture_id=capture.id, first_seen_at=capture.fetched_at)
-        s.add(version)
-        s.flush()
-        return version
 
     def _ledger_head(self, s: Session) -> str | None:
         """The store-wide ledger head, taking the ledger lock until commit (the protocol:
@@ -546,6 +578,13 @@ class Archive:
         level = logging.WARNING if kind in OPERATOR_EVENTS else logging.INFO
         logger.log(level, "%s: %s event %d (article %s)", site, kind.value, event.id, article_id)
         return event.id
+
+
+def _raw(fetched: Fetched) -> dict[str, tuple[bytes | None, str | None]]:
+    """A fetch's raw blobs (request, response, certificate) with their SHA-256."""
+    blobs = {"request": fetched.request_bytes(), "response": fetched.response_bytes(),
+             "certificate": fetched.certificate_pem or None}
+    return {k: (v, hashlib.sha256(v).hexdigest() if v is not None else None) for k, v in blobs.items()}
 
 
 def _aware(moment: datetime) -> datetime:
