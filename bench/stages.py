@@ -105,7 +105,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from palimpsest.config import from_dict
-    from palimpsest.localsite import LocalSite, make_articles
+    try:
+        from localsite import LocalSite, make_articles
+    except ImportError:  # before the local site became its own package
+        from palimpsest.localsite import LocalSite, make_articles
     from store.blobs import BlobStore
     from store.db import Store
     from store.writer import Archive, ArticleRef

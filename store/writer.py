@@ -1,8 +1,10 @@
 """The archive writer: the only code that writes captures, versions, events and alerts.
 
-One transaction per capture keeps the store consistent if the process is killed at
-any point: a capture (with its store-wide ledger hash and the view count it read), its
-blobs, its version and the article's chain head are written together or not at all.
+One transaction per batch of captures (``record_many``; the crawl's writer thread,
+``crawler.writing``, sends batches) keeps the store consistent if the process is killed
+at any point: each capture (with its store-wide ledger hash and the view count it read),
+its blobs, its version and the article's chain head are written together with the rest
+of the batch, or not at all.
 Change detection runs when a run finishes (or when a later run finds it dead), so it
 can judge the run's health first and never confirms an edit or a deletion from a run
 where the site was broken.
