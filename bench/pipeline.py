@@ -250,6 +250,7 @@ def plot(table: dict[int, dict[str, dict]], path: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     sizes = list(table)
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -260,7 +261,9 @@ def plot(table: dict[int, dict[str, dict]], path: Path, title: str) -> None:
         if len(values) == len(sizes):
             ax.plot(sizes, values, marker="o", label=label)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("pages per run (~130 KB each)")
     ax.set_ylabel("pages/s, whole command (median)")
     ax.set_title(title)
