@@ -130,31 +130,36 @@ class CaptureWriter:
         if self.failed is not None:  # the run is stopping: nothing more goes in
             self._call(self.listener.unwritten, len(items))
             return
+        left = len(items)  # not yet written: what a store error loses
         for run_id, jobs in _by_run(items):
             try:
                 self.archive.record_many(run_id, jobs, schedule=self.schedule)
             except SQLAlchemyError as exc:
-                self._store_failed(exc, len(items))
+                self._store_failed(exc, left)
                 return
             except Exception:  # a bug with one capture must not cost the batch: one at a time
                 logger.exception("a batch of %d captures failed; writing them one by one", len(jobs))
-                if not self._one_by_one(run_id, jobs, len(items)):
+                if not self._one_by_one(run_id, jobs, left):
                     return
+                left -= len(jobs)
                 continue
+            left -= len(jobs)
             self.written += len(jobs)
             self._call(self.listener.written, jobs)
 
-    def _one_by_one(self, run_id: int, jobs: list[CaptureJob], lost: int) -> bool:
+    def _one_by_one(self, run_id: int, jobs: list[CaptureJob], left: int) -> bool:
         for job in jobs:
             try:
                 self.archive.record_many(run_id, [job], schedule=self.schedule)
             except SQLAlchemyError as exc:
-                self._store_failed(exc, lost)
+                self._store_failed(exc, left)
                 return False
             except Exception as exc:
                 logger.exception("capture of %s not stored", job.fetched.url)
                 self._call(self.listener.not_stored, job, exc)
+                left -= 1
                 continue
+            left -= 1
             self.written += 1
             self._call(self.listener.written, [job])
         return True

@@ -173,3 +173,23 @@ def test_a_batch_is_all_or_nothing(archive):
     with archive.store.reader() as s:
         assert s.scalar(select(func.count()).select_from(Capture)) == 0
         assert s.scalar(select(func.count()).select_from(Version)) == 0
+
+
+def test_a_store_error_counts_only_what_it_cost():
+    class FailsForRunTwo(FakeArchive):
+        def record_many(self, run_id, jobs, *, schedule=None):
+            if run_id == 2:
+                raise OperationalError("INSERT", {}, Exception("database is locked"))
+            return super().record_many(run_id, jobs, schedule=schedule)
+
+    archive, reports = FailsForRunTwo(), Recorded()
+    writer = CaptureWriter(archive, reports, call=direct, batch=8, size=100)
+    writer.put(1, job(0))
+    assert archive.entered.wait(5)  # held: the next three queue up and go in one batch
+    writer.put(1, job(1))
+    writer.put(2, job(2))
+    writer.put(2, job(3))
+    archive.gate.set()
+    assert writer.close(10)
+    assert [j.fetched.url for j in reports.jobs] == [job(0).fetched.url, job(1).fetched.url]
+    assert reports.lost == 2 and len(reports.store_errors) == 1
