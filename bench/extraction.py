@@ -8,14 +8,16 @@ newlines, best over the optional ``[...]`` paragraphs (every subset up to 6 of t
 with all and without all), averaged over pages. Upstream also splits paragraphs into
 sentences with nltk's punkt data, which cannot be fetched offline; the yardstick line
 scores the published trafilatura extraction with this metric (0.936 here, 93.62
-published). Extractors, each timed on the same pages in one run:
+published). ``--check-metric`` recomputes every page with rouge_score's own scorer.
+Extractors, each timed on the same pages in one run:
   - ``trafilatura``: ``trafilatura.extract`` with its defaults, what a user would pick;
   - ``generic``: our parser (structured data, furniture dropped, trafilatura for the body).
-rs-trafilatura is not measured: PyPI has only its source, whose build needs crates.io.
+rs-trafilatura is not measured: PyPI has only its source (a maturin build that needs
+crates.io), and its binding trafipy has wheels only for Python >= 3.12 (this is 3.11).
 
-Dates (htmldate set, 1,000 mostly non-news pages: the "other kinds" of pages): the day as
-``YYYY-MM-DD``, scored as upstream (accuracy = (TP+TN)/all), for the generic parser and
-for htmldate alone.
+Pages of other kinds (the htmldate set, 1,000 mostly non-news pages, no body truth): how
+much of trafilatura's text the generic parser keeps, and dates as ``YYYY-MM-DD`` scored
+as upstream (accuracy = (TP+TN)/all), for the generic parser and for htmldate alone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import logging
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import trafilatura
@@ -42,23 +45,70 @@ MAX_EXHAUSTIVE = 6
 
 
 def rouge_lsum(hypothesis: list[str] | tuple[str, ...], reference: list[str]) -> float:
-    """Best ROUGE-LSum F1 of ``hypothesis`` over the variants of the optional paragraphs."""
+    """Best ROUGE-LSum F1 of ``hypothesis`` over the variants of the optional paragraphs.
+
+    The same number as ``RougeScorer(["rougeLsum"], split_summaries=False).score`` on
+    newline-joined paragraphs (``--check-metric`` compares both on every page), but each
+    reference line's union LCS with the hypothesis is computed once for all variants:
+    only the clipped hit count depends on which optional paragraphs are kept.
+    """
+    from rouge_score import rouge_scorer, tokenizers
+
+    tokenizer = rouge_lsum.tokenizer = getattr(rouge_lsum, "tokenizer", None) or tokenizers.DefaultTokenizer(
+        use_stemmer=False)
+    can = [tokenizer.tokenize(s) for s in "\n".join(hypothesis).split("\n") if s]
+    optional = [i for i, p in enumerate(reference) if p.startswith("[") and p.endswith("]")]
+    if len(optional) <= MAX_EXHAUSTIVE:
+        variants = [set(c) for n in range(len(optional) + 1) for c in itertools.combinations(optional, n)]
+    else:
+        variants = [set(), set(optional)]
+    lines: dict[int, list[tuple[list[str], list[str]]]] = {}  # paragraph → (tokens, union LCS) per line
+    for i, p in enumerate(reference):
+        text = p[1:-1] if i in optional else p
+        tokens = [tokenizer.tokenize(s) for s in text.split("\n") if s]
+        lines[i] = [(t, rouge_scorer._union_lcs(t, can) if can else []) for t in tokens]
+    best = 0.0
+    for kept in variants:
+        ref = [line for i in range(len(reference)) if i not in optional or i in kept for line in lines[i]]
+        best = max(best, _summary_level_f1(ref, can))
+    return best
+
+
+def _summary_level_f1(ref: list[tuple[list[str], list[str]]], can: list[list[str]]) -> float:
+    """``rouge_scorer._summary_level_lcs`` with the union LCS of each reference line given."""
+    m, n = sum(len(t) for t, _ in ref), sum(map(len, can))
+    if not ref or not can or not m or not n:
+        return 0.0
+    counts_r, counts_c = Counter(), Counter()
+    for tokens, _ in ref:
+        counts_r.update(tokens)
+    for tokens in can:
+        counts_c.update(tokens)
+    hits = 0
+    for _, lcs in ref:
+        for t in lcs:
+            if counts_c[t] > 0 and counts_r[t] > 0:
+                hits += 1
+                counts_c[t] -= 1
+                counts_r[t] -= 1
+    precision, recall = hits / n, hits / m
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def rouge_lsum_reference(hypothesis: list[str] | tuple[str, ...], reference: list[str]) -> float:
+    """The same score through ``rouge_score``'s public scorer, variant by variant (slow)."""
     from rouge_score import rouge_scorer
 
-    scorer = rouge_lsum.scorer = getattr(rouge_lsum, "scorer", None) or rouge_scorer.RougeScorer(
-        ["rougeLsum"], use_stemmer=False, split_summaries=False)
+    scorer = rouge_scorer.RougeScorer(["rougeLsum"], use_stemmer=False, split_summaries=False)
     optional = [i for i, p in enumerate(reference) if p.startswith("[") and p.endswith("]")]
     if len(optional) <= MAX_EXHAUSTIVE:
         variants = [set(c) for n in range(len(optional) + 1) for c in itertools.combinations(optional, n)]
     else:
         variants = [set(), set(optional)]
     hyp = "\n".join(hypothesis)
-    best = 0.0
-    for kept in variants:
-        ref = "\n".join(p[1:-1] if i in kept else p for i, p in enumerate(reference)
-                        if i not in optional or i in kept)
-        best = max(best, scorer.score(ref, hyp)["rougeLsum"].fmeasure)
-    return best
+    return max(scorer.score("\n".join(p[1:-1] if i in kept else p for i, p in enumerate(reference)
+                                       if i not in optional or i in kept), hyp)["rougeLsum"].fmeasure
+               for kept in variants)
 
 
 def plain_trafilatura(page: Page) -> tuple[str, ...]:
@@ -81,20 +131,22 @@ def distribution(scores: list[float]) -> str:
             f"median {statistics.median(scores):.3f}  pages < 0.9: {sum(s < 0.9 for s in scores)}")
 
 
-def bench_bodies(root: Path, limit: int | None) -> None:
+def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page_file: Path | None = None) -> None:
     truth = list(json.loads((root / "ground_truth.json").read_text("utf-8")).items())[:limit]
     pages = [Page(url=e["url"], body=gzip.decompress((root / "html" / name).read_bytes()),
                   headers={"content-type": "text/html"}) for name, e in truth]
     extractors = {"trafilatura": plain_trafilatura, "generic": generic_body(parser_class("generic")())}
     print(f"body, fundus-eval ({len(pages)} pages): ROUGE-LSum F1")
-    per_page = {}
+    per_page: dict[str, list[float]] = {}
     for label, extract in extractors.items():
         times, scores = [], []
-        for page, (_, entry) in zip(pages, truth, strict=True):
+        for page, (name, entry) in zip(pages, truth, strict=True):
             start = time.perf_counter()
             body = extract(Page(url=page.url, body=page.body, headers=page.headers))  # a fresh, uncached page
             times.append(time.perf_counter() - start)
             scores.append(rouge_lsum(body, entry["body"]))
+            if check and abs(scores[-1] - (slow := rouge_lsum_reference(body, entry["body"]))) > 1e-12:
+                raise SystemExit(f"metric differs on {name}: {scores[-1]} != {slow}")
         per_page[label] = scores
         print(f"  {label:<12} F1 {statistics.mean(scores):.4f}  median {statistics.median(times) * 1000:6.1f} ms/page"
               f"  | {distribution(scores)}")
@@ -104,6 +156,37 @@ def bench_bodies(root: Path, limit: int | None) -> None:
     worse = sum(g < t - 0.01 for g, t in zip(per_page["generic"], per_page["trafilatura"], strict=True))
     better = sum(g > t + 0.01 for g, t in zip(per_page["generic"], per_page["trafilatura"], strict=True))
     print(f"  generic vs trafilatura per page: better on {better}, worse on {worse} (by > 0.01)")
+    lowest = sorted(zip(per_page["generic"], per_page["trafilatura"], (n for n, _ in truth), strict=True))[:8]
+    print("  lowest generic pages: " + ", ".join(f"{n} {g:.3f} (traf. {t:.3f})" for g, t, n in lowest))
+    if per_page_file is not None:
+        per_page_file.write_text(json.dumps({n: {k: v[i] for k, v in per_page.items()}
+                                             for i, (n, _) in enumerate(truth)}, indent=1))
+
+
+def bench_other_bodies(root: Path, limit: int | None) -> None:
+    """On the htmldate set's pages (no body truth): how much of trafilatura's own text the
+    generic parser keeps, and how often it finds nothing where trafilatura finds text.
+    Agreement, not quality: it catches furniture dropping that eats real content."""
+    truth = list(json.loads((root / "ground-truth.json").read_text("utf-8")).items())[:limit]
+    parser = parser_class("generic")()
+    kept, extra, lost_pages, both_empty, pages = [], [], 0, 0, 0
+    for url, entry in truth:
+        page = Page(url=url, body=gzip.decompress((root / entry["file"]).read_bytes()))
+        reference = Counter(" ".join(plain_trafilatura(Page(url=url, body=page.body))).split())
+        ours = Counter(" ".join(generic_body(parser)(Page(url=url, body=page.body))).split())
+        if not reference:
+            both_empty += not ours
+            continue
+        pages += 1
+        lost_pages += not ours
+        common = sum((reference & ours).values())
+        kept.append(common / sum(reference.values()))
+        extra.append((sum(ours.values()) - common) / sum(reference.values()))
+    print(f"body, htmldate set ({len(truth)} pages, {pages} where trafilatura finds text): generic vs trafilatura")
+    print(f"  share of trafilatura's words kept: mean {statistics.mean(kept):.4f}  | {distribution(kept)}")
+    print(f"  words beyond trafilatura's (share of its words): mean {statistics.mean(extra):.4f}  "
+          f"median {statistics.median(extra):.4f}")
+    print(f"  generic empty where trafilatura has text: {lost_pages}; both empty: {both_empty}")
 
 
 def bench_dates(root: Path, limit: int | None) -> None:
@@ -143,9 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     args.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
+    args.add_argument("--check-metric", action="store_true",
+                      help="also score every page with rouge_score's own scorer and stop on a difference (slow)")
+    args.add_argument("--per-page", type=Path, default=None, help="write each page's scores to this JSON file")
     opts = args.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
-    bench_bodies(opts.data / "fundus-eval", opts.limit)
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows when the output goes to a file
+    bench_bodies(opts.data / "fundus-eval", opts.limit, check=opts.check_metric, per_page_file=opts.per_page)
+    bench_other_bodies(opts.data / "dates", opts.limit)
     bench_dates(opts.data / "dates", opts.limit)
     return 0
 

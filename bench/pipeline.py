@@ -62,10 +62,7 @@ print(json.dumps({"code": code, "wall": wall, "cpu": use.ru_utime + use.ru_stime
 '''
 SERVE = '''
 import signal, sys, threading
-try:
-    from localsite import LocalSite, make_articles
-except ImportError:  # before the local site became its own package
-    from palimpsest.localsite import LocalSite, make_articles
+from localsite import LocalSite, make_articles
 site = LocalSite(make_articles(int(sys.argv[1])), pad_kb=int(sys.argv[2])).start()
 def bump(*_):  # a recheck where only the view counters changed
     for a in site.articles():
@@ -91,10 +88,7 @@ def bump_views(site: subprocess.Popen) -> None:
 
 
 def article_urls(base: str, articles: int) -> list[str]:
-    try:
-        from localsite import make_articles
-    except ImportError:  # before the local site became its own package
-        from palimpsest.localsite import make_articles
+    from localsite import make_articles
 
     return [base + a.path for a in make_articles(articles)]
 
@@ -138,8 +132,9 @@ def fresh_store(work: Path, postgres: str | None) -> tuple[str, callable]:
 
 def palimpsest_rounds(urls: list[str], work: Path, postgres: str | None, site: subprocess.Popen) -> tuple[dict, dict]:
     """A first crawl and a recheck in which only the view counters changed."""
+    from detection import Archive
     from store.db import Store
-    from store.writer import Archive, ArticleRef
+    from store.writer import ArticleRef
 
     url, drop = fresh_store(work, postgres)
     try:

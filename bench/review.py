@@ -24,19 +24,16 @@ import logging
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from sqlalchemy import create_engine, text
 
 from changes.content import Content
-from palimpsest.localsite import make_articles
+from localsite import make_articles
 from store.db import Store
 
 logger = logging.getLogger(__name__)

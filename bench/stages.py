@@ -104,14 +104,12 @@ def main() -> None:
     parser.add_argument("--store", help="store URL (default: a fresh SQLite file)")
     args = parser.parse_args()
 
+    from detection import Archive
+    from localsite import LocalSite, make_articles
     from palimpsest.config import from_dict
-    try:
-        from localsite import LocalSite, make_articles
-    except ImportError:  # before the local site became its own package
-        from palimpsest.localsite import LocalSite, make_articles
     from store.blobs import BlobStore
     from store.db import Store
-    from store.writer import Archive, ArticleRef
+    from store.writer import ArticleRef
 
     site = LocalSite(make_articles(args.articles, seed=3), pad_kb=args.pad_kb)
     site.base_url = "http://127.0.0.1:9"

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/storage.py [--n 200] [--kb 130] [--postgres URL | --no-postgres] [--check]
 
-One article page of the synthetic charter97-like site (``palimpsest.localsite_pages``,
+One article page of the synthetic charter97-like site (``localsite.pages``,
 padded to ``--kb`` KB) is recorded ``--n`` times through ``store.writer.Archive``,
 exactly as the crawler records it. Between captures only the view counter, the header
 clock and the HTTP ``Date`` header change ("views"); a second scenario also rotates the
@@ -33,8 +33,8 @@ from sqlalchemy import create_engine, text
 from changes.content import Content
 from changes.outcome import Outcome, Verdict
 from changes.records import Fetched, Reading
-from palimpsest import localsite_pages as pages
-from palimpsest.localsite import SiteArticle
+from localsite import SiteArticle, pages
+from localsite.articles import SITE_TZ
 from store.db import Store
 from store.writer import Archive, ArticleRef
 
@@ -68,7 +68,7 @@ class Page:
         return self.template.render({
             "counter": b"5", "views": pages.format_views(self.article.views + 7 * i).encode(),
             "comments": pages.comments_html(self.article.id, 5, "en").encode(),
-            "clock": pages.clock_html(now.astimezone(pages.SITE_TZ), n, "en").encode(),
+            "clock": pages.clock_html(now.astimezone(SITE_TZ), n, "en").encode(),
             "most_read": pages.most_read_html(self.others, n).encode(),
             "ads": pages.ads_html(n).encode(), "pad": self.padding,
         })

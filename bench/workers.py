@@ -28,14 +28,14 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def start_site(n: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([PY, "-m", "palimpsest.localsite", "--articles", str(n)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([PY, "-m", "localsite", "--articles", str(n)], stdout=subprocess.PIPE,
                             text=True, cwd=ROOT)
     return proc, proc.stdout.readline().strip()
 
 
 def one_round(base: str, n: int, workers: int, work: Path) -> float:
     """Seconds from the first worker's start to the last one's exit, for n articles."""
-    from palimpsest.localsite import make_articles
+    from localsite import make_articles
     from store.db import Store
     from store.models import Capture
     from store.writer import Archive, ArticleRef

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from changes.content import Content
@@ -55,6 +55,21 @@ class ChangeSet:
     @property
     def removed(self) -> list[str]:
         return [p for op in self.paragraphs if op.op in ("delete", "replace") for p in op.old]
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored with an event: the kinds and the paragraph steps that change something.
+
+        Unchanged stretches are left out (the versions hold them), so a one-word edit of
+        a long article stores one paragraph pair, not the article.
+        """
+        return {"kinds": sorted(self.kinds),
+                "paragraphs": [{"op": op.op, "old": list(op.old), "new": list(op.new)}
+                               for op in self.paragraphs if op.op != "equal"]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChangeSet:
+        return cls(frozenset(Kind(k) for k in data.get("kinds", ())),
+                   tuple(ParagraphOp(p["op"], tuple(p["old"]), tuple(p["new"])) for p in data.get("paragraphs", ())))
 
 
 def compare(old: Content, new: Content) -> ChangeSet:

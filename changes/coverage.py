@@ -18,6 +18,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from changes.health import HealthPolicy
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
@@ -34,9 +36,11 @@ Coverage = dict[str, dict[str, int]]
 
 @dataclass(frozen=True)
 class CoveragePolicy:
-    drop: float = 0.5
+    """Not settings of their own: a site's ``broken_share`` and ``min_pages`` serve here too."""
+
+    drop: float = HealthPolicy.broken_share
     """A field's coverage in a group falling by this much (share of pages) is a drop."""
-    min_pages: int = 4
+    min_pages: int = HealthPolicy.min_pages
     """Groups with fewer answered pages than this, now or in the baseline, are not judged."""
     fragment: float = 0.25
     """A body shorter than this share of the version it would replace is a fragment…"""

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from changes.outcome import Outcome
+from changes.settings import setting
 from changes.times import iso
 
 
@@ -46,12 +47,13 @@ class ArticleStatus(StrEnum):
 class Policy:
     """Per-site confirmation thresholds (tests set them to 1 and 0 s)."""
 
-    edit_confirmations: int = 2
-    """Consecutive captures that must show new content before it is an edit."""
-    delete_confirmations: int = 3
-    """Consecutive gone captures before a deletion…"""
-    delete_min_age: timedelta = timedelta(hours=2)
-    """…spanning at least this long."""
+    edit_confirmations: int = setting(
+        "edit_confirmations", 2, "Consecutive captures showing new content before it is an edit.", low=1, high=100)
+    delete_confirmations: int = setting(
+        "delete_confirmations", 3, "Consecutive gone captures (404, 410, redirect, soft-404) before a deletion.",
+        low=1, high=100)
+    delete_min_age: timedelta = setting(
+        "delete_min_age", timedelta(hours=2), "The gone captures must span at least this long.", low=0)
 
 
 @dataclass(frozen=True)

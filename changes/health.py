@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from changes.settings import setting
+
 
 class HealthStatus(StrEnum):
     """The verdict on a run (and a site's health: its last finished run's)."""
@@ -45,10 +47,12 @@ class RunStats:
 
 @dataclass(frozen=True)
 class HealthPolicy:
-    broken_share: float = 0.5
-    """Share of failing (or field-losing) pages at which a run is judged broken."""
-    min_pages: int = 4
-    """Fewer pages than this are too few to judge a parser by."""
+    broken_share: float = setting(
+        "broken_share", 0.5, "Share of failing pages at which a run is judged broken and its alerts held.",
+        low=0, high=1, low_ok=False)
+    min_pages: int = setting(
+        "min_pages", 4, "Fewer article fetches than this in a run are too few to judge the site by.",
+        low=1, high=1_000_000)
 
 
 @dataclass(frozen=True)

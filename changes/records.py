@@ -1,6 +1,7 @@
 """Plain values the archive writer takes: one fetch attempt and what was read from it.
 
-They sit here, below both the crawler that makes them and the store that keeps them.
+They sit here, below both the crawler that makes them and the store that keeps them;
+the bytes an exchange is archived as are ``httpmsg``'s, the one format every reader shares.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+import httpmsg
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -56,25 +59,15 @@ class Fetched:
         return {k.lower(): v for k, v in self.response_headers}
 
     def request_bytes(self) -> bytes:
-        """The request as an HTTP/1.1 message head (what a WARC request record holds)."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self.url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        lines = [f"{self.method} {target} HTTP/1.1"]
-        names = {k.lower() for k, _ in self.request_headers}
-        if "host" not in names:
-            lines.append(f"Host: {parts.netloc}")
-        lines += [f"{k}: {v}" for k, v in self.request_headers]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+        """The request as an HTTP/1.1 message head, in the archive's format (``httpmsg``)."""
+        return httpmsg.request_bytes(self.method, self.url, self.request_headers)
 
     def response_bytes(self) -> bytes | None:
-        """The response as an HTTP message (status line, headers, body); None without one."""
+        """The response as an HTTP message (``httpmsg``); None without one."""
         if self.status is None:
             return None
-        head = [f"{self.http_version} {self.status} {self.reason_phrase}".rstrip()]
-        head += [f"{k}: {v}" for k, v in self.response_headers]
-        return ("\r\n".join(head) + "\r\n\r\n").encode("utf-8", "surrogateescape") + self.body
+        return httpmsg.response_bytes(self.http_version, self.status, self.reason_phrase,
+                                      self.response_headers, self.body)
 
 
 @dataclass(frozen=True, kw_only=True)

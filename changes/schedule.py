@@ -5,13 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from changes.settings import setting
+
 
 @dataclass(frozen=True)
 class Schedule:
-    min_interval: timedelta = timedelta(minutes=15)
-    max_interval: timedelta = timedelta(days=7)
-    factor: float = 0.25
     """The interval grows with the article's age: age × factor, within the bounds."""
+
+    min_interval: timedelta = setting(
+        "recheck_min", timedelta(minutes=15),
+        "Shortest interval between checks of one article (new or unsettled ones).", low=0)
+    max_interval: timedelta = setting(
+        "recheck_max", timedelta(days=7), "Longest interval between checks of one article (old ones).", low=0)
+    factor: float = setting(
+        "recheck_factor", 0.25, "Recheck interval = article age × factor, within the bounds above.",
+        low=0, high=100, low_ok=False)
 
 
 def next_check(now: datetime, first_seen: datetime, *, settled: bool, schedule: Schedule) -> datetime:

@@ -10,7 +10,9 @@ Scrapy's own, set from the same entry):
   followed (the spider sees the 3xx answer).
 - :class:`SharedPace` spaces requests by the site's delay across every worker of the
   store (``store.pacing``) and makes them all pause after a 429 or 503, for the
-  ``Retry-After`` it names.
+  ``Retry-After`` it names. It lets no more requests past it than the site's
+  concurrency: one released earlier would wait in Scrapy's download slot, beyond
+  the reach of a pause that began meanwhile.
 - :class:`RobotsTxt` is Scrapy's robots.txt middleware, mended for requests that
   wait together for robots.txt.
 - :class:`RobotsOptOut` writes why robots.txt is not obeyed into each request's
@@ -23,6 +25,7 @@ import ipaddress
 import logging
 import threading
 import time
+from collections import deque
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -32,7 +35,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet import task, threads
+from twisted.internet import defer, task, threads
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -152,8 +155,11 @@ class SiteBounds:
 class SharedPace:
     """Spaces a site's requests by its delay across all workers; pauses them after 429/503."""
 
+    ADMITTED = "palimpsest_paced"
+    """Request meta flag: this request holds one of the site's places past the pace."""
+
     def __init__(self, crawler: Crawler, site: str, store_url: str, delay: float, backoff: float,
-                 backoff_max: float) -> None:
+                 backoff_max: float, places: int = 8) -> None:
         self.crawler = crawler
         self.site = site
         self.delay = delay
@@ -163,7 +169,11 @@ class SharedPace:
         self._pacer = None
         self._store_url = store_url
         self._lock = threading.Lock()
+        self.places = max(places, 1)
+        self._taken = 0
+        self._queue: deque[defer.Deferred] = deque()
         crawler.signals.connect(self._close, signal=signals.spider_closed)
+        crawler.signals.connect(self._leave, signal=signals.request_left_downloader)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPace:
@@ -172,16 +182,34 @@ class SharedPace:
         if not site:
             raise NotConfigured("no site: not a Palimpsest site crawl")
         return cls(crawler, site, s.get("PALIMPSEST_STORE_URL"), s.getfloat("PALIMPSEST_DELAY"),
-                   s.getfloat("PALIMPSEST_BACKOFF"), s.getfloat("PALIMPSEST_BACKOFF_MAX"))
+                   s.getfloat("PALIMPSEST_BACKOFF"), s.getfloat("PALIMPSEST_BACKOFF_MAX"),
+                   s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
 
     async def process_request(self, request: Request) -> None:
+        while self._taken >= self.places:
+            waiter: defer.Deferred = defer.Deferred()
+            self._queue.append(waiter)
+            await maybe_deferred_to_future(waiter)
+        self._taken += 1
+        request.meta[self.ADMITTED] = True
         wait = await self._in_thread("claim", self.site, self.delay) if self.delay > 0 else 0.0
         # Then wait for the slot claimed, and for any pause a 429 or 503 began meanwhile.
         while (wait := max(wait, self._paused_until - time.monotonic())) > 0:
             await _sleep(wait)
             wait = 0.0
 
+    def _leave(self, request: Request, **_: Any) -> None:
+        """A request done with (answered, failed or dropped): its place goes to the next one."""
+        if request.meta.pop(self.ADMITTED, None):
+            self._taken -= 1
+            if self._queue:
+                self._queue.popleft().callback(None)
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        self._leave(request)  # dropped or failed before it reached the download slot
+
     def process_response(self, request: Request, response: Response) -> Response:
+        self._leave(request)
         if response.status in BACKOFF_STATUS:
             named = retry_after(response.headers.get(b"Retry-After"))
             pause = min(self.backoff if named is None else named, self.backoff_max)

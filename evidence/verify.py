@@ -32,8 +32,8 @@ from sqlalchemy import except_, func, select
 from sqlalchemy.orm import aliased
 
 from changes.content import Content
-from evidence.http import split_message
 from evidence.scan import CHUNK, captures_in_order, keyset, snapshot
+from httpmsg import split_message
 from store import chain
 from store.blobs import BlobStore
 from store.models import Article, Blob, Capture, Run, RunStatus, Site, Version

@@ -4,7 +4,7 @@ Per capture, in article order (see ``evidence.scan``):
 
 - ``response``: the stored HTTP response. Its payload is the stored body byte for
   byte; its head is the stored head byte for byte, except that lines misdescribing the
-  body are renamed ``X-Archive-Orig-…`` (``evidence.http.replayable_head``): Scrapy
+  body are renamed ``X-Archive-Orig-…`` (``httpmsg.replayable_head``): Scrapy
   stores bodies already decompressed and de-chunked, so ``Content-Encoding: gzip`` or
   ``Transfer-Encoding: chunked`` over an identity body would make readers and replay
   tools fail. The renames are listed in the metadata record (``http_rewrites``); when
@@ -44,8 +44,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from evidence.http import replayable_head, split_message
 from evidence.scan import captures_in_order, snapshot
+from httpmsg import replayable_head, split_message
 from store import chain
 from store.blobs import BlobStore
 from store.models import Article, Capture, Site, Version

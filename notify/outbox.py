@@ -50,9 +50,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select, update
 
-from changes import Content, EventKind, compare
+from changes import Content, EventKind
 from notify.messages import EventView
 from notify.redact import redact
+from store import changesets
 from store.models import Alert, AlertStatus, Article, Capture, Event, Site, Version
 
 if TYPE_CHECKING:
@@ -216,8 +217,8 @@ def event_view(session: Session, event_id: int, *, base_url: str | None = None) 
     changes: tuple[str, ...] = tuple(event.details.get("changes") or ())
     removed: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
-    if old and new:
-        diff = compare(old, new)
+    diff = changesets.of_event(session, event) if old and new else None
+    if diff is not None:  # the change set stored with the event, not computed again
         changes = tuple(sorted(diff.kinds))
         # A rewritten lead is quoted with the paragraphs: it is what readers see first.
         lead_changed = "lead" in diff.kinds

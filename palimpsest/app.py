@@ -8,18 +8,22 @@ from typing import TYPE_CHECKING
 from palimpsest import config as config_mod
 
 if TYPE_CHECKING:
+    from detection import Archive
     from palimpsest.config import Config
     from store.db import Store
-    from store.writer import Archive
 
 
 class App:
     """The composition root handed to commands as click's ``obj``."""
 
-    def __init__(self, config_path: str | None = None, *, config: Config | None = None) -> None:
+    def __init__(self, config_path: str | None = None, *, config: Config | None = None,
+                 store: Store | None = None) -> None:
+        """Loads the config from ``config_path`` when first needed; tests hand in ``config`` and ``store``."""
         self._config_path = config_path
         if config is not None:
             self.__dict__["config"] = config
+        if store is not None:
+            self.__dict__["store"] = store
 
     @cached_property
     def config(self) -> Config:
@@ -35,8 +39,8 @@ class App:
     @cached_property
     def archive(self) -> Archive:
         """The crawl's writer. A crawl may be the first on a fresh store: it upgrades it."""
+        from detection import Archive
         from store.db import Store
-        from store.writer import Archive
 
         if "store" not in self.__dict__:
             self.__dict__["store"] = Store(self.config.store_url).upgrade()

@@ -1,8 +1,7 @@
 """Configuration: ``palimpsest.toml`` (or ``--config`` / ``PALIMPSEST_CONFIG``) and env overrides.
 
-Every setting is declared once, with its default and its documentation, in
-:data:`SITE_SETTINGS` and :data:`DESTINATION_SETTINGS`; the README's settings table
-is checked against them by the tests.
+Every setting is declared once, in :mod:`palimpsest.settings`; loading checks types and
+ranges by those declarations and builds the dataclasses below from them.
 """
 
 from __future__ import annotations
@@ -17,16 +16,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from changes import WATCHDOG_EVENTS, EventKind, HealthPolicy, Policy, Schedule
+from changes import EventKind, HealthPolicy, Policy, Schedule
+from changes.settings import Setting, format_duration, from_settings
 from evidence.settings import LogSettings
+from palimpsest.settings import (
+    CONTACT_URL,
+    DESTINATION_SETTINGS,
+    EVIDENCE_SETTINGS,
+    SECRET_SETTINGS,
+    SITE_SETTINGS,
+)
 
 if TYPE_CHECKING:
     from crawler.sites.base import SiteParser
 
 
 CONFIG_FILE = "palimpsest.toml"
-CONTACT_URL = "https://github.com/palimpsest-archive/palimpsest#for-site-operators"
-"""Where a site's operators read what this crawler is; the operator may point it elsewhere."""
 DEFAULT_STORE = "sqlite:///palimpsest.db"
 
 
@@ -48,104 +53,18 @@ def parse_duration(value: str | int | float) -> timedelta:
     return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
 
 
-# name: (default, type, documentation). Durations are strings like "2h".
-SITE_SETTINGS: dict[str, tuple[Any, type, str]] = {
-    "name": (None, str, "Unique name of the site; `palimpsest crawl NAME` and `scrapy crawl NAME` use it."),
-    "parser": (None, str, "Registered parser (`charter97`, `onliner`, `generic`, `selectors`); used for "
-                          "whatever host the URLs name."),
-    "start_urls": ([], list, "Listing pages to discover articles from (newest first)."),
-    "feeds": ([], list, "RSS or Atom feeds to discover articles from."),
-    "sitemaps": ([], list, "Sitemaps, sitemap indexes or news sitemaps to discover articles from; a "
-                           "`lastmod` later than an article's last capture makes it due at once."),
-    "timezone": (None, str, "Zone of dates printed without one (default: the parser's, e.g. Europe/Minsk)."),
-    "expect": (None, list, "Fields every article page should yield; a run where many pages lack one is "
-                           "judged parser broken (default: the parser's own, e.g. charter97: headline, "
-                           "published, views; generic: headline, body)."),
-    "article_urls": (None, str, "Regular expression an article URL must match (searched in the canonical "
-                                "URL); default: the parser's own rule."),
-    "selectors": (None, dict, "With `parser = \"selectors\"`: CSS or XPath per field (headline, lead, body, "
-                              "published, updated, author, tags, image, videos, views, comments), "
-                              "`published_format`, `updated_format`, `root` and `noise` (see README)."),
-    "listing_pages": (2, int, "How many pages of each listing to read per run (page limit)."),
-    "max_articles": (500, int, "Most articles fetched in one run (new and due rechecks together)."),
-    "edit_confirmations": (2, int, "Consecutive captures showing new content before it is an edit."),
-    "delete_confirmations": (3, int, "Consecutive gone captures (404, 410, redirect, soft-404) before a deletion."),
-    "delete_min_age": ("2h", str, "The gone captures must span at least this long."),
-    "broken_share": (0.5, float, "Share of failing pages at which a run is judged broken and its alerts held."),
-    "min_pages": (4, int, "Fewer article fetches than this in a run are too few to judge the site by."),
-    "recheck_min": ("15m", str, "Shortest interval between checks of one article (new or unsettled ones)."),
-    "recheck_max": ("7d", str, "Longest interval between checks of one article (old ones)."),
-    "recheck_factor": (0.25, float, "Recheck interval = article age x factor, within the bounds above."),
-    "concurrency": (8, int, "Requests in flight at once to the site, per worker."),
-    "delay": (0.5, float, "Seconds between requests to the site, across all workers together (0: no limit)."),
-    "backoff": ("30s", str, "Pause of every worker after a 429 or 503 answer that names no `Retry-After`."),
-    "backoff_max": ("10m", str, "Longest `Retry-After` honoured after a 429 or 503 answer."),
-    "timeout": (30.0, float, "Seconds before a request is abandoned (a transient failure)."),
-    "max_size": (10_485_760, int, "Largest response body in bytes, once decompressed; a larger one is cut off "
-                                  "and recorded as a transient capture."),
-    "robots": (True, bool, "Obey the site's robots.txt. An archive may have to opt out: then give `robots_reason`."),
-    "robots_reason": (None, str, "Why robots.txt is not obeyed (required with `robots = false`); recorded "
-                                 "in every capture's provenance."),
-    "hosts": ([], list, "Hosts fetched besides those of `start_urls` and `feeds`; every other host is offsite "
-                        "and never fetched."),
-    "contact_url": (CONTACT_URL, str, "Where the site's operators learn who crawls them; part of the User-Agent."),
-    "user_agent": ("Mozilla/5.0 (compatible; Palimpsest/0.1; +{contact_url})", str,
-                   "User-Agent header, naming the project; `{contact_url}` is replaced. Some sites "
-                   "(charter97's feeds) refuse clients that send none."),
-    "lease": ("30m", str, "How long a worker holds the articles it claimed; a dead worker's are due again after it."),
-    "lease_batch": (40, int, "Articles a worker claims at a time, so that several workers share a round."),
-}
-
-# The values each numeric setting may take, beside the declarations above: (lowest,
-# highest, whether the lowest itself is allowed). A value outside does harm quietly
-# (a negative timeout reads as an outage, a share above 1 turns protection off).
-SITE_RANGES: dict[str, tuple[float, float, bool]] = {
-    "listing_pages": (1, 1000, True),
-    "max_articles": (1, 1_000_000, True),
-    "edit_confirmations": (1, 100, True),
-    "delete_confirmations": (1, 100, True),
-    "broken_share": (0, 1, False),
-    "min_pages": (1, 1_000_000, True),
-    "recheck_factor": (0, 100, False),
-    "concurrency": (1, 256, True),
-    "delay": (0, 3600, True),
-    "timeout": (0, 3600, False),
-}
-# Settings whose value is never shown in an error message.
-SECRET_SETTINGS = frozenset({"url"})
-
-DESTINATION_SETTINGS: dict[str, tuple[Any, type, str]] = {
-    "url": (None, str, "An apprise URL (mailtos://, tgram://, slack://, json://, …). A secret: never printed."),
-    "name": (None, str, "Stable name for the outbox (default: scheme and a hash of the URL)."),
-    "events": (sorted(str(k) for k in WATCHDOG_EVENTS - {EventKind.NEW}) + ["parser_broken", "site_unreachable"], list,
-               "Event kinds sent to it (new, edited, reverted, deleted, restored, mass_deletion, parser_broken, "
-               "site_unreachable, site_recovered)."),
-    "sites": ([], list, "Only these sites (default: all)."),
-    "format": ("markdown", str, "Message body format: text, markdown or html."),
-    "tag": (None, str, "Apprise tag attached to its notifications, for apprise-side routing."),
-}
-
-
-# The evidence log's settings: the `[evidence]` table. Paths are relative to the config file.
-EVIDENCE_SETTINGS: dict[str, tuple[Any, type, str]] = {
-    "key": ("palimpsest.key", str, "Ed25519 key that signs the tree heads; created on first use, kept out of "
-                                   "the store (its public half beside it as `.pub`)."),
-    "heads_file": ("palimpsest-heads.jsonl", str, "Append-only file of every signed tree head, one JSON per line, "
-                                                  "to share with others."),
-    "tsa": ([], list, "RFC 3161 timestamp authority URLs that timestamp each tree head (none by default)."),
-    "tsa_certs": ([], list, "PEM files of the CA certificates the TSAs' chains must lead to."),
-    "tsa_timeout": (10.0, float, "Seconds to wait for a TSA; an unanswered request is retried on the next run."),
-}
+def _default(name: str) -> Any:
+    return SITE_SETTINGS[name].default
 
 
 @dataclass(frozen=True)
 class Politeness:
     """How a site is fetched besides its pace (``delay``): robots.txt, backoff, limits, hosts."""
 
-    backoff: timedelta = timedelta(seconds=30)
-    backoff_max: timedelta = timedelta(minutes=10)
-    max_size: int = 10_485_760
-    robots: bool = True
+    backoff: timedelta = _default("backoff")
+    backoff_max: timedelta = _default("backoff_max")
+    max_size: int = _default("max_size")
+    robots: bool = _default("robots")
     robots_reason: str | None = None
     hosts: tuple[str, ...] = ()
 
@@ -158,21 +77,21 @@ class SiteConfig:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     timezone: str | None = None
-    listing_pages: int = 2
-    max_articles: int = 500
+    listing_pages: int = _default("listing_pages")
+    max_articles: int = _default("max_articles")
     policy: Policy = field(default_factory=Policy)
     health: HealthPolicy = field(default_factory=HealthPolicy)
     schedule: Schedule = field(default_factory=Schedule)
-    concurrency: int = 8
-    delay: float = 0.5
-    timeout: float = 30.0
-    user_agent: str = SITE_SETTINGS["user_agent"][0].format(contact_url=CONTACT_URL)
+    concurrency: int = _default("concurrency")
+    delay: float = _default("delay")
+    timeout: float = _default("timeout")
+    user_agent: str = _default("user_agent").format(contact_url=CONTACT_URL)
     expect: tuple[str, ...] | None = None
     article_urls: str | None = None
     selectors: dict[str, Any] | None = None
     politeness: Politeness = field(default_factory=Politeness)
-    lease: timedelta = timedelta(minutes=30)
-    lease_batch: int = 40
+    lease: timedelta = _default("lease")
+    lease_batch: int = _default("lease_batch")
 
     @property
     def own_hosts(self) -> tuple[str, ...]:
@@ -329,7 +248,7 @@ def _home(path: Path | None, store_url: str) -> Path:
 def evidence_settings(entry: dict[str, Any], here: Path) -> LogSettings:
     if not isinstance(entry, dict):
         raise ConfigError("evidence: must be a table")
-    v = _check(entry, EVIDENCE_SETTINGS, "evidence", required=())
+    v = _check(entry, EVIDENCE_SETTINGS, "evidence")
     for url in v["tsa"]:
         if urlsplit(str(url)).scheme not in ("http", "https"):
             raise ConfigError(f"evidence: tsa: not an http(s) URL: {url!r}")
@@ -338,35 +257,45 @@ def evidence_settings(entry: dict[str, Any], here: Path) -> LogSettings:
                        tsa_timeout=v["tsa_timeout"])
 
 
-def _check(entry: dict[str, Any], settings: dict[str, tuple[Any, type, str]], where: str,
-           required: tuple[str, ...]) -> dict[str, Any]:
+def _check(entry: dict[str, Any], settings: dict[str, Setting], where: str) -> dict[str, Any]:
+    """The entry's values by ``settings``: defaults filled in, types and ranges checked,
+    durations as ``timedelta``. Each mistake is one line naming ``where`` and the key."""
     unknown = set(entry) - set(settings)
     if unknown:
         raise ConfigError(f"{where}: unknown settings {sorted(unknown)} (known: {', '.join(settings)})")
     values = {}
-    for key, (default, kind, _doc) in settings.items():
-        value = entry.get(key, default)
-        if value is None and key in required:
+    for key, setting in settings.items():
+        value = entry.get(key, setting.default)
+        if value is None and setting.required:
             raise ConfigError(f"{where}: `{key}` is required")
-        if value is not None and kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if value is not None and (not isinstance(value, kind) or (kind is not bool and isinstance(value, bool))):
-            shown = type(value).__name__ if key in SECRET_SETTINGS else repr(value)
-            raise ConfigError(f"{where}: `{key}` must be {kind.__name__}, not {shown}")
-        if kind is list and value and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: `{key}` must be a list of strings")
-        _check_range(key, value, where)
+        if value is not None:
+            value = _typed(setting, value, where)
+        problem = setting.out_of_range(value)
+        if problem:
+            raise ConfigError(f"{where}: `{key}` = {entry[key]!r} {problem}")
         values[key] = value
     return values
 
 
-def _check_range(key: str, value: Any, where: str) -> None:
-    if key not in SITE_RANGES or value is None:
-        return
-    low, high, low_ok = SITE_RANGES[key]
-    if value > high or value < low or (value == low and not low_ok):
-        bound = f">= {low}" if low_ok else f"> {low}"
-        raise ConfigError(f"{where}: `{key}` = {value!r} is out of range (must be {bound} and <= {high})")
+def _typed(setting: Setting, value: Any, where: str) -> Any:
+    key, kind = setting.name, setting.kind
+    if kind is timedelta:
+        if isinstance(value, timedelta):
+            return value
+        if not isinstance(value, str):  # a bare number would hide its unit
+            raise ConfigError(f"{where}: `{key}` must be str (a duration: 90s, 15m, 2h, 7d), not {value!r}")
+        try:
+            return parse_duration(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: `{key}`: {exc}") from None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        shown = type(value).__name__ if key in SECRET_SETTINGS else repr(value)
+        raise ConfigError(f"{where}: `{key}` must be {kind.__name__}, not {shown}")
+    if kind is list and value and not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings")
+    return value
 
 
 def check_store_url(url: str) -> str:
@@ -396,7 +325,7 @@ def _check_urls(values: dict[str, Any], where: str) -> None:
 
 def _site(entry: dict[str, Any], index: int) -> SiteConfig:
     where = f"sites[{index}] ({entry.get('name', '?')})"
-    v = _check(entry, SITE_SETTINGS, where, required=("name", "parser"))
+    v = _check(entry, SITE_SETTINGS, where)
     if not v["start_urls"] and not v["feeds"] and not v["sitemaps"]:
         raise ConfigError(f"site {v['name']!r}: give `start_urls`, `feeds` or `sitemaps`")
     _check_urls(v, where)
@@ -404,16 +333,12 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
         name=v["name"], parser=v["parser"], start_urls=tuple(v["start_urls"]), feeds=tuple(v["feeds"]),
         sitemaps=tuple(v["sitemaps"]),
         timezone=v["timezone"], listing_pages=v["listing_pages"], max_articles=v["max_articles"],
-        policy=Policy(edit_confirmations=v["edit_confirmations"],
-                      delete_confirmations=v["delete_confirmations"],
-                      delete_min_age=_duration(v, "delete_min_age", where)),
-        health=HealthPolicy(broken_share=v["broken_share"], min_pages=v["min_pages"]),
-        schedule=_schedule(v, where),
+        policy=from_settings(Policy, v), health=from_settings(HealthPolicy, v), schedule=_schedule(v, where),
         concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"],
         user_agent=v["user_agent"].replace("{contact_url}", v["contact_url"]),
         expect=tuple(v["expect"]) if v["expect"] is not None else None, article_urls=v["article_urls"],
         selectors=v["selectors"],
-        politeness=_politeness(v, where), lease=_duration(v, "lease", where), lease_batch=v["lease_batch"],
+        politeness=_politeness(v, where), lease=v["lease"], lease_batch=v["lease_batch"],
     )
     _check_parser(site)
     return site
@@ -452,31 +377,22 @@ def _check_parser(site: SiteConfig) -> None:
 
 
 def _schedule(values: dict[str, Any], where: str) -> Schedule:
-    low, high = _duration(values, "recheck_min", where), _duration(values, "recheck_max", where)
-    if low > high:
-        raise ConfigError(f"{where}: `recheck_min` ({values['recheck_min']}) is longer than "
-                          f"`recheck_max` ({values['recheck_max']})")
-    return Schedule(min_interval=low, max_interval=high, factor=values["recheck_factor"])
+    if values["recheck_min"] > values["recheck_max"]:
+        raise ConfigError(f"{where}: `recheck_min` ({format_duration(values['recheck_min'])}) is longer than "
+                          f"`recheck_max` ({format_duration(values['recheck_max'])})")
+    return from_settings(Schedule, values)
 
 
 def _politeness(v: dict[str, Any], where: str) -> Politeness:
     if not v["robots"] and not (v["robots_reason"] or "").strip():
         raise ConfigError(f"{where}: `robots = false` needs `robots_reason` (why this archive must ignore it)")
-    return Politeness(backoff=_duration(v, "backoff", where),
-                      backoff_max=_duration(v, "backoff_max", where), max_size=v["max_size"],
+    return Politeness(backoff=v["backoff"], backoff_max=v["backoff_max"], max_size=v["max_size"],
                       robots=v["robots"], robots_reason=v["robots_reason"],
                       hosts=tuple(h.lower() for h in v["hosts"]))
 
 
-def _duration(values: dict[str, Any], key: str, where: str) -> timedelta:
-    try:
-        return parse_duration(values[key])
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: `{key}`: {exc}") from None
-
-
 def _destination(entry: dict[str, Any], index: int) -> Destination:
-    v = _check(entry, DESTINATION_SETTINGS, f"notify[{index}]", required=("url",))
+    v = _check(entry, DESTINATION_SETTINGS, f"notify[{index}]")
     kinds = {k.value for k in EventKind}
     bad = set(v["events"]) - kinds
     if bad:

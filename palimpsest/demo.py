@@ -7,14 +7,11 @@ webhook: the whole product in one minute.
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from localsite import LocalSite, WebhookReceiver
 from palimpsest.config import from_dict
 from palimpsest.crawl import crawl_isolated
-from palimpsest.localsite import LocalSite
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,39 +26,6 @@ THRESHOLDS = {"edit_confirmations": 1, "delete_confirmations": 1, "delete_min_ag
               "delay": 0.0}  # a copy on this machine: no one to be polite to
 
 
-class Webhook:
-    """A local HTTP endpoint that keeps what apprise posts to it."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                try:
-                    hook.received.append(json.loads(body))
-                except ValueError:
-                    hook.received.append({"raw": body.decode("utf-8", "replace")})
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/alerts"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Webhook:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> dict[str, Any]:
     """Run the demo in ``directory`` (its store is made afresh) and return what happened."""
     say = echo or (lambda _text: None)
@@ -69,7 +33,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> 
     db = directory / "palimpsest.db"
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)
-    with LocalSite() as site, Webhook() as hook:
+    with LocalSite() as site, WebhookReceiver() as hook:
         config = from_dict({
             "store": f"sqlite:///{db.resolve()}",
             "sites": [{"name": SITE, "parser": "charter97", "start_urls": site.start_urls(),
@@ -97,7 +61,7 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> 
         say(f"3. Second crawl: {len(second.events)} events; alerts delivered to a local webhook.\n")
         outcome = _report(config, site.url(edited.id), say)
         say(f"Explore: PALIMPSEST_DB=sqlite:///{db} palimpsest changes   (or history URL, diff URL)\n")
-        outcome["webhook"] = hook.received
+        outcome["webhook"] = [post.payload for post in hook.posts]
     for message in outcome["webhook"]:
         say(f"   alert received: {message.get('title', message)}")
     outcome["problems"] = _problems(outcome)

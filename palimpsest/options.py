@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 
+from palimpsest.commands.common import Failure
 from palimpsest.config import ConfigError, parse_duration
-from palimpsest.terminal import say
 
 
 class Moment(click.ParamType):
@@ -48,12 +47,24 @@ class Duration(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class VersionOrTime(click.ParamType):
+    """A version number (``3``) or a time (``2025-10-07T12:00``, ``2h``)."""
+
+    name = "N|TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | datetime:
+        if isinstance(value, int | datetime):
+            return value
+        if str(value).isdigit():
+            return int(value)
+        return Moment().convert(value, param, ctx)
+
+
 def article_or_exit(session: Any, url: str) -> Any:
-    """The archived article at ``url``, or a one-line message and exit status 1."""
+    """The archived article at ``url``; else the command fails (exit 1) saying so."""
     from store.queries import find_article
 
     article = find_article(session, url)
     if article is None:
-        say(f"palimpsest: no article in the archive at {url}", err=True)
-        sys.exit(1)
+        raise Failure(f"no article in the archive at {url}")
     return article

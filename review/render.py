@@ -16,6 +16,7 @@ from changes import Content
 from changes.diff import BREAK, ContentDiff, Segment, diff_content, shown
 from notify.markup import clean, safe_href
 from notify.messages import ARTICLE_TITLES, CHANGE_LABELS
+from store import changesets
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -53,8 +54,11 @@ def size_label(size: tuple[int, int] | None) -> str:
     return f"+{added} −{removed} words"
 
 
-def change_labels(event: Event) -> list[str]:
-    kinds = list((event.details or {}).get("changes", []))
+def change_labels(event: Event, versions: dict[int, Version] | None = None) -> list[str]:
+    """The event's change kinds as labels, from the change set stored with it (``store.changesets``);
+    ``versions`` by id, for an event stored before change sets were."""
+    found = changesets.with_versions(event, (versions or {}).get)
+    kinds = sorted(found.kinds) if found is not None else []
     if "backdated" in kinds and "published_changed" in kinds:
         kinds.remove("published_changed")
     return [CHANGE_LABELS.get(k, k) for k in kinds]

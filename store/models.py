@@ -309,7 +309,11 @@ class Event(Base):
     """What a capture (or a run) means: new, edited, reverted, deleted, restored, operator.
 
     ``details`` holds the change kinds and version ids for edits, the evidence for
-    deletions and the figures for operator events.
+    deletions and the figures for operator events. ``change_set`` is the typed change
+    between the two versions (``changes.ChangeSet.to_json``), computed once when the
+    event is written and read by alerts, ``diff`` and the review UI; None for events
+    without two versions, and for edits written before it was stored
+    (``store.changesets`` computes those on read).
     """
 
     __tablename__ = "events"
@@ -327,6 +331,7 @@ class Event(Base):
     from_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     to_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    change_set: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

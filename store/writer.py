@@ -1,13 +1,12 @@
-"""The archive writer: the only code that writes captures, versions, events and alerts.
+"""The archive writer: runs, the frontier (discover, lease), and captures with their versions.
 
 One transaction per batch of captures (``record_many``; the crawl's writer thread,
 ``crawler.writing``, sends batches) keeps the store consistent if the process is killed
 at any point: each capture (with its store-wide ledger hash and the view count it read),
 its blobs, its version and the article's chain head are written together with the rest
 of the batch, or not at all.
-Change detection runs when a run finishes (or when a later run finds it dead), so it
-can judge the run's health first and never confirms an edit or a deletion from a run
-where the site was broken.
+Finishing a run (health, coverage, change detection) is ``detection``'s; the events it
+decides are written through ``store.events``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import itertools
 import logging
 import os
 import socket
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -25,41 +23,22 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from changes import (
-    NOT_FOUND_PAGE,
-    OPERATOR_EVENTS,
     ArticleStatus,
     Content,
-    CoveragePolicy,
-    EventKind,
-    Health,
-    HealthPolicy,
     HealthStatus,
-    Observation,
     Outcome,
-    Policy,
-    RunStats,
     Schedule,
-    State,
-    compare,
-    describe,
-    is_mass_deletion,
-    judge,
     next_check,
-    step,
     without_suspect,
 )
 from changes.records import CaptureKind
 from changes.times import utcnow
 from store import chain
 from store.blobs import BlobStore
-from store.coverage import degraded_read, held_groups, judge_groups
 from store.db import insert_new
 from store.models import (
-    Alert,
-    AlertStatus,
     Article,
     Capture,
-    Event,
     Run,
     RunStatus,
     Site,
@@ -71,14 +50,13 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from changes import Decision, Verdict
+    from changes import Verdict
     from changes.records import Fetched, Reading
     from store.db import Store
 
 logger = logging.getLogger(__name__)
 
 LEDGER_LOCK = 0x7061_6C69  # any constant: PostgreSQL advisory lock id for the ledger head
-CONFIRMING_EVENTS = (EventKind.NEW, EventKind.EDITED, EventKind.REVERTED)
 
 
 class ArticleRef(NamedTuple):
@@ -97,15 +75,6 @@ class CaptureJob(NamedTuple):
     verdict: Verdict
     article_url: str | None = None
     reading: Reading | None = None
-
-
-@dataclass
-class RunResult:
-    run_id: int
-    site: str
-    health: Health
-    stats: RunStats
-    events: list[int] = field(default_factory=list)
 
 
 def worker_name() -> str:
@@ -153,95 +122,12 @@ class Archive:
                 .where(Site.name == site, Run.status == RunStatus.RUNNING)).all()
         return [run_id for run_id, worker, started in rows if _is_dead(worker, started, now, self.stale_after)]
 
-    def finish_run(self, run_id: int, *, policy: Policy, health_policy: HealthPolicy,
-                   now: datetime | None = None, aborted: bool = False) -> RunResult:
-        """Judge the run's health, detect changes in its captures, close it.
-
-        Idempotent: a run already finished is only reported; one killed half-way
-        through detection is picked up where it stopped.
-        """
-        now = now or utcnow()
-        site_id, site = self._run_site(run_id)
-        stats = self._run_stats(run_id)
-        health = judge(stats, health_policy)
-        result = RunResult(run_id, site, health, stats)
-        coverage_policy = CoveragePolicy(drop=health_policy.broken_share, min_pages=health_policy.min_pages)
-        with self.store.reader() as s:
-            article_ids = s.scalars(select(Capture.article_id).distinct().where(
-                Capture.run_id == run_id, Capture.article_id.is_not(None))).all()
-            groups = judge_groups(s, site_id, run_id, coverage_policy)
-        for article_id in sorted(article_ids):
-            result.events += self._detect_article(article_id, site, policy, run_id, health, now,
-                                                  held=set(groups.held), coverage=coverage_policy)
-        with self.store.session() as s:
-            run = s.get(Run, run_id)
-            if run.status == RunStatus.RUNNING:
-                if stats.pages + stats.listings:
-                    result.events += self._judge_site(s, s.get(Site, site_id), health, run_id, stats, now)
-                if groups.newly_held and health.trusted:  # a broken run has said so already, once
-                    result.events.append(self._emit(
-                        s, site_id, site, EventKind.PARSER_BROKEN, run_id=run_id, now=now,
-                        details={"reason": describe(groups.newly_held, groups.coverage),
-                                 "groups": groups.newly_held}))
-                result.events += self._mass_deletion(s, site_id, site, run_id, stats, health_policy, now)
-                run.status = RunStatus.ABORTED if aborted else RunStatus.FINISHED
-                run.finished_at = now
-                # Articles it leased but never recorded (killed, or over budget) are due again now.
-                s.execute(update(Article).where(Article.lease_run_id == run_id)
-                          .values(lease_run_id=None, lease_until=None))
-                run.health = health.status
-                run.stats = {**asdict(stats), "reason": health.reason, "coverage": groups.coverage,
-                             "held_groups": groups.held}
-        return result
-
     def _run_site(self, run_id: int) -> tuple[int, str]:
         if run_id not in self._runs:
             with self.store.reader() as s:
                 site_id, name = s.execute(select(Site.id, Site.name).join(Run).where(Run.id == run_id)).one()
             self._runs[run_id] = (site_id, name)
         return self._runs[run_id]
-
-    def _run_stats(self, run_id: int) -> RunStats:
-        counts: dict[str, int] = dict.fromkeys(RunStats.__dataclass_fields__, 0)
-        with self.store.reader() as s:
-            rows = s.execute(select(Capture.kind, Capture.outcome, Capture.reason, Capture.meta)
-                             .where(Capture.run_id == run_id)).all()
-        for kind, outcome, reason, meta in rows:
-            if kind != CaptureKind.ARTICLE:
-                counts["listings"] += 1
-                counts["listings_ok"] += outcome == Outcome.OK
-                continue
-            counts["pages"] += 1
-            counts[outcome] += 1
-            counts["parse_failed"] += (reason or "").startswith("parse failed")
-            counts["gone_not_found"] += outcome == Outcome.GONE and NOT_FOUND_PAGE in (reason or "")
-            counts["missing_fields"] += bool(outcome == Outcome.OK and (meta or {}).get("missing"))
-        return RunStats(**counts)
-
-    def _judge_site(self, s: Session, site: Site, health: Health, run_id: int, stats: RunStats,
-                    now: datetime) -> list[int]:
-        """One operator event when a site turns broken, one when it recovers."""
-        if health.status in (site.health, HealthStatus.INCONCLUSIVE):
-            return []
-        kind = {HealthStatus.OK: EventKind.SITE_RECOVERED, HealthStatus.PARSER_BROKEN: EventKind.PARSER_BROKEN,
-                HealthStatus.UNREACHABLE: EventKind.SITE_UNREACHABLE}[health.status]
-        site.health, site.health_since = health.status, now
-        details = {"reason": health.reason, "stats": asdict(stats)}
-        return [self._emit(s, site.id, site.name, kind, run_id=run_id, details=details, now=now)]
-
-    def _mass_deletion(self, s: Session, site_id: int, site: str, run_id: int, stats: RunStats,
-                       health_policy: HealthPolicy, now: datetime) -> list[int]:
-        """One summary event when a run confirmed many deletions (each has its own event too).
-
-        Counted from the stored events, in the transaction that closes the run, so a
-        run finished twice (killed half-way) still gets exactly one.
-        """
-        deleted = s.scalar(select(func.count()).select_from(Event).where(
-            Event.run_id == run_id, Event.kind == EventKind.DELETED.value))
-        if not is_mass_deletion(deleted, stats, health_policy):
-            return []
-        details = {"reason": f"{deleted} articles deleted in one run", "deleted": deleted, "stats": asdict(stats)}
-        return [self._emit(s, site_id, site, EventKind.MASS_DELETION, run_id=run_id, details=details, now=now)]
 
     # -- discovery and schedule -------------------------------------------------------
 
@@ -511,76 +397,6 @@ class Archive:
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})
         return s.scalars(select(Capture.ledger_hash).order_by(Capture.id.desc()).limit(1)).first()
 
-    # -- detection --------------------------------------------------------------------
-
-    def _detect_article(self, article_id: int, site: str, policy: Policy, run_id: int, health: Health,
-                        now: datetime, *, held: set[str] = frozenset(),
-                        coverage: CoveragePolicy | None = None) -> list[int]:
-        """Feed the article's undetected captures to the state machine, in one transaction."""
-        emitted: list[int] = []
-        coverage = coverage or CoveragePolicy()
-        with self.store.session() as s:
-            query = select(Article).where(Article.id == article_id)
-            if self.store.dialect == "postgresql":
-                query = query.with_for_update()
-            article = s.scalars(query).one()
-            rows = s.execute(
-                select(Capture.id, Capture.fetched_at, Capture.outcome, Capture.version_id, Capture.reason,
-                       Capture.run_id, Run.status, Run.health, Capture.meta, Run.stats)
-                .join(Run, Run.id == Capture.run_id)
-                .where(Capture.article_id == article_id, Capture.id > article.detected_through)
-                .order_by(Capture.id)).all()
-            confirmed = frozenset(s.scalars(select(Event.to_version_id).where(
-                Event.article_id == article_id, Event.kind.in_(CONFIRMING_EVENTS))).all())
-            state = _state_of(article)
-            for cap_id, at, outcome, version, reason, cap_run, run_status, run_health, meta, run_stats in rows:
-                if cap_run == run_id:
-                    trusted, held_here = health.trusted, held
-                elif run_status == RunStatus.RUNNING:
-                    break  # that run's health is not known yet: it will detect from here
-                else:
-                    trusted, held_here = run_health == HealthStatus.OK, held_groups(run_stats)
-                why = ""
-                if (meta or {}).get("group") in held_here:
-                    why = f"group {meta['group']!r} is held: its field coverage dropped"
-                elif version is not None and state.current is not None and version != state.current:
-                    why = degraded_read(s, article_id, state.current, version, meta, coverage)
-                obs = Observation(cap_id, at, Outcome(outcome), version, reason or "", held=why)
-                state, decisions = step(state, obs, policy, confirmed=confirmed, trusted=trusted)
-                for decision in decisions:
-                    emitted.append(self._emit_decision(s, article, site, decision, cap_run, now))
-                    if decision.kind in CONFIRMING_EVENTS:
-                        confirmed |= {decision.to_version}
-                article.detected_through = cap_id
-            _store_state(article, state)
-        return emitted
-
-    def _emit_decision(self, s: Session, article: Article, site: str, d: Decision, run_id: int,
-                       now: datetime) -> int:
-        details = dict(d.details or {})
-        if d.kind in (EventKind.EDITED, EventKind.REVERTED, EventKind.RESTORED) and d.from_version and d.to_version:
-            old, new = (Content.from_json(s.get(Version, v).content) for v in (d.from_version, d.to_version))
-            changes = compare(old, new)
-            details.update(changes=sorted(changes.kinds), added=len(changes.added), removed=len(changes.removed))
-        return self._emit(s, article.site_id, site, d.kind, article_id=article.id, run_id=run_id,
-                          capture_id=d.capture_id, from_version=d.from_version, to_version=d.to_version,
-                          details=details, now=now)
-
-    def _emit(self, s: Session, site_id: int, site: str, kind: EventKind, *, article_id: int | None = None,
-              run_id: int | None = None, capture_id: int | None = None, from_version: int | None = None,
-              to_version: int | None = None, details: dict | None = None, now: datetime) -> int:
-        """Write an event and its outbox rows in the caller's transaction."""
-        event = Event(site_id=site_id, article_id=article_id, run_id=run_id, capture_id=capture_id,
-                      kind=kind.value, from_version_id=from_version, to_version_id=to_version,
-                      details=details or {}, created_at=now)
-        s.add(event)
-        s.flush()
-        for destination in dict.fromkeys(self.route(site, kind.value)):
-            s.add(Alert(event_id=event.id, destination=destination, status=AlertStatus.PENDING, created_at=now))
-        level = logging.WARNING if kind in OPERATOR_EVENTS else logging.INFO
-        logger.log(level, "%s: %s event %d (article %s)", site, kind.value, event.id, article_id)
-        return event.id
-
 
 def _raw(fetched: Fetched) -> dict[str, tuple[bytes | None, str | None]]:
     """A fetch's raw blobs (request, response, certificate) with their SHA-256."""
@@ -592,22 +408,6 @@ def _raw(fetched: Fetched) -> dict[str, tuple[bytes | None, str | None]]:
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive; the store writes UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _state_of(article: Article) -> State:
-    return State(status=article.status, current=article.current_version_id, pending=article.pending_version_id,
-                 pending_count=article.pending_count, pending_since=article.pending_since,
-                 gone_count=article.gone_count, gone_since=article.gone_since)
-
-
-def _store_state(article: Article, state: State) -> None:
-    article.status = state.status
-    article.current_version_id = state.current
-    article.pending_version_id = state.pending
-    article.pending_count = state.pending_count
-    article.pending_since = state.pending_since
-    article.gone_count = state.gone_count
-    article.gone_since = state.gone_since
 
 
 def _is_dead(worker: str, started: datetime, now: datetime, stale_after: timedelta) -> bool:

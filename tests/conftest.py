@@ -2,42 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import TYPE_CHECKING
 
 import pytest
 
-from palimpsest.localsite import LocalSite
+from localsite import LocalSite, make_articles
+from tests.support.postgres import PG_ADMIN_URL, postgres_or_skip
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-PG_ADMIN_URL = os.environ.get("PALIMPSEST_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_or_skip() -> None:
-    """Skip without PostgreSQL, unless CI demands it (PALIMPSEST_REQUIRE_POSTGRES=1)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        engine = create_engine(PG_ADMIN_URL)
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-    except (OperationalError, ImportError) as exc:
-        reason = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
-        if os.environ.get("PALIMPSEST_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} (PALIMPSEST_REQUIRE_POSTGRES=1)")
-        pytest.skip(reason)
+    from collections.abc import Callable, Iterator
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A store URL on the local PostgreSQL, in a schema of its own, dropped afterwards."""
-    _postgres_or_skip()
+    postgres_or_skip()
     from sqlalchemy import create_engine, text
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -64,3 +44,19 @@ def local_site() -> Iterator[LocalSite]:
     site = LocalSite().start()
     yield site
     site.stop()
+
+
+@pytest.fixture
+def generated_site() -> Iterator[Callable[..., LocalSite]]:
+    """Starts local sites of ``n`` generated articles, all on the first listing page (one
+    listing fetch finds them all): ``generated_site(90, seed=21)``. Each stops after the test."""
+    started: list[LocalSite] = []
+
+    def start(n: int, *, seed: int) -> LocalSite:
+        site = LocalSite(make_articles(n, seed=seed), listing_page_size=n).start()
+        started.append(site)
+        return site
+
+    yield start
+    for site in started:
+        site.stop()

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from changes import EventKind, HealthPolicy, Policy, Schedule
+from changes import CoveragePolicy, EventKind, HealthPolicy, Policy, Schedule
+from changes.settings import Setting, settings_of
 from palimpsest.config import (
     CONFIG_FILE,
     DEFAULT_STORE,
-    DESTINATION_SETTINGS,
-    EVIDENCE_SETTINGS,
-    SITE_SETTINGS,
     Config,
     ConfigError,
     Destination,
+    SiteConfig,
     destination_name,
     from_dict,
     load,
     mask_url,
     parse_duration,
 )
+from palimpsest.settings import DESTINATION_SETTINGS, EVIDENCE_SETTINGS, SITE_SETTINGS, settings_table
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "palimpsest.example.toml"
@@ -75,15 +76,60 @@ def test_defaults() -> None:
     assert entry.health == HealthPolicy()
     assert entry.schedule == Schedule(timedelta(minutes=15), timedelta(days=7), 0.25)
     assert (entry.listing_pages, entry.max_articles, entry.concurrency) == (2, 500, 8)
-    # The defaults in SITE_SETTINGS are the ones the dataclasses use.
-    assert parse_duration(SITE_SETTINGS["delete_min_age"][0]) == Policy().delete_min_age
-    assert SITE_SETTINGS["edit_confirmations"][0] == Policy().edit_confirmations
-    assert SITE_SETTINGS["delete_confirmations"][0] == Policy().delete_confirmations
-    assert SITE_SETTINGS["broken_share"][0] == HealthPolicy().broken_share
-    assert SITE_SETTINGS["min_pages"][0] == HealthPolicy().min_pages
-    assert parse_duration(SITE_SETTINGS["recheck_min"][0]) == Schedule().min_interval
-    assert parse_duration(SITE_SETTINGS["recheck_max"][0]) == Schedule().max_interval
-    assert SITE_SETTINGS["recheck_factor"][0] == Schedule().factor
+    # Each default is declared once: the dataclasses' are the schema's.
+    assert SiteConfig("x", "generic", ()).lease == SITE_SETTINGS["lease"].default == timedelta(minutes=30)
+    assert SITE_SETTINGS["recheck_min"].attr == "min_interval"
+    assert SITE_SETTINGS["delete_min_age"].default is Policy().delete_min_age
+
+
+def test_the_detection_thresholds_are_declared_by_their_dataclasses() -> None:
+    """Policy, HealthPolicy and Schedule each field a setting; the config layer adds none of them twice."""
+    for cls in (Policy, HealthPolicy, Schedule):
+        declared = settings_of(cls)
+        assert [s.attr for s in declared] == [f.name for f in fields(cls)], cls
+        for s in declared:
+            assert SITE_SETTINGS[s.name] == s
+            assert getattr(cls(), s.attr) == s.default
+    assert CoveragePolicy().drop == HealthPolicy().broken_share
+    assert CoveragePolicy().min_pages == HealthPolicy().min_pages
+
+
+RANGED = [(table, s) for table, settings in (("sites", SITE_SETTINGS), ("notify", DESTINATION_SETTINGS),
+                                              ("evidence", EVIDENCE_SETTINGS))
+          for s in settings.values() if s.low is not None or s.high is not None]
+
+
+def _entry(table: str, key: str, value: Any) -> dict[str, Any]:
+    if table == "sites":
+        # the two recheck bounds must also keep their order
+        extra = {"recheck_max": "99999d"} if key == "recheck_min" else {"recheck_min": "0s"} \
+            if key == "recheck_max" else {}
+        return {"sites": [site(**{key: value}, **extra)]}
+    return {table: {key: value}} if table == "evidence" else {table: [{"url": "json://localhost/", key: value}]}
+
+
+def _as_toml(s: Setting, number: float) -> Any:
+    if s.kind is timedelta:
+        return f"{number:g}s"
+    return s.kind(number)
+
+
+@pytest.mark.parametrize("s", [s for _t, s in RANGED], ids=[f"{t}.{s.name}" for t, s in RANGED])
+def test_every_range_is_checked_at_load(s: Setting) -> None:
+    table = next(t for t, r in RANGED if r is s)
+    low_edge = s.low if s.low_ok else s.low + (1 if s.kind is int else 0.001)
+    assert from_dict(_entry(table, s.name, _as_toml(s, low_edge)))  # the lowest allowed value loads
+    below = s.low - 1 if s.low_ok else s.low
+    if s.kind is timedelta and below < 0:  # a duration cannot even be written negative
+        with pytest.raises(ConfigError, match=rf"`{s.name}`: not a duration"):
+            from_dict(_entry(table, s.name, "-1s"))
+    else:
+        with pytest.raises(ConfigError, match=rf"`{s.name}` = .* is out of range \(must be >=? {s.low}"):
+            from_dict(_entry(table, s.name, _as_toml(s, below)))
+    if s.high is not None:
+        assert from_dict(_entry(table, s.name, _as_toml(s, s.high)))
+        with pytest.raises(ConfigError, match=rf"`{s.name}` = .* is out of range .*<= {s.high}"):
+            from_dict(_entry(table, s.name, _as_toml(s, s.high + 1)))
 
 
 def test_every_threshold_is_a_site_setting() -> None:
@@ -219,7 +265,7 @@ def test_palimpsest_notify_adds_destinations() -> None:
     urls = ["json://localhost:8080/hook", "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/12345"]
     config = from_dict(data, environ={"PALIMPSEST_NOTIFY": f"  {urls[0]}\n {urls[1]} "})
     assert [d.name for d in config.destinations] == ["desk", destination_name(urls[0]), destination_name(urls[1])]
-    default_events = set(DESTINATION_SETTINGS["events"][0])
+    default_events = set(DESTINATION_SETTINGS["events"].default)
     for destination, url in zip(config.destinations[1:], urls, strict=True):
         assert destination.url == url
         assert destination.events == default_events
@@ -236,7 +282,7 @@ def test_destination_names_are_stable_and_secret_free() -> None:
 
 
 def test_default_events_exclude_new_and_recovered() -> None:
-    default = set(DESTINATION_SETTINGS["events"][0])
+    default = set(DESTINATION_SETTINGS["events"].default)
     assert default == {"edited", "reverted", "deleted", "restored", "mass_deletion", "parser_broken",
                        "site_unreachable"}
     assert default <= {k.value for k in EventKind}
@@ -397,21 +443,19 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     assert list(evidence) == list(EVIDENCE_SETTINGS)
 
 
-@pytest.mark.parametrize(("table", "settings"),
-                         [(0, SITE_SETTINGS), (1, DESTINATION_SETTINGS), (2, EVIDENCE_SETTINGS)],
+@pytest.mark.parametrize("settings", [SITE_SETTINGS, DESTINATION_SETTINGS, EVIDENCE_SETTINGS],
                          ids=["sites", "notify", "evidence"])
-def test_readme_defaults_match_the_code(table: int, settings: dict[str, tuple[Any, type, str]]) -> None:
-    documented = _readme_tables()[table]
-    for key, (default, _kind, _doc) in settings.items():
-        cell = documented[key].strip("`")
-        if default is None:
-            assert cell not in ("", "None"), key
-        elif isinstance(default, list) and default:
-            assert {e.strip() for e in cell.split(",")} == set(default), key
-        elif isinstance(default, bool):
-            assert cell == str(default).lower(), key  # as TOML writes it
-        elif isinstance(default, int | float) or (isinstance(default, str) and len(default) < 20):
-            assert cell == str(default), key
+def test_readme_tables_are_the_schema(settings: dict[str, Setting]) -> None:
+    """Names, defaults and meanings: the README's tables are generated from the schema."""
+    table = settings_table(settings)
+    assert table in README.read_text(encoding="utf-8"), (
+        "README.md's settings table differs from the schema in palimpsest/settings.py; paste this one:\n" + table)
+
+
+def test_readme_defaults_match_the_code() -> None:
+    documented = _readme_tables()[0]
+    assert documented["delete_min_age"] == "`2h`" and documented["broken_share"] == "0.5"
+    assert documented["robots"] == "true" and documented["name"] == "required"
 
 
 def test_evidence_settings_are_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Imports flow one way: palimpsest → crawler → store → changes, notify and evidence beside.
+"""Imports flow one way: palimpsest → crawler → detection → store → changes → httpmsg, notify and evidence beside.
 
 Every import in the shipped packages counts, inside functions too; only imports under
 ``if TYPE_CHECKING:`` do not, since they never run (annotations only).
@@ -11,15 +11,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 MAY_IMPORT = {
-    "palimpsest": {"crawler", "notify", "evidence", "store", "changes", "review"},
+    "palimpsest": {"crawler", "notify", "evidence", "detection", "store", "changes", "httpmsg", "review", "localsite"},
     # The review UI reads the store, renders diffs and alert labels, exports bundles.
-    "review": {"notify", "evidence", "store", "changes"},
+    "review": {"notify", "evidence", "store", "changes", "httpmsg"},
     # Re-reading stored pages takes the crawler's site parsers (not its Scrapy machinery, below).
-    "evidence": {"crawler", "store", "changes"},
-    "notify": {"store", "changes"},
-    "crawler": {"store", "changes"},
-    "store": {"changes"},
-    "changes": set(),
+    "evidence": {"crawler", "store", "changes", "httpmsg"},
+    "notify": {"store", "changes", "httpmsg"},
+    "crawler": {"detection", "store", "changes", "httpmsg"},
+    # Judging runs and feeding the state machine: above the store it writes through.
+    "detection": {"store", "changes", "httpmsg"},
+    "store": {"changes", "httpmsg"},
+    "changes": {"httpmsg"},
+    # The HTTP-message format, at the bottom: the crawler, the store and evidence share it.
+    "httpmsg": set(),
+    # The synthetic site (test and demo infrastructure) stands alone: the demo serves it.
+    "localsite": set(),
 }
 # What evidence may use of the crawler: the parsers and the values they read.
 CRAWLER_FOR_EVIDENCE = ("crawler.sites", "crawler.page", "crawler.items", "crawler.parsing")
@@ -98,3 +104,7 @@ def test_the_check_sees_imports_inside_functions_and_skips_type_checking(tmp_pat
     assert wrong(("store/x.py", "crawler.pipelines")) and wrong(("notify/x.py", "evidence"))
     assert wrong(("evidence/x.py", "crawler.pipelines")) and not wrong(("evidence/x.py", "crawler.sites"))
     assert not wrong(("crawler/x.py", "store.writer"))
+    # detection sits above the store and below the crawler; httpmsg under everything
+    assert wrong(("store/x.py", "detection.run")) and wrong(("changes/x.py", "detection"))
+    assert not wrong(("crawler/x.py", "detection")) and not wrong(("detection/x.py", "store.events"))
+    assert wrong(("httpmsg/x.py", "changes")) and not wrong(("store/x.py", "httpmsg"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, ClassVar
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from crawler.items import ArticleItem
@@ -38,10 +40,17 @@ class SiteParser:
     Subclasses set ``name`` and ``version`` and implement the methods below; they are
     registered with :func:`crawler.sites.register`. ``version`` is recorded with every
     version row, so bump it whenever the extraction of any field changes.
+
+    When the site itself changes (a relaunch, a new date line), the old class stays and
+    a new one of the same ``name`` with a new ``version`` and the relaunch date as
+    ``valid_from`` is registered beside it: each capture is then read by the version of
+    its fetch date (:meth:`for_capture`), so old captures keep their old reading.
     """
 
     name: ClassVar[str]
     version: ClassVar[str]
+    valid_from: ClassVar[date] = date.min
+    """The first day (UTC) of captures this version reads; the next version's ends it."""
     default_timezone: ClassVar[str] = "UTC"
     """Zone for dates printed without one; a site entry may override it."""
     max_page_bytes: ClassVar[int] = 8_000_000
@@ -51,6 +60,12 @@ class SiteParser:
     """Fields the parser normally reads on every article page (its promise). Run health
     counts a page that lacks one of them as "lost fields"; a field not promised never
     counts. A site entry may override them (``expect``)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> SiteParser:
+        self = super().__new__(cls)
+        # The site's configuration as given, so another version can be built alike.
+        self._arguments = (args, kwargs)
+        return self
 
     def __init__(self, timezone: ZoneInfo | None = None, *, expects: Sequence[str] | None = None,
                  article_urls: str | None = None) -> None:
@@ -64,6 +79,29 @@ class SiteParser:
             self.expects = tuple(expects)
         self.article_urls = re.compile(article_urls) if article_urls else None
         """The site's own rule for what is an article URL (searched in the canonical URL)."""
+
+    @property
+    def label(self) -> str:
+        """``name/version``, as recorded with each reading."""
+        return f"{self.name}/{self.version}"
+
+    def as_class(self, cls: type[SiteParser]) -> SiteParser:
+        """This parser's configuration (zone, expectations, URL rule, options) on ``cls``."""
+        if cls is type(self):
+            return self
+        args, kwargs = self._arguments
+        return cls(*args, **kwargs)
+
+    def for_capture(self, fetched_at: date | datetime | None) -> SiteParser:
+        """The version of this parser that reads a page fetched at ``fetched_at``, configured
+        as this one. A parser outside the registry (a test's) has only itself."""
+        from crawler.sites import parser_class
+
+        try:
+            cls = parser_class(self.name, fetched_at)
+        except KeyError:
+            return self
+        return self.as_class(cls)
 
     def group(self, url: str) -> str:
         """The part of the site a page belongs to (section, edition or template), whose

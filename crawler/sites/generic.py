@@ -43,6 +43,12 @@ NOISE_CLASS_WORDS = ("share", "social", "counter", "views", "pluso", "subscribe"
 NOISE_TAGS = "//time | //form | //button"
 NOISE_MAX_TEXT = 300
 """Characters of text above which a matching element is kept (it holds more than furniture)."""
+# Blocks that point away from the article (teasers, most-read lists, author bios), dropped whatever
+# their size, unless they hold the headline or most of the page's paragraph text.
+BLOCK_CLASS_WORDS = ("related", "popular", "promo", "recommend", "trending", "newsletter", "bio")
+# What a reader never sees: hidden elements and closed overlays (a "bookmark" lightbox).
+HIDDEN = ("//*[@hidden or contains(translate(@style, ' ', ''), 'display:none') or @aria-hidden='true'"
+          " or contains(@class, 'nodisplay')] | //amp-lightbox")
 
 # What an article URL usually looks like when the site gives no rule: a date in the path,
 # a long number (an id), a slug of several words, or a page file.
@@ -54,7 +60,7 @@ class GenericParser(SiteParser):
     """Any article page: no site knowledge, library extractors only."""
 
     name = "generic"
-    version = "3"
+    version = "4"
     expects = ("headline", "body")
     # trafilatura takes about a second per MB of HTML on a 2-core machine (84 s at 30 MB).
     max_page_bytes = 2_000_000
@@ -144,10 +150,24 @@ def looks_like_article(url: str) -> bool:
 
 
 _NOISE_XPATH = " | ".join([NOISE.format(word) for word in NOISE_CLASS_WORDS] + [NOISE_TAGS])
+_BLOCK_XPATH = " | ".join(NOISE.format(word) for word in BLOCK_CLASS_WORDS)
 
 
 def drop_noise(tree: object) -> None:
-    """Remove counters, date lines and share widgets (small elements only) from ``tree``."""
+    """Remove what is no part of the article from ``tree``: hidden elements, teaser and
+    most-read blocks, and counters, date lines and share widgets (small elements only)."""
+    paragraphs = sum(len(p.text_content()) for p in tree.xpath("//p"))
+    for el in tree.xpath(HIDDEN + " | " + _BLOCK_XPATH):
+        if el.getparent() is None or el.tag in ("html", "body", "main", "article") or el.xpath(".//h1"):
+            continue
+        # A wrapper that merely carries such a class word must not take the story with it.
+        if sum(len(p.text_content()) for p in el.xpath(".//p")) > paragraphs / 2:
+            continue
+        el.drop_tree()
     for el in tree.xpath(_NOISE_XPATH):
         if el.getparent() is not None and len(el.text_content()) <= NOISE_MAX_TEXT:
             el.drop_tree()
+    for p in tree.xpath("//p[.//a]"):  # a paragraph that is one link, whole: a teaser, not the story
+        text = "".join(p.text_content().split())
+        if text and text == "".join("".join(a.text_content() for a in p.xpath(".//a")).split()):
+            p.drop_tree()

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from crawler.sites.base import SiteParser
+    from detection import RunResult
     from palimpsest.app import App
     from palimpsest.config import SiteConfig
-    from store.writer import RunResult
 
 logger = logging.getLogger(__name__)
 

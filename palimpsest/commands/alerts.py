@@ -7,17 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from notify.deliver import deliver
-from notify.markup import printable
 from notify.outbox import list_alerts, requeue_failed
 from notify.redact import redact, secrets_of
+from palimpsest.commands.common import finish, json_option, pass_app
 from palimpsest.options import Moment
-from palimpsest.terminal import say, say_json
+from palimpsest.terminal import emit, say, table, when
 from store.models import AlertStatus
 
 if TYPE_CHECKING:
@@ -31,8 +27,8 @@ logger = logging.getLogger(__name__)
 @click.option("--status", type=click.Choice([s.value for s in AlertStatus]), help="Only alerts in this state.")
 @click.option("--since", type=Moment(), help="Only alerts created since then: a time back (2h, 7d) or an ISO date.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Newest alerts shown.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.pass_obj
+@json_option()
+@pass_app
 def alerts(app: App, status: str | None, since: datetime | None, limit: int, as_json: bool) -> None:
     """List the alert outbox: each alert's event, destination, state and last error.
 
@@ -49,28 +45,24 @@ def alerts(app: App, status: str | None, since: datetime | None, limit: int, as_
              "last_error": redact(r.last_error, secrets) if r.last_error else None,
              "created_at": r.created_at.isoformat(), "sent_at": r.sent_at.isoformat() if r.sent_at else None}
             for r in rows]
-    if as_json:
-        say_json({"alerts": docs, "count": len(docs)})
-        return
-    if not docs:
+    emit({"alerts": docs, "count": len(docs)}, as_json, _print_alerts)
+
+
+def _print_alerts(doc: dict[str, Any]) -> None:
+    if not doc["alerts"]:
         say("No alerts.")
         return
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for column in ("id", "event", "site", "kind", "destination", "status", "tries", "created (UTC)"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("last error", overflow="fold")
-    for d in reversed(docs):  # oldest at the top, as a log reads
-        # Text(), not markup: error text comes from remote servers and may hold [brackets].
-        table.add_row(*(Text(printable(str(v))) for v in (
-            d["id"], d["event"], d["site"], d["kind"], d["destination"], d["status"], d["attempts"],
-            d["created_at"][:16].replace("T", " "), (d["last_error"] or "")[:80])))
-    _console().print(table)
+    table(("id", "event", "site", "kind", "destination", "status", "tries", "created", "last error"),
+          [(d["id"], d["event"], d["site"], d["kind"], d["destination"], d["status"], d["attempts"],
+            when(d["created_at"]), (d["last_error"] or "")[:80])
+           for d in reversed(doc["alerts"])],  # oldest at the top, as a log reads
+          wide=("last error",))
 
 
 @click.command()
 @click.option("--retry-failed", is_flag=True, help="First give alerts marked failed (given up) another chance.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.pass_obj
+@json_option()
+@pass_app
 def notify(app: App, retry_failed: bool, as_json: bool) -> None:
     """Deliver the alert outbox now: each alert once to each of its destinations.
 
@@ -85,35 +77,18 @@ def notify(app: App, retry_failed: bool, as_json: bool) -> None:
         requeued = requeue_failed(app.store, [d.name for d in app.config.destinations])
         logger.info("requeued %d failed alerts", requeued)
     report = deliver(app)
-    if as_json:
-        say_json(report.as_dict())
-    else:
-        _print_report(app, report)
-    if not report.ok:
-        click.get_current_context().exit(1)
+    emit(report.as_dict(), as_json, lambda _doc: _print_report(app, report))
+    finish(report.ok)
 
 
 def _print_report(app: App, report: DeliveryReport) -> None:
     if not app.config.destinations:
         say("No destinations configured: add [[notify]] entries or set PALIMPSEST_NOTIFY.")
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for column in ("destination", "sent", "failed", "gave up", "waiting"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("last error", overflow="fold")
-    for name, d in report.destinations.items():
-        label = name if d.configured else f"{name} (not in the config)"
-        cells = (label, d.sent, d.failed, d.gave_up, d.pending, d.error or "")
-        table.add_row(*(Text(printable(str(v))) for v in cells))
     if report.destinations:
-        _console().print(table)
+        table(("destination", "sent", "failed", "gave up", "waiting", "last error"),
+              [(name if d.configured else f"{name} (not in the config)", d.sent, d.failed, d.gave_up, d.pending,
+                d.error or "") for name, d in report.destinations.items()], wide=("last error",))
     say(f"{report.sent} sent, {report.failed} failed, {report.pending} waiting.")
-
-
-def _console() -> Console:
-    console = Console()
-    if not console.is_terminal:
-        console.width = 160  # a pipe or a cron log: no screen to fit, so do not cut columns
-    return console
 
 
 def _secrets(app: App) -> set[str]:

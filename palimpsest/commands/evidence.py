@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,18 +12,21 @@ from sqlalchemy import func, select
 
 from crawler.sites import parser_class
 from evidence.bundle import export_bundle, slugify
+from evidence.rebuild import rebuild as rebuild_versions
 from evidence.reparse import reparse
 from evidence.verify import verify
 from evidence.warc import EvidenceError, export_warc
+from palimpsest.commands.common import Failure, finish, json_option, pass_app
 from palimpsest.config import ConfigError
 from palimpsest.options import Moment
-from palimpsest.terminal import say, say_json
+from palimpsest.terminal import emit, say, say_json, to_json
 from store.models import Article, Capture, Site, TreeHead
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from crawler.sites import SiteParser
+    from palimpsest.app import App
 
 
 @click.command()
@@ -39,8 +41,8 @@ if TYPE_CHECKING:
                    "[default: exports/<scope>-<time>.warc.gz].")
 @click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write an evidence bundle (WARC + JSON manifest) per article into this directory.")
-@click.pass_obj
-def export(obj: Any, article_url: str | None, site: str | None, event_id: int | None, since: datetime | None,
+@pass_app
+def export(app: App, article_url: str | None, site: str | None, event_id: int | None, since: datetime | None,
            until: datetime | None, out: Path | None, bundle_dir: Path | None) -> None:
     """Export captures as a WARC 1.1 file, or evidence bundles per article.
 
@@ -59,46 +61,46 @@ def export(obj: Any, article_url: str | None, site: str | None, event_id: int | 
     """
     try:
         if bundle_dir is not None:
-            _bundles(obj.store, article_url, site, since, until, bundle_dir)
+            _bundles(app.store, article_url, site, since, until, bundle_dir)
             return
         if out is None:
             scope = slugify(article_url) if article_url else site or "store"
             out = Path("exports") / f"{scope}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.warc.gz"
         if out.suffix in (".html", ".pdf") or event_id is not None:
-            _report(obj, out, article_url, event_id)
+            _report(app, out, article_url, event_id)
             return
         if out.suffix == ".wacz":
-            _wacz(obj, out, article_url, site, since, until)
+            _wacz(app, out, article_url, site, since, until)
             return
-        summary = export_warc(obj.store, out, article_url=article_url, site=site, since=since, until=until)
+        summary = export_warc(app.store, out, article_url=article_url, site=site, since=since, until=until)
     except EvidenceError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Failure(str(exc)) from exc
     records = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.records.items()))
     say(f"{summary.path}: {summary.captures} captures ({records}), {summary.size} bytes")
     say(f"sha256 {summary.sha256}")
 
 
-def _report(obj: Any, out: Path, article_url: str | None, event_id: int | None) -> None:
+def _report(app: App, out: Path, article_url: str | None, event_id: int | None) -> None:
     from evidence.report import ReportTarget, write_report
 
     if out.suffix not in (".html", ".pdf") or (article_url is None) == (event_id is None):
         raise click.UsageError("a report needs --article URL or --event ID, and --out FILE.html or FILE.pdf")
-    path = write_report(obj.store, obj.config.evidence, ReportTarget(article_url, event_id), out)
-    click.echo(f"{path}: evidence report")
+    path = write_report(app.store, app.config.evidence, ReportTarget(article_url, event_id), out)
+    say(f"{path}: evidence report")
 
 
-def _wacz(obj: Any, out: Path, article_url: str | None, site: str | None, since: datetime | None,
+def _wacz(app: App, out: Path, article_url: str | None, site: str | None, since: datetime | None,
           until: datetime | None) -> None:
     from evidence.log import publish_head
     from evidence.wacz import export_wacz
 
     if since or until:
         raise click.UsageError("a WACZ bundle holds whole histories: drop --since/--until")
-    publish_head(obj.store, obj.config.evidence)  # so that a signed head covers every capture in it
-    summary = export_wacz(obj.store, out, obj.config.evidence, article_url=article_url, site=site)
-    click.echo(f"{summary.path}: {summary.captures} captures, {summary.pages} pages, {summary.proofs} proofs, "
-               f"signed by {obj.config.evidence.key_path}")
-    click.echo(f"sha256 {summary.sha256}")
+    publish_head(app.store, app.config.evidence)  # so that a signed head covers every capture in it
+    summary = export_wacz(app.store, out, app.config.evidence, article_url=article_url, site=site)
+    say(f"{summary.path}: {summary.captures} captures, {summary.pages} pages, {summary.proofs} proofs, "
+               f"signed by {app.config.evidence.key_path}")
+    say(f"sha256 {summary.sha256}")
 
 
 def _bundles(store: Any, article_url: str | None, site: str | None, since: datetime | None,
@@ -118,18 +120,17 @@ def _bundles(store: Any, article_url: str | None, site: str | None, since: datet
         say(f"{bundle.manifest}: {bundle.captures} captures, {chain}")
 
 
-def _parser_factory(obj: Any) -> Callable[[str, str], SiteParser]:
+def _parser_factory(app: App) -> Callable[[str, str], SiteParser]:
     """Parsers built as the crawler builds them: with the site's configured zone, expectations and URL rule."""
-    config = getattr(obj, "config", None)
+    config = app.config
 
     def make(site: str, name: str) -> SiteParser:
-        if config is not None:
-            try:
-                entry = config.site(site)
-            except ConfigError:  # a site no longer configured: the parser's own defaults
-                entry = None
-            if entry is not None and entry.parser == name:
-                return entry.build_parser()
+        try:
+            entry = config.site(site)
+        except ConfigError:  # a site no longer configured: the parser's own defaults
+            entry = None
+        if entry is not None and entry.parser == name:
+            return entry.build_parser()
         return parser_class(name)()
 
     return make
@@ -139,9 +140,9 @@ def _parser_factory(obj: Any) -> Callable[[str, str], SiteParser]:
 @click.option("--head", "kept", metavar="FILE|HASH", multiple=True,
               help="Also check against a tree head someone kept: a file (heads file, head JSON, alert "
                    "footer) or a root hash. Repeatable.")
-@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-@click.pass_obj
-def verify_command(obj: Any, kept: tuple[str, ...], as_json: bool) -> None:
+@json_option("Print the full report as JSON.")
+@pass_app
+def verify_command(app: App, kept: tuple[str, ...], as_json: bool) -> None:
     """Recheck every blob digest, every capture's record hash, both hash chains and the signed log.
 
     Every tree head (the store's, the heads file's, and each --head) must be signed by the
@@ -157,20 +158,20 @@ def verify_command(obj: Any, kept: tuple[str, ...], as_json: bool) -> None:
       palimpsest verify --json > verify.json
     """
     witnesses = [head for item in kept for head in _kept_heads(item)]
-    report = verify(obj.store, settings=obj.config.evidence, witnesses=witnesses)
-    if as_json:
-        say_json(report.to_json())
-    else:
-        for note in report.notes:
-            say(note)
-        say("checked: " + ", ".join(f"{n} {what}" for what, n in report.checked.items()))
-        for failure in report.failures:
-            say(f"FAIL {failure}")
-        if report.more_failures:
-            say(f"… and {report.more_failures} more failures")
-        say("store verifies" if report.ok else "store does NOT verify")
-    if not report.ok:
-        raise click.exceptions.Exit(1)
+    report = verify(app.store, settings=app.config.evidence, witnesses=witnesses)
+    emit(report.to_json(), as_json, lambda _doc: _print_verify(report))
+    finish(report.ok)
+
+
+def _print_verify(report: Any) -> None:
+    for note in report.notes:
+        say(note)
+    say("checked: " + ", ".join(f"{n} {what}" for what, n in report.checked.items()))
+    for failure in report.failures:
+        say(f"FAIL {failure}")
+    if report.more_failures:
+        say(f"… and {report.more_failures} more failures")
+    say("store verifies" if report.ok else "store does NOT verify")
 
 
 def _kept_heads(item: str) -> list[dict[str, Any]]:
@@ -196,8 +197,8 @@ def _kept_heads(item: str) -> list[dict[str, Any]]:
 @click.option("--head", "kept", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Add a consistency proof to each tree head in this file (a copy someone kept).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here, not to stdout.")
-@click.pass_obj
-def proof_command(obj: Any, target: str, kept: Path | None, out: Path | None) -> None:
+@pass_app
+def proof_command(app: App, target: str, kept: Path | None, out: Path | None) -> None:
     """Print a self-contained proof (JSON) that a capture is in the signed log.
 
     CAPTURE is a capture id; URL means the article's latest capture a signed tree head
@@ -213,18 +214,18 @@ def proof_command(obj: Any, target: str, kept: Path | None, out: Path | None) ->
     """
     from evidence.log import LogError, parse_heads, prove
 
-    capture_id = _capture_of(obj.store, target)
+    capture_id = _capture_of(app.store, target)
     heads = parse_heads(kept.read_text(encoding="utf-8")) if kept else None
     try:
-        document = prove(obj.store, capture_id, obj.config.evidence, kept=heads)
+        document = prove(app.store, capture_id, app.config.evidence, kept=heads)
     except (LogError, EvidenceError) as exc:
-        raise click.ClickException(str(exc)) from None
-    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+        raise Failure(str(exc)) from None
     if out is None:
-        click.echo(text)
+        say_json(document, sort_keys=True)
     else:
+        text = to_json(document, sort_keys=True)
         out.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"{out}: proof of capture {capture_id}, leaf {document['leaf_index']} of "
+        say(f"{out}: proof of capture {capture_id}, leaf {document['leaf_index']} of "
                    f"{document['tree_head']['tree_size']}")
 
 
@@ -240,36 +241,45 @@ def _capture_of(store: Any, target: str) -> int:
         capture_id = s.scalar(query.where(Capture.id <= covered)) if covered else None
         capture_id = capture_id or s.scalar(query)
     if capture_id is None:
-        raise click.ClickException(f"no capture of an article at {target}")
+        raise Failure(f"no capture of an article at {target}")
     return capture_id
 
 
 @click.command("reparse")
 @click.option("--site", metavar="NAME", help="Only this site's versions.")
-@click.option("--parser", "parser_name", metavar="NAME", help="Use this parser instead of each site's own.")
+@click.option("--parser", "parser_name", metavar="NAME[/VERSION]",
+              help="Use this parser (or this version of it) instead of the one valid at each capture's date.")
 @click.option("--all-captures", is_flag=True, help="Re-read every capture, not only each version's first.")
-@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-@click.pass_obj
-def reparse_command(obj: Any, site: str | None, parser_name: str | None, all_captures: bool,
-                    as_json: bool) -> None:
-    """Re-read stored raw captures with the current parser and compare with each version.
+@click.option("--rebuild", is_flag=True,
+              help="Write the new readings as versions marked with their parser version (no events, no alerts).")
+@json_option("Print the full report as JSON.")
+@pass_app
+def reparse_command(app: App, site: str | None, parser_name: str | None, all_captures: bool,
+                    rebuild: bool, as_json: bool) -> None:
+    """Re-read stored raw captures with the parser version of each capture's date (or
+    the one named) and compare with each version.
 
-    Writes nothing and never makes an edit: a field only the new parser reads is
-    reported as "enriched"; any other difference is a parser discrepancy to review.
+    Never makes an edit: a field only the new parser reads is reported as "enriched";
+    any other difference is a parser discrepancy to review. It writes nothing unless
+    --rebuild, which adds the new readings as versions; captures and events stay as they are.
 
     \b
     Examples:
       palimpsest reparse --site charter97
-      palimpsest reparse --site charter97 --parser generic --json
+      palimpsest reparse --site charter97 --parser charter97/2 --json
+      palimpsest reparse --site charter97 --rebuild
     """
     try:
-        report = reparse(obj.store, site=site, parser_name=parser_name, all_captures=all_captures,
-                         make_parser=_parser_factory(obj))
+        report = reparse(app.store, site=site, parser_name=parser_name, all_captures=all_captures,
+                         make_parser=_parser_factory(app), keep_readings=rebuild)
     except KeyError as exc:  # unknown parser name: the registry lists the known ones
-        raise click.ClickException(str(exc.args[0])) from exc
-    if as_json:
-        say_json(report.to_json())
-        return
+        raise Failure(str(exc.args[0])) from exc
+    rebuilt = rebuild_versions(app.store, report) if rebuild else None
+    document = {**report.to_json(), **({"rebuilt": rebuilt.to_json()} if rebuilt else {})}
+    emit(document, as_json, lambda _doc: _print_reparse(report, rebuilt))
+
+
+def _print_reparse(report: Any, rebuilt: Any) -> None:
     say("versions: " + (", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"))
     if report.enriched_fields:
         say("enriched fields: " + ", ".join(f"{k} ({n})" for k, n in report.enriched_fields.items()))
@@ -277,6 +287,9 @@ def reparse_command(obj: Any, site: str | None, parser_name: str | None, all_cap
         what = ", ".join(f"{k} {v}" for k, v in finding.fields.items()) or finding.details.get("message", "")
         say(f"{finding.status.upper()} version {finding.version_id} ({finding.article_url}, "
                    f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}")
+    if rebuilt is not None:
+        say(f"rebuilt: {rebuilt.created} new versions, {rebuilt.reused} equal to existing ones, "
+            f"{rebuilt.articles} articles moved to them (captures and events unchanged)")
 
 
 COMMANDS = [export, verify_command, proof_command, reparse_command]

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from palimpsest.commands.common import finish, pass_app
 from palimpsest.config import ConfigError
+from palimpsest.terminal import say, say_json, table
 
 if TYPE_CHECKING:
     from crawler.sites.base import SiteParser
     from palimpsest.app import App
-
-logger = logging.getLogger(__name__)
 
 
 @click.command()
@@ -29,7 +26,7 @@ logger = logging.getLogger(__name__)
 @click.option("--timezone", help="Zone for dates printed without one.")
 @click.option("--fields", "by_field", is_flag=True,
               help="Print one line per field (promised or not, found or missing) instead of JSON.")
-@click.pass_obj
+@pass_app
 def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: str | None,
             by_field: bool) -> None:
     """Run a parser on a saved page and print what it extracts, as JSON.
@@ -51,9 +48,8 @@ def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: s
     try:
         item = parser.parse_article(page)
     except ParseError as exc:
-        click.echo(json.dumps({"url": url, "parser": label, "error": str(exc),
-                               "error_type": type(exc).__name__}, ensure_ascii=False, indent=2))
-        sys.exit(1)
+        say_json({"url": url, "parser": label, "error": str(exc), "error_type": type(exc).__name__})
+        finish(False)
     data: dict[str, Any] = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in item.__dict__.items()}
     data["parser"] = label
     data["expects"] = list(parser.expects)
@@ -61,7 +57,7 @@ def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: s
     if by_field:
         _print_fields(data)
     else:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=list))
+        say_json(data)
 
 
 def _parser(app: App, url: str, name: str | None, timezone: str | None) -> SiteParser:
@@ -100,15 +96,17 @@ def _print_fields(data: dict[str, Any]) -> None:
     from crawler.sites.base import PROMISABLE_FIELDS
     from notify.markup import clean
 
-    click.echo(f"parser {data['parser']} on {clean(data['url'])}")
+    say(f"parser {data['parser']} on {clean(data['url'])}")
+    rows = []
     for name in PROMISABLE_FIELDS:
         value = data.get(name)
         promised = name in data["expects"]
         found = value not in (None, "", [], ())
-        mark = "ok " if found else ("MISSING" if promised else "-  ")
         raw = data.get(f"{name}_raw")
         shown = _short(value) + (f"   (printed: {_short(raw)})" if raw and str(raw) != str(value) else "")
-        click.echo(f"{mark:<8}{name:<10}{'promised' if promised else '        '}  {shown if found else ''}")
+        rows.append(("ok" if found else "MISSING" if promised else "-", name, "promised" if promised else "",
+                     shown if found else ""))
+    table(("read", "field", "", "value"), rows, wide=("value",))
 
 
 def _short(value: Any) -> str:

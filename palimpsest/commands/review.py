@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
-import logging
 import sys
 from dataclasses import asdict
 from datetime import datetime
@@ -12,36 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from changes import Content, compare
+from changes import Content
 from changes.diff import diff_content, render_diff
 from notify.markup import clean
-from palimpsest.options import Moment, article_or_exit
-from palimpsest.terminal import say_json
+from palimpsest.commands.common import USAGE, Failure, json_option, pass_app
+from palimpsest.options import Moment, VersionOrTime, article_or_exit
+from palimpsest.terminal import emit, say, say_json, say_painted, when
+from store import changesets
 from store.browse import Shown, capture_row, state_at, version_by_seq, versions
 from store.queries import confirmed_versions
 
 if TYPE_CHECKING:
     from palimpsest.app import App
 
-logger = logging.getLogger(__name__)
-
 # Colours told apart by colour-blind readers (blue and orange-yellow), and the marks
 # [-…-] {+…+} stay, so nothing relies on colour alone.
 _PAINT = {"delete": {"fg": "yellow", "strikethrough": True}, "insert": {"fg": "blue", "bold": True}}
-
-
-def _emit(data: Any, as_json: bool, human: Any) -> None:
-    if as_json:
-        # Times as ISO 8601; then the terminal-safe document (control characters as \u escapes).
-        say_json(json.loads(json.dumps(data, default=_json_default)))
-    else:
-        human(data)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _safe(content: dict[str, Any]) -> Content:
@@ -60,8 +44,8 @@ def _safe(content: dict[str, Any]) -> Content:
 @click.argument("url")
 @click.option("--at", "at", type=Moment(), help="What the page said at this time (default: now).")
 @click.option("--version", "seq", type=int, help="Version number instead of a time.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.pass_obj
+@json_option()
+@pass_app
 def show(app: App, url: str, at: datetime | None, seq: int | None, as_json: bool) -> None:
     """Show an article as it stood at a time, with the capture that proves it.
 
@@ -79,11 +63,10 @@ def show(app: App, url: str, at: datetime | None, seq: int | None, as_json: bool
         shown = version_by_seq(s, article, seq) if seq is not None else state_at(s, article, at or datetime.now(UTC))
         if shown is None:
             have = [v.seq for v in versions(s, article.id)]
-            click.echo(f"palimpsest: {article.url}: " + (f"no version {seq} (have {have})" if seq is not None
-                       else f"nothing read at or before {at} (first version {have[:1] or 'not yet read'})"), err=True)
-            sys.exit(1)
+            raise Failure(f"{article.url}: " + (f"no version {seq} (have {have})" if seq is not None
+                          else f"nothing read at or before {when(at)} (first version {have[:1] or 'not yet read'})"))
         data = _shown_json(article.url, len(versions(s, article.id)), shown)
-    _emit(data, as_json, _print_shown)
+    emit(data, as_json, _print_shown)
 
 
 def _shown_json(url: str, count: int, shown: Shown) -> dict[str, Any]:
@@ -96,46 +79,31 @@ def _shown_json(url: str, count: int, shown: Shown) -> dict[str, Any]:
 
 def _print_shown(data: dict[str, Any]) -> None:
     c, cap = _safe(data["content"]), data["capture"]
-    click.echo(f"{clean(data['url'])}\nversion {data['version']} of {data['versions']}, first seen "
-               f"{data['first_seen_at']:%Y-%m-%d %H:%M:%S %Z}, parser {data['parser']}")
-    click.echo(f"from capture #{cap['id']} fetched {cap['fetched_at']:%Y-%m-%d %H:%M:%S %Z}: "
-               f"HTTP {cap['status']} {cap['outcome']}"
-               + (f", {cap['views']} views" if cap["views"] is not None else ""))
+    say(f"{data['url']}\nversion {data['version']} of {data['versions']}, first seen "
+        f"{when(data['first_seen_at'])}, parser {data['parser']}")
+    say(f"from capture #{cap['id']} fetched {when(cap['fetched_at'])}: HTTP {cap['status']} {cap['outcome']}"
+        + (f", {cap['views']} views" if cap["views"] is not None else ""))
     for name, digest in cap["digests"].items():
         if digest:
-            click.echo(f"  {name:<18} {digest}")
+            say(f"  {name:<18} {digest}")
     latest = data["latest_capture"]
     if latest:
-        click.echo(click.style(f"note: the latest capture then (#{latest['id']}, "
-                               f"{latest['fetched_at']:%Y-%m-%d %H:%M %Z}) "
-                               f"read no content: {latest['outcome']} {clean(latest['reason'] or '')}", fg="yellow"))
-    click.echo("")
-    click.echo(click.style(c.headline, bold=True))
+        say(f"note: the latest capture then (#{latest['id']}, {when(latest['fetched_at'])}) "
+            f"read no content: {latest['outcome']} {latest['reason'] or ''}")
+    say("")
+    say(c.headline)
     facts = [f"published {c.published_raw or c.published}" if c.published or c.published_raw else "",
              f"updated {c.updated}" if c.updated else "", f"by {c.author}" if c.author else "",
              f"tags: {', '.join(c.tags)}" if c.tags else ""]
     if any(facts):
-        click.echo(" · ".join(f for f in facts if f))
+        say(" · ".join(f for f in facts if f))
     if c.lead:
-        click.echo(f"\n{c.lead}")
+        say(f"\n{c.lead}")
     for paragraph in c.body:
-        click.echo(f"\n{paragraph}")
+        say(f"\n{paragraph}")
 
 
 # -- diff -------------------------------------------------------------------------------
-
-
-class VersionOrTime(click.ParamType):
-    """A version number (``3``) or a time (``2025-10-07T12:00``, ``2h``)."""
-
-    name = "N|TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | datetime:
-        if isinstance(value, int | datetime):
-            return value
-        if str(value).isdigit():
-            return int(value)
-        return Moment().convert(value, param, ctx)
 
 
 @click.command()
@@ -147,8 +115,8 @@ class VersionOrTime(click.ParamType):
 @click.option("--at", "at", type=Moment(), help="Compare what the page said at this time with its latest version.")
 @click.option("--context", default=1, show_default=True, help="Unchanged paragraphs shown around each change.")
 @click.option("--all", "whole", is_flag=True, help="Show every paragraph, not only the changes.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.pass_obj
+@json_option()
+@pass_app
 def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | None, at: datetime | None,
          context: int, whole: bool, as_json: bool) -> None:
     """Show what changed between two versions of an article ([-removed-] {+added+}).
@@ -183,8 +151,10 @@ def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | N
         new_v = pick(new, "--to") or (all_versions[-1] if all_versions else None)
         old_v = pick(old, "--from") or (by_seq.get(new_v.seq - 1) if new_v else None)
         confirmed = confirmed_versions(s, article)
+        # The change set stored with the event between these two versions (any other pair: computed).
+        kinds = sorted(changesets.between(s, article.id, old_v.id, new_v.id).kinds) if old_v and new_v else []
     if old_v is None or new_v is None:
-        click.echo(f"{article.url} has fewer than two versions: nothing to compare.")
+        say(f"{article.url} has fewer than two versions: nothing to compare.")
         return
     a, b = _safe(old_v.content), _safe(new_v.content)
     result = diff_content(a, b)
@@ -192,22 +162,24 @@ def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | N
     paint = (lambda op, text: click.style(text, **_PAINT[op])) if color else None
     data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
             "candidates": [v.seq for v in (old_v, new_v) if v.id not in confirmed],
-            "changes": sorted(compare(a, b).kinds),
+            "changes": kinds,
             "size": dict(zip(("words_added", "words_removed"), result.size, strict=True)),
             "diff": render_diff(result, context=None if whole else context),
             "fields": [asdict(f) for f in result.changed_fields],
             "blocks": [asdict(blk) for blk in result.body if blk.kind != "equal"],
             "old_content": old_v.content, "new_content": new_v.content}
     if as_json:
-        _emit(data, True, None)
+        say_json(data)
         return
+
     def label(seq: int) -> str:
         return f"v{seq} (candidate, not confirmed)" if seq in data["candidates"] else f"v{seq}"
 
-    click.echo(f"{clean(data['url'])}\n{label(data['old'])} → {label(data['new'])}: "
-               f"{', '.join(data['changes']) or 'no change'}"
-               f" (+{result.size[0]} −{result.size[1]} words)\n")
-    click.echo(render_diff(result, context=None if whole else context, paint=paint), color=color)
+    say(f"{data['url']}\n{label(data['old'])} → {label(data['new'])}: "
+        f"{', '.join(data['changes']) or 'no change'}"
+        f" (+{result.size[0]} −{result.size[1]} words)\n")
+    # The texts were cleaned by _safe(); the only escapes left are the diff's own colours.
+    say_painted(render_diff(result, context=None if whole else context, paint=paint), color=color)
 
 
 # -- serve ------------------------------------------------------------------------------
@@ -226,7 +198,7 @@ def is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, help="Port to listen on.")
 @click.option("--token", envvar="PALIMPSEST_TOKEN", help="Access token (env PALIMPSEST_TOKEN); needed beyond loopback.")
-@click.pass_obj
+@pass_app
 def serve(app: App, host: str, port: int, token: str | None) -> None:
     """Serve the read-only review UI: changes, articles, versions, diffs, search, feeds.
 
@@ -239,14 +211,13 @@ def serve(app: App, host: str, port: int, token: str | None) -> None:
       PALIMPSEST_TOKEN=s3cret palimpsest serve --host 0.0.0.0 --port 8097
     """
     if not is_loopback(host) and not token:
-        click.echo(f"palimpsest: serve: --host {host} is beyond loopback: set --token or PALIMPSEST_TOKEN", err=True)
-        sys.exit(2)
+        raise Failure(f"--host {host} is beyond loopback: set --token or PALIMPSEST_TOKEN", USAGE)
     import uvicorn
 
     from review import create_app
 
     web = create_app(app.store, token=token, base_url=app.config.base_url)
-    click.echo(f"review UI on http://{host}:{port}/" + (" (token required)" if token else ""))
+    say(f"review UI on http://{host}:{port}/" + (" (token required)" if token else ""))
     uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
 
 

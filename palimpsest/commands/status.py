@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from notify.markup import clean
+from palimpsest.commands.common import finish, json_option, pass_app
 from palimpsest.config import require_config_file
 from palimpsest.options import Duration
+from palimpsest.terminal import emit, say, span, table, when
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
     from palimpsest.app import App
 
-logger = logging.getLogger(__name__)
-
 
 @click.command()
 @click.option("--stale", "stale_after", type=Duration(), default="1h", show_default=True,
               help="A site with no successful run for this long fails the check.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.pass_obj
+@json_option()
+@pass_app
 def status(app: App, stale_after: timedelta, as_json: bool) -> None:
     """Show each site's last run, health, errors, due backlog and the alert outbox.
 
@@ -46,32 +43,28 @@ def status(app: App, stale_after: timedelta, as_json: bool) -> None:
         outbox = outbox_backlog(s)
     doc = {"at": now.isoformat(), "stale_after_s": stale_after.total_seconds(), "sites": sites, "outbox": outbox,
            "ok": not any(site["stale"] for site in sites)}
-    if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
-    else:
-        _print(doc)
-    if not doc["ok"]:
-        click.get_current_context().exit(1)
+    emit(doc, as_json, _print)
+    finish(doc["ok"])
 
 
 def _print(doc: dict[str, Any]) -> None:
     if not doc["sites"]:
-        click.echo("No sites configured.")
+        say("No sites configured.")
+    rows = []
     for site in doc["sites"]:
         last = site["last_run"]
-        mark = "STALE" if site["stale"] else "ok"
-        when = f"last success {site['last_success_at'] or 'never'}"
-        run = (f"last run {last['id']} {last['status']} {last['health']} ({last['pages']} pages)"
-               if last else "never run")
-        errors = ", ".join(f"{k} {v}" for k, v in site["errors"].items() if v) or "no errors"
-        click.echo(f"{clean(site['site'])}: {mark}; health {site['health'] or '-'}; {run}; {when}; {errors}")
+        run = f"{last['id']} {last['status']} ({last['pages']} pages)" if last else "never run"
         oldest = site["oldest_overdue"]
-        backlog = f"  due {site['due']}, leased {site['leased']}, running {site['running']}"
-        if oldest:
-            backlog += f"; oldest overdue {oldest['overdue_s']} s: {clean(oldest['url'])}"
-        click.echo(backlog)
+        rows.append((site["site"], "STALE" if site["stale"] else "ok", site["health"] or "—", run,
+                     when(site["last_success_at"]),
+                     ", ".join(f"{k} {v}" for k, v in site["errors"].items() if v) or "none",
+                     f"{site['due']} due, {site['leased']} leased, {site['running']} running",
+                     f"{span(oldest['overdue_s'])}: {oldest['url']}" if oldest else "—"))
+    if rows:
+        table(("site", "check", "health", "last run", "last success", "errors", "backlog", "oldest overdue"),
+              rows, wide=("errors", "oldest overdue"))
     pending = {k: v for k, v in doc["outbox"].items() if k != "sent"}
-    click.echo("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(pending.items())) or "empty"))
+    say("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(pending.items())) or "empty"))
 
 
 COMMANDS: list[Any] = [status]

@@ -26,13 +26,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _timeline(runs: list[dict[str, Any]], events: list[Any], seq_of: dict[int, int]) -> list[dict[str, Any]]:
+def _timeline(runs: list[dict[str, Any]], events: list[Any], seq_of: dict[int, int],
+              by_id: dict[int, Any]) -> list[dict[str, Any]]:
     """Capture runs and events in one list, newest first."""
     items = [{"type": "run", "at": r["last"], "order": r["last_id"], **r,
               "version": seq_of.get(r["version_id"])} for r in runs]
     items += [{"type": "event", "at": e.created_at, "order": e.capture_id or 0, "event": e,
                "from": seq_of.get(e.from_version_id), "to": seq_of.get(e.to_version_id),
-               "labels": render.change_labels(e), "target": render.event_target(e, seq_of)} for e in events]
+               "labels": render.change_labels(e, by_id), "target": render.event_target(e, seq_of)} for e in events]
     # An event follows the capture that made it; a run ends at its last capture.
     items.sort(key=lambda i: (i["order"], i["type"] == "event"), reverse=True)
     return items
@@ -60,7 +61,7 @@ def article(request: Request) -> Any:
     chart = view_chart(series, [(v.first_seen_at, f"v{v.seq}") for v in versions[1:]])
     return page(request, "article.html", {
         "article": a, "site": site, "versions": rows, "current": current,
-        "content": render.content_of(current), "timeline": _timeline(runs, events, seq_of),
+        "content": render.content_of(current), "timeline": _timeline(runs, events, seq_of, {v.id: v for v in versions}),
         "chart": chart, "chain": chain, "title": (current.content.get("headline") if current else a.url)})
 
 

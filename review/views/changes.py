@@ -28,11 +28,12 @@ def change_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         e, old, new = row["event"], row["from"], row["to"]
-        seq_of = {v.id: v.seq for v in (old, new) if v is not None}
+        by_id = {v.id: v for v in (old, new) if v is not None}
+        seq_of = {v.id: v.seq for v in by_id.values()}
         diff = render.version_diff(old, new)
         shown = new or old
         out.append({**row, "headline": shown.content.get("headline") if shown else None,
-                    "labels": render.change_labels(e), "diff": diff,
+                    "labels": render.change_labels(e, by_id), "diff": diff,
                     "size": diff.size if diff is not None else None,
                     "target": render.event_target(e, seq_of)})
     return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -13,15 +12,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine
 
-from changes import Content, HealthPolicy, Policy, classify_fetch
-from changes.records import Fetched, Reading
+from changes import Content
 from palimpsest.cli import main
-from store.db import Store, downgrade, is_current
-from store.writer import Archive, ArticleRef
+from store.db import downgrade, is_current
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "charter97"
 URL = "https://charter97.org/en/news/2025/10/7/1/"
-T0 = datetime(2025, 10, 7, 12, tzinfo=UTC)
 
 
 def all_commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
@@ -52,28 +48,11 @@ def test_every_command_is_in_the_readme():
 
 
 @pytest.fixture
-def archived(tmp_path, monkeypatch):
+def archived(crawled_store):
     """A store with one article in two versions, and the env pointing the CLI at it."""
-    url = f"sqlite:///{tmp_path / 'p.db'}"
-    store = Store(url).upgrade()
-    archive = Archive(store)
-    policy = Policy(edit_confirmations=1, delete_confirmations=1, delete_min_age=timedelta(0))
-    for i, headline in enumerate(["Bridge opens", "Bridge opening delayed"]):
-        at = T0 + timedelta(hours=i)
-        run = archive.start_run("c97", "charter97", now=at)
-        archive.discover(run, [ArticleRef(URL)], now=at)
-        body = f"<html><body><h1>{headline}</h1></body></html>".encode()
-        fetched = Fetched(kind="article", url=URL, fetched_at=at, status=200, body=body)
-        verdict = classify_fetch(status=200, error=None, headers={}, body=body, url=URL, final_url=None)
-        archive.record(run, fetched, verdict, article_url=URL, reading=Reading(
-            parser="charter97", parser_version="1", views=10 + i,
-            content=Content.build(headline=headline, body=["Same paragraph."])))
-        archive.finish_run(run, policy=policy, health_policy=HealthPolicy(), now=at)
-    store.close()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PALIMPSEST_DB", url)
-    monkeypatch.delenv("PALIMPSEST_CONFIG", raising=False)
-    return url
+    return crawled_store([{URL: (Content.build(headline=headline, body=["Same paragraph."]), 10 + i)}
+                          for i, headline in enumerate(["Bridge opens", "Bridge opening delayed"])],
+                         page=lambda headline: f"<html><body><h1>{headline}</h1></body></html>".encode())
 
 
 def run(*args: str) -> click.testing.Result:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ import pytest
 from crawler import discovery
 from crawler.page import Page
 from crawler.parsing import is_noise_line
-from crawler.sites import PageNotFound, ParseError, available, parser_class
+from crawler.sites import PageNotFound, ParseError, available, parser_class, versions_of
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites"
 FIXTURE_DIRS = sorted(meta.parent for meta in FIXTURES.glob("*/*/meta.json"))
@@ -34,11 +34,18 @@ def load_fixture(folder: Path) -> tuple[dict, Page, dict]:
     return meta, page, json.loads((folder / "expected.json").read_text("utf-8"))
 
 
+def fixture_class(meta: dict) -> type:
+    """The parser version a fixture is for: ``"parser": "name/version"``, or the version
+    valid on its ``"captured"`` day, or the one valid today."""
+    captured = meta.get("captured")
+    return parser_class(meta["parser"], date.fromisoformat(captured) if captured else None)
+
+
 def fixture_parser(meta: dict) -> object:
     """The fixture's parser, with the options its meta.json gives (time zone, selectors)."""
     options = dict(meta.get("options", {}))
     zone = options.pop("timezone", None)
-    return parser_class(meta["parser"])(ZoneInfo(zone) if zone else None, **options)
+    return fixture_class(meta)(ZoneInfo(zone) if zone else None, **options)
 
 
 def mismatches(item: object, expected: dict) -> dict[str, tuple[object, object]]:
@@ -83,6 +90,14 @@ def test_fixture(folder: Path) -> None:
 
 def test_every_parser_has_a_fixture() -> None:
     assert {folder.parent.name for folder in FIXTURE_DIRS} >= set(available())
+
+
+def test_every_parser_version_has_a_fixture() -> None:
+    """A fixed parser is a new version: it comes with a page it reads."""
+    covered = {fixture_class(json.loads((folder / "meta.json").read_text("utf-8"))) for folder in FIXTURE_DIRS}
+    missing = [f"{cls.name}/{cls.version}" for name in available() for cls in versions_of(name)
+               if cls not in covered]
+    assert missing == []
 
 
 # -- charter97: URLs -----------------------------------------------------------------

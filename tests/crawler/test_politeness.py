@@ -6,14 +6,14 @@ import re
 
 import pytest
 from sqlalchemy import select
-from support import site_config
 
 from crawler.politeness import is_internal, retry_after
+from localsite import LocalSite, Response, make_articles
 from palimpsest.config import ConfigError, from_dict
 from palimpsest.crawl import crawl_isolated
-from palimpsest.localsite import LocalSite, Response, make_articles
 from store.db import Store
 from store.models import Capture
+from tests.support import site_config
 
 
 class LinkingSite(LocalSite):

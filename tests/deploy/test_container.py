@@ -13,11 +13,11 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
-from test_reliability import entry_for, write_config
 
 from palimpsest.cli import main
 from store.db import Store
 from store.models import Capture
+from tests.support.crawls import entry_for, write_config
 
 ROOT = Path(__file__).parents[2]
 DEPLOY = ROOT / "deploy"

@@ -7,7 +7,6 @@ import configparser
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,22 +17,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_reliability import assert_store_consistent, entry_for, write_config
 
-from palimpsest.localsite import LocalSite, make_articles
+from localsite import LocalSite, free_port, make_articles
 from store.db import Store
 from store.models import Capture, Event, Run
+from tests.support.crawls import assert_store_consistent, entry_for, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 ROOT = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def api(base: str, endpoint: str, **form: str) -> dict:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from evidence_support import ARTICLE_A, ARTICLE_B, PARAS, Filler
 
 from store.db import Store
+from tests.support.evidence import ARTICLE_A, ARTICLE_B, PARAS, Filler
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

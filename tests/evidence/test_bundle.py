@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from evidence_support import ARTICLE_A, ARTICLE_B, PARAS, Filler, scalar, tamper
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence.bundle import export_bundle, slugify
 from evidence.warc import EvidenceError
 from store import chain
+from tests.support.evidence import ARTICLE_A, ARTICLE_B, PARAS, Filler, scalar, tamper
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
-from evidence_support import ARTICLE_A, tamper
 
 from evidence.log import publish_head
 from evidence.settings import LogSettings
+from palimpsest.app import App
 from palimpsest.commands.evidence import (
     COMMANDS,
     export,
@@ -19,13 +18,8 @@ from palimpsest.commands.evidence import (
     reparse_command,
     verify_command,
 )
-from palimpsest.config import Config, SiteConfig, from_dict
-
-
-def run(command, store, *args: str, settings: LogSettings | None = None):
-    config = Config(store_url=store.url, sites=(), evidence=settings or LogSettings(heads_file=None))
-    return CliRunner().invoke(command, list(args), obj=SimpleNamespace(store=store, config=config),
-                              catch_exceptions=False)
+from palimpsest.config import SiteConfig, from_dict
+from tests.support.evidence import ARTICLE_A, run, tamper
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -109,7 +103,7 @@ def test_reparse_builds_parsers_with_the_site_zone(filled) -> None:
             return configured.site(name)
 
     result = CliRunner().invoke(reparse_command, ["--parser", "generic", "--json"],
-                                obj=SimpleNamespace(store=filled, config=Config()), catch_exceptions=False)
+                                obj=App(config=Config(), store=filled), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert zones == ["example"]
 
@@ -133,7 +127,7 @@ def test_proof_and_verify_head_commands(filled, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "kept root" in result.output
     result = run(verify_command, filled, "--head", str(tmp_path / "missing.txt"), settings=settings)
     assert result.exit_code == 2 and "neither a 64-hex root hash nor a readable file" in result.output
-    from evidence_support import PARAS, Filler
+    from tests.support.evidence import PARAS, Filler
 
     Filler(filled).article(ARTICLE_A, "Minister resigns after vote", PARAS, views=99)  # not covered yet
     result = run(proof_command, filled, ARTICLE_A, settings=settings)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from notify_support import Newsroom, WebhookReceiver, make_config, story
-
 from evidence.log import latest_head_text, parse_heads, publish_head
 from evidence.verify import verify
 from notify.deliver import deliver
 from notify.messages import EventView, render
 from store.db import Store
+from tests.support.notify import Newsroom, WebhookReceiver, make_config, story
 
 
 def test_render_puts_the_head_in_the_footer_of_every_format() -> None:

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from evidence_support import ARTICLE_A, ARTICLE_B, PARAS, Filler, scalar, tamper
 
 from evidence import checker
 from evidence.log import LogError, latest_head_text, parse_heads, prove, publish_head
 from evidence.settings import LogSettings
 from evidence.verify import Report, verify
+from tests.support.evidence import ARTICLE_A, ARTICLE_B, PARAS, Filler, scalar, tamper
 
 CHECKER = Path(checker.__file__)
 
@@ -169,10 +169,9 @@ def test_verify_head_by_root_hash(filled, settings: LogSettings) -> None:
 
 @pytest.mark.slow
 def test_a_crawl_publishes_a_head(local_site, tmp_path: Path) -> None:
-    from support import site_config
-
     from palimpsest.crawl import crawl_isolated
     from store.db import Store
+    from tests.support import site_config
 
     config = site_config(local_site, f"sqlite:///{tmp_path / 'crawl.db'}")
     assert config.evidence.key_path == tmp_path / "palimpsest.key"

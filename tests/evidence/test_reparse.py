@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from evidence_support import ARTICLE_A, rows
-
 from crawler.items import ArticleItem
 from crawler.sites.base import ParseError, SiteParser
 from evidence.reparse import reparse
 from evidence.verify import verify
+from tests.support.evidence import ARTICLE_A, rows
 
 if TYPE_CHECKING:
     from crawler.page import Page

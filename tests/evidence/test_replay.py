@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evidence_support import ARTICLE_A, ARTICLE_B
 from sqlalchemy import select
-from tools import fetch, wayback
 
 from evidence.warc import export_warc
 from store.models import Article, Capture, Version
+from tests.support.evidence import ARTICLE_A, ARTICLE_B
+from tests.support.outside_tools import fetch, wayback
 
 
 def replay_url(base: str, capture: Capture, url: str) -> str:

@@ -11,13 +11,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from evidence_support import ARTICLE_A, PARAS, Filler, scalar
-from tsa_support import LocalTSA
 
 from evidence.log import publish_head
 from evidence.report import ReportTarget, render_report, write_report
 from evidence.settings import LogSettings
 from evidence.warc import EvidenceError
+from tests.support.evidence import ARTICLE_A, PARAS, Filler, scalar
+from tests.support.tsa import LocalTSA
 
 
 def certificate() -> tuple[bytes, str]:
@@ -75,9 +75,8 @@ def test_the_report_prints_to_pdf(filled, settings: LogSettings, tmp_path: Path)
 
 
 def test_export_writes_a_report_by_its_suffix(filled, settings: LogSettings, tmp_path: Path) -> None:
-    from test_evidence_commands import run
-
     from palimpsest.commands.evidence import export
+    from tests.support.evidence import run
 
     event = scalar(filled, "SELECT id FROM events WHERE kind = 'edited'")
     result = run(export, filled, "--event", str(event), "--out", str(tmp_path / "e.html"), settings=settings)

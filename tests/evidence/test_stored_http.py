@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from evidence.http import headers_dict, replayable_head, split_message
+from httpmsg import headers_dict, replayable_head, split_message
 
 BODY = b"<!doctype html><html><body><p>Hello</p></body></html>"
 

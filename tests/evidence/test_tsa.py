@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from evidence_support import ARTICLE_A, PARAS, Filler, rows, tamper
-from tsa_support import LocalTSA, make_ca
 
 from evidence import checker
 from evidence.log import prove, publish_head
 from evidence.settings import LogSettings
 from evidence.tsa import request_token
 from evidence.verify import Report, verify
+from tests.support.evidence import ARTICLE_A, PARAS, Filler, rows, tamper
+from tests.support.tsa import LocalTSA, make_ca
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="never: .ci/run installs openssl")
 
@@ -79,7 +79,7 @@ def test_a_token_from_an_untrusted_tsa_is_named(filled, tsa: LocalTSA, tmp_path:
 
 
 def test_an_unreachable_tsa_delays_the_timestamp_to_the_next_run(filled, tsa: LocalTSA, tmp_path: Path) -> None:
-    from tools import free_port
+    from localsite import free_port
 
     down = f"http://127.0.0.1:{free_port()}/tsa"
     head = publish_head(filled, settings_for(tmp_path, [down], []))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from evidence_support import ARTICLE_A, Filler, rows, scalar, tamper
-
 from evidence.verify import Report, verify
+from tests.support.evidence import ARTICLE_A, Filler, rows, scalar, tamper
 
 # The ``filled`` store, by capture id (the store-wide ledger runs in this order):
 # 1 listing · 2, 3, 4 article A (views only) · 5 article B · 6 A timeout

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from evidence_support import ARTICLE_A, scalar, tamper
-
 from evidence.verify import verify_article
+from tests.support.evidence import ARTICLE_A, scalar, tamper
 
 # The ``filled`` store: captures 2, 3, 4, 6, 7, 8 are article A's, 5 and 9 article B's.
 

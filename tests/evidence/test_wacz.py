@@ -10,13 +10,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from evidence_support import ARTICLE_A, ARTICLE_B
-from tools import fetch, tool, wayback
 
 from evidence import checker
 from evidence.log import publish_head
 from evidence.settings import LogSettings
 from evidence.wacz import export_wacz, verify_signature
+from tests.support.evidence import ARTICLE_A, ARTICLE_B
+from tests.support.outside_tools import fetch, tool, wayback
 
 
 @pytest.fixture
@@ -87,9 +87,8 @@ def stamp(iso: str) -> str:
 
 
 def test_export_writes_a_wacz_by_its_suffix(filled, settings: LogSettings, tmp_path: Path) -> None:
-    from test_evidence_commands import run
-
     from palimpsest.commands.evidence import export
+    from tests.support.evidence import run
 
     bare = export_wacz(filled, tmp_path / "bare.wacz", settings, article_url=ARTICLE_B)
     assert bare.proofs == 0 and validate(bare.path).returncode == 0  # no head yet: no proofs, still valid

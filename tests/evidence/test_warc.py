@@ -13,15 +13,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from evidence_support import ARTICLE_A, ARTICLE_B, PARAS, T0, Filler, rows, tamper
 from warcio.archiveiterator import ArchiveIterator
 
 from changes.outcome import Outcome, Verdict
-from evidence.http import split_message
 from evidence.warc import EvidenceError, export_warc
+from httpmsg import split_message
 from store import chain
 from store.blobs import BlobStore
 from store.models import Capture
+from tests.support.evidence import ARTICLE_A, ARTICLE_B, PARAS, T0, Filler, rows, tamper
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 

@@ -6,7 +6,8 @@ import logging
 from typing import TYPE_CHECKING
 
 import pytest
-from notify_support import SMTPReceiver, WebhookReceiver
+
+from tests.support.notify import SMTPReceiver, WebhookReceiver
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

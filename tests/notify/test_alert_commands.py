@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
-from notify_support import (
+from sqlalchemy import update
+
+from palimpsest.app import App
+from palimpsest.commands.alerts import COMMANDS, alerts, notify
+from store.db import Store
+from store.models import Alert
+from tests.support.notify import (
     HOOK_PASSWORD,
     HOOK_TOKEN,
     SECRETS,
@@ -17,12 +23,6 @@ from notify_support import (
     make_config,
     story,
 )
-from sqlalchemy import update
-
-from palimpsest.app import App
-from palimpsest.commands.alerts import COMMANDS, alerts, notify
-from store.db import Store
-from store.models import Alert
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

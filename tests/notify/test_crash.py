@@ -16,12 +16,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from notify_support import Newsroom, SMTPReceiver, WebhookReceiver, make_config, story
 from sqlalchemy import select
 
 from notify.deliver import DEFAULT_LEASE, deliver
 from store.db import Store
 from store.models import Alert
+from tests.support.notify import Newsroom, SMTPReceiver, WebhookReceiver, make_config, story
 
 pytestmark = pytest.mark.timeout(120)
 

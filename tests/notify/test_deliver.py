@@ -11,7 +11,14 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from notify_support import (
+from sqlalchemy import select
+
+from notify.deliver import deliver, with_key
+from notify.outbox import list_alerts
+from palimpsest.config import ConfigError, Destination
+from store.db import Store
+from store.models import Alert
+from tests.support.notify import (
     HOOK_PASSWORD,
     HOOK_TOKEN,
     SECRETS,
@@ -22,13 +29,6 @@ from notify_support import (
     make_config,
     story,
 )
-from sqlalchemy import select
-
-from notify.deliver import deliver, with_key
-from notify.outbox import list_alerts
-from palimpsest.config import ConfigError, Destination
-from store.db import Store
-from store.models import Alert
 
 # The module, not the package's ``deliver`` function of the same name.
 delivery = importlib.import_module("notify.deliver")

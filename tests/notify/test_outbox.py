@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from notify_support import T0, Newsroom, article_url, make_config, story
 from sqlalchemy import select
 
 from notify.outbox import (
@@ -21,6 +20,7 @@ from notify.outbox import (
 )
 from store.db import Store
 from store.models import Alert
+from tests.support.notify import T0, Newsroom, article_url, make_config, story
 
 pytestmark = pytest.mark.timeout(120)
 

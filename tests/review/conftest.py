@@ -6,13 +6,14 @@ import uuid
 from typing import TYPE_CHECKING
 
 import pytest
-from review_support import DATED, EDITED, GONE, XSS, Crawled, scenario
 from sqlalchemy import create_engine, select
 from sqlalchemy import text as sql
 
-from palimpsest.localsite import LocalSite
+from localsite import LocalSite
 from store.db import Store
 from store.models import Article
+from tests.support.postgres import PG_ADMIN_URL, postgres_or_skip
+from tests.support.review import DATED, EDITED, GONE, XSS, Crawled, scenario
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,13 +21,11 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
-    from conftest import PG_ADMIN_URL, _postgres_or_skip
-
     admin, schema = None, None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('review') / 'palimpsest.db'}"
     else:
-        _postgres_or_skip()
+        postgres_or_skip()
         schema = f"t_{uuid.uuid4().hex[:12]}"
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

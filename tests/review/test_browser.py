@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from review_support import EDITED, XSS
 
 from review import create_app
+from tests.support.review import EDITED, XSS
 
 # The pages' queries run on both backends in test_pages; the browser needs only one store.
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("crawled", ["sqlite"], indirect=True)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -13,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from review_support import EDITED, GONE
 
+from localsite import free_port
 from palimpsest.cli import main
+from tests.support.review import EDITED, GONE
 
 pytestmark = pytest.mark.slow
 
@@ -89,18 +89,12 @@ def test_diff_at_a_time(cli, crawled):
     assert json.loads(cli("diff", url, "--from", first, "--to", later, "--json"))["new"] == 3
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_needs_a_token_beyond_loopback(cli):
     assert "beyond loopback" in cli("serve", "--host", "0.0.0.0", code=2)
 
 
 def test_serve_answers_with_a_token(crawled, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {"PALIMPSEST_DB": crawled.url, "PALIMPSEST_TOKEN": "s3cret", "PATH": "/usr/bin:/bin"}
     proc = subprocess.Popen([sys.executable, "-m", "palimpsest", "serve", "--port", str(port)], env=env,
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import feedparser
 import pytest
-from review_support import EDITED, GONE, XSS
 from starlette.testclient import TestClient
 
 from review import create_app
 from review.app import TOKEN_COOKIE
+from tests.support.review import EDITED, GONE, XSS
 
 pytestmark = pytest.mark.slow
 

@@ -8,11 +8,11 @@ import re
 import zipfile
 
 import pytest
-from review_support import EDITED, GONE, XSS
 from starlette.testclient import TestClient
 
 from review import create_app
 from review.app import CSP
+from tests.support.review import EDITED, GONE, XSS
 
 pytestmark = pytest.mark.slow
 

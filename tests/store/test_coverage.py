@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
 from changes.records import Fetched, Reading
+from detection import Archive
 from store.db import Store
 from store.models import Event, Run
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
 EAGER = Policy(edit_confirmations=1, delete_confirmations=1, delete_min_age=timedelta(0))

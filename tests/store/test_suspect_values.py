@@ -12,9 +12,10 @@ from changes.records import Fetched
 from crawler.items import ArticleItem, CaptureItem
 from crawler.pipelines import reading_of
 from crawler.sites import parser_class
+from detection import Archive
 from store.db import Store
 from store.models import Capture, Event
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
 URL = "https://charter97.org/en/news/2025/10/7/1/"

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from changes import Content, HealthPolicy, Policy, classify_fetch
 from changes.records import Fetched, Reading
+from detection import Archive
 from store import chain
 from store.db import Store
 from store.models import Article, Blob, Capture, Event, Version
-from store.writer import Archive, ArticleRef
+from store.writer import ArticleRef
 
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
 URL = "https://charter97.org/en/news/2025/10/7/1/"
