@@ -36,15 +36,16 @@ GONE_STATUS = {404, 410}
 CHALLENGE_MARKERS = re.compile(
     rb"just a moment\.\.\.|cf-browser-verification|cf_chl_|ddos-guard|captcha-container|"
     rb"checking your browser|verify you are human",
-    re.IGNORECASE,
 )
+"""Matched on the lower-cased start of the body: as IGNORECASE does on bytes (ASCII only),
+at a tenth of the cost (IGNORECASE defeats the regex engine's first-byte scan)."""
 
 
 def is_challenge(headers: dict[str, str], body: bytes) -> bool:
     """A bot check or captcha served in place of the page."""
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return True
-    return bool(CHALLENGE_MARKERS.search(body[:20000]))
+    return bool(CHALLENGE_MARKERS.search(body[:20000].lower()))
 
 
 # Where a site sends a visitor it wants to check or sign in first. Whole path segments

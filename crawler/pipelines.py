@@ -1,4 +1,4 @@
-"""The archive pipeline: judge each fetch attempt and write it to the store."""
+"""The archive pipeline: judge each fetch attempt and queue it for the capture writer."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet import defer, threads
 
 from changes import classify_fetch, classify_parse, suspect_values
 from changes.records import Reading
+from crawler.errors import ERRORS_STAT
 from crawler.items import CaptureItem
+from crawler.writing import CaptureWriter
+from store.writer import CaptureJob
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
     from scrapy.crawler import Crawler
@@ -26,38 +31,80 @@ STORE_ERROR = "palimpsest/store_error"
 
 
 class ArchivePipeline:
-    """Classifies every :class:`CaptureItem` and records it through the archive writer."""
+    """Classifies every :class:`CaptureItem` and hands it to the capture writer's thread.
+
+    The one path by which captures reach the store. It closes only once the writer has
+    committed all it was given, so the run is finished (and detected) after its last capture.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.writer: CaptureWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
-    def process_item(self, item: CaptureItem) -> CaptureItem:
+    def open_spider(self) -> None:
         spider: SiteSpider = self.crawler.spider
-        fetched = item.fetched
-        parser = spider.parser
-        redirect_ok = None
-        if fetched.final_url and item.article_url:
-            redirect_ok = parser.canonical_url(fetched.final_url) == item.article_url
-        verdict = classify_fetch(status=fetched.status, error=fetched.error, headers=fetched.headers,
-                                 body=fetched.body, url=fetched.url, final_url=fetched.final_url,
-                                 redirect_is_article=redirect_ok)
-        reading = None
-        if item.article_url:
-            reading = reading_of(item, parser)
-            verdict = classify_parse(verdict, parsed=item.article is not None, not_found=item.not_found,
-                                     parse_error=item.parse_error)
-        try:
-            spider.app.archive.record(spider.run_id, fetched, verdict, article_url=item.article_url,
-                                      reading=reading, schedule=spider.site.schedule)
-        except SQLAlchemyError as exc:
-            stop_for_store_error(self.crawler, exc)
+        self.writer = CaptureWriter(spider.app.archive, _Reports(self.crawler), schedule=spider.site.schedule)
+
+    def close_spider(self) -> defer.Deferred | None:
+        if self.writer is None:
+            return None
+        return threads.deferToThread(self.writer.close)
+
+    def process_item(self, item: CaptureItem) -> CaptureItem | defer.Deferred:
+        spider: SiteSpider = self.crawler.spider
+        if self.writer.failed is not None or spider.run_id is None:
+            self.crawler.stats.inc_value(UNWRITTEN)  # the store failed: the run is stopping
             return item
-        self.crawler.stats.inc_value(f"palimpsest/{fetched.kind}/{verdict.outcome.value}")
-        return item
+        queued = self.writer.put(spider.run_id, job_of(item, spider.parser))
+        if queued is None:
+            return item
+        return queued.addCallback(lambda _: item)
+
+
+UNWRITTEN = "palimpsest/store_error/unwritten"
+"""Stats key: captures fetched after the store failed, which the stopping run did not write."""
+
+
+class _Reports:
+    """The writer's reports, on the reactor thread: stats, and the store-error stop."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    def written(self, jobs: Sequence[CaptureJob]) -> None:
+        for job in jobs:
+            self.crawler.stats.inc_value(f"palimpsest/{job.fetched.kind}/{job.verdict.outcome.value}")
+
+    def not_stored(self, job: CaptureJob, exc: Exception) -> None:
+        self.crawler.stats.inc_value(ERRORS_STAT)
+        self.crawler.stats.inc_value(f"{ERRORS_STAT}/capture_not_stored")
+
+    def store_failed(self, exc: SQLAlchemyError) -> None:
+        stop_for_store_error(self.crawler, exc)
+
+    def unwritten(self, count: int) -> None:
+        self.crawler.stats.inc_value(UNWRITTEN, count)
+
+
+def job_of(item: CaptureItem, parser: SiteParser) -> CaptureJob:
+    """Judge one fetch attempt and what its parser read: the capture to write."""
+    fetched = item.fetched
+    redirect_ok = None
+    if fetched.final_url and item.article_url:
+        redirect_ok = parser.canonical_url(fetched.final_url) == item.article_url
+    verdict = classify_fetch(status=fetched.status, error=fetched.error, headers=fetched.headers,
+                             body=fetched.body, url=fetched.url, final_url=fetched.final_url,
+                             redirect_is_article=redirect_ok)
+    reading = None
+    if item.article_url:
+        reading = reading_of(item, parser)
+        verdict = classify_parse(verdict, parsed=item.article is not None, not_found=item.not_found,
+                                 parse_error=item.parse_error)
+    return CaptureJob(fetched, verdict, item.article_url, reading)
 
 
 def stop_for_store_error(crawler: Crawler, exc: Exception) -> None:

@@ -1,8 +1,10 @@
 """The archive writer: runs, the frontier (discover, lease), and captures with their versions.
 
-One transaction per capture keeps the store consistent if the process is killed at
-any point: a capture (with its store-wide ledger hash and the view count it read), its
-blobs, its version and the article's chain head are written together or not at all.
+One transaction per batch of captures (``record_many``; the crawl's writer thread,
+``crawler.writing``, sends batches) keeps the store consistent if the process is killed
+at any point: each capture (with its store-wide ledger hash and the view count it read),
+its blobs, its version and the article's chain head are written together with the rest
+of the batch, or not at all.
 Finishing a run (health, coverage, change detection) is ``detection``'s; the events it
 decides are written through ``store.events``.
 """
@@ -10,6 +12,7 @@ decides are written through ``store.events``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import socket
@@ -63,6 +66,15 @@ class ArticleRef(NamedTuple):
     lastmod: datetime | None = None
     """When a sitemap says the article last changed: a known article changed since its
     last capture is due again at once."""
+
+
+class CaptureJob(NamedTuple):
+    """One fetch attempt to archive, with what was read from it."""
+
+    fetched: Fetched
+    verdict: Verdict
+    article_url: str | None = None
+    reading: Reading | None = None
 
 
 def worker_name() -> str:
@@ -183,112 +195,215 @@ class Archive:
     def record(self, run_id: int, fetched: Fetched, verdict: Verdict, *, article_url: str | None = None,
                reading: Reading | None = None, schedule: Schedule | None = None) -> int:
         """Archive one fetch attempt with what was read from it; returns the capture id."""
+        return self.record_many(run_id, [CaptureJob(fetched, verdict, article_url, reading)],
+                                schedule=schedule)[0]
+
+    def record_many(self, run_id: int, jobs: Sequence[CaptureJob], *,
+                    schedule: Schedule | None = None) -> list[int]:
+        """Archive fetch attempts in one transaction, in order; returns their capture ids.
+
+        All or nothing: a batch cut short (killed, a store error) leaves no trace, and its
+        articles stay leased until the lease ends. The blobs are written first, then the
+        captures under one hold of the ledger lock, so other workers wait for the inserts
+        only, never for this batch's compression. A few statements per batch, not per
+        capture: each lookup is one query for the whole batch.
+        """
         site_id, site = self._run_site(run_id)
-        with self.store.session() as s:
-            article = self._article_for(s, site_id, article_url, fetched.fetched_at) if article_url else None
-            base = self._previous_response(s, article, fetched.url)
-            response = fetched.response_bytes()
-            digests = {
-                "request_sha256": self.blobs.put(s, fetched.request_bytes()),
-                "response_sha256": self.blobs.put(s, response, base=base) if response is not None else None,
-                "payload_sha256": hashlib.sha256(fetched.body).hexdigest() if response is not None else None,
-                "certificate_sha256": self.blobs.put(s, fetched.certificate_pem) if fetched.certificate_pem else None,
-            }
-            content = reading.content if reading and article and verdict.outcome is Outcome.OK else None
-            if content and reading.suspect and article.current_version_id:
-                current = Content.from_json(s.get(Version, article.current_version_id).content)
-                content = without_suspect(content, current, reading.suspect)
-            # The view count at this moment is evidence too: it is chained with the rest.
-            counts = {"views": reading.views, "comments": reading.comments} if reading and content else {}
-            meta = {k: v for k, v in {
-                "ip": fetched.ip, "redirects": list(fetched.redirects) or None,
-                "missing": list(reading.missing_fields) if reading and reading.missing_fields else None,
-                "group": reading.group if reading else None,
-                "suspect": dict(reading.suspect) if reading and reading.suspect else None,
-                "parser": f"{reading.parser}/{reading.parser_version}" if reading else None,
-                **fetched.provenance}.items() if v is not None}
-            fields = {
-                "kind": fetched.kind, "url": fetched.url, "final_url": fetched.final_url,
-                "fetched_at": fetched.fetched_at, "elapsed_ms": fetched.elapsed_ms,
-                "status": fetched.status, "error": fetched.error, "outcome": verdict.outcome.value,
-                "reason": verdict.reason[:200], "meta": meta,
-                "parse_error": reading.parse_error[:500] if reading and reading.parse_error else None,
-                "prev_hash": article.head_hash if article else None, **digests, **counts,
-            }
-            record_hash = chain.record_hash(fields, site=site, article_url=article_url,
-                                            content_digest=content.digest if content else None)
-            # Content seen before: the capture is inserted complete. New content makes a
-            # version that names this capture as its first, so it is linked after the insert.
-            version = self._known_version(s, article, content) if content else None
-            ledger_hash = self._ledger_next(s, record_hash)  # from here to commit: under the ledger lock
-            capture = Capture(site_id=site_id, run_id=run_id, article_id=article.id if article else None,
-                              version_id=version.id if version else None, record_hash=record_hash,
-                              ledger_hash=ledger_hash, **fields)
-            s.add(capture)
-            s.flush()  # the capture's id is drawn now, after the head was read
+        schedule = schedule or Schedule()
+        try:
+            with self.store.session() as s:
+                with s.no_autoflush:  # nothing is written until the batch's rows go in together
+                    urls = {j.article_url: j.fetched.fetched_at for j in jobs if j.article_url}
+                    articles = self._articles_for(s, site_id, urls)
+                    bases = self._previous_responses(s, [a.id for a in articles.values()])
+                    known, seqs = self._known_versions(s, articles, jobs)
+                    raws = [_raw(job.fetched) for job in jobs]
+                    stored = self.blobs.existing(s, (d for raw in raws for _, d in raw.values() if d))
+                    prepared = [self._prepare(s, site, job, raw, articles.get(job.article_url), bases, known,
+                                              stored) for job, raw in zip(jobs, raws, strict=True)]
+                    self.blobs.flush(s)
+                return self._insert(s, site_id, run_id, jobs, prepared, articles, known, seqs, schedule)
+        finally:
+            self.blobs.discard()
+
+    def _insert(self, s: Session, site_id: int, run_id: int, jobs: Sequence[CaptureJob], prepared: list,
+                articles: dict[str, Article], known: dict, seqs: dict[int, int], schedule: Schedule) -> list[int]:
+        """The captures, their new versions and their articles' heads, under the ledger lock."""
+        ledger = self._ledger_head(s)  # from here to commit: under the ledger lock
+        captures = []
+        for job, (fields, record_hash, _content, version) in zip(jobs, prepared, strict=True):
+            article = articles.get(job.article_url)
+            ledger = chain.ledger_hash(ledger, record_hash)
+            captures.append(Capture(site_id=site_id, run_id=run_id, article_id=article.id if article else None,
+                                    version_id=version.id if version else None, record_hash=record_hash,
+                                    ledger_hash=ledger, **fields))
+        s.add_all(captures)
+        s.flush()  # one INSERT: the ids are drawn now, under the lock, after the head was read
+        ids = [c.id for c in captures]
+        if any(a >= b for a, b in itertools.pairwise(ids)):  # the ledger follows id order
+            raise RuntimeError("captures of a batch were not given ids in order")
+        new: dict[tuple[int, str], Version] = {}
+        versions = []
+        for job, capture, (_fields, _hash, content, version) in zip(jobs, captures, prepared, strict=True):
             if content and version is None:
-                version = self._new_version(s, article, content, reading, capture)
+                article = articles[job.article_url]
+                key = (article.id, content.digest)
+                version = known.get(key) or new.get(key)
+                if version is None:  # new content: a version that names this capture as its first
+                    seqs[article.id] = seqs.get(article.id, 0) + 1
+                    version = new[key] = Version(
+                        article_id=article.id, seq=seqs[article.id], content_hash=content.digest,
+                        content=content.to_json(), parser=job.reading.parser,
+                        parser_version=job.reading.parser_version, first_capture_id=capture.id,
+                        first_seen_at=capture.fetched_at)
+            versions.append(version)
+        if new:
+            s.add_all(new.values())
+            s.flush()
+        for job, capture, version in zip(jobs, captures, versions, strict=True):
+            article = articles.get(job.article_url)
+            if version is not None and capture.version_id is None:
                 capture.version_id = version.id
             if article:
                 settled = version is not None and version.id == article.current_version_id
-                article.head_hash = record_hash
-                article.last_capture_at = fetched.fetched_at
+                article.last_capture_at = job.fetched.fetched_at
                 article.lease_run_id = article.lease_until = None
-                article.next_check_at = next_check(fetched.fetched_at, article.first_seen_at,
-                                                   settled=settled, schedule=schedule or Schedule())
-            elif response is not None:
+                article.next_check_at = next_check(job.fetched.fetched_at, article.first_seen_at,
+                                                   settled=settled, schedule=schedule)
+        return ids
+
+    def _prepare(self, s: Session, site: str, job: CaptureJob, raw: dict[str, tuple[bytes | None, str | None]],
+                 article: Article | None, bases: dict[int, str], known: dict[tuple[int, str], Version | None],
+                 stored: set[str]) -> tuple:
+        """A capture's blobs, fields and record hash: everything but its id and ledger hash."""
+        fetched, verdict, article_url, reading = job
+        base = bases.get(article.id) if article else self._previous_listing(s, fetched.url)
+
+        def blob(name: str, delta_base: str | None = None) -> str | None:
+            data, digest = raw[name]
+            if data is None:
+                return None
+            return self.blobs.stage(s, data, digest=digest, base=delta_base, exists=digest in stored)
+
+        response = raw["response"][0]
+        digests = {
+            "request_sha256": blob("request"),
+            "response_sha256": blob("response", base),
+            "payload_sha256": hashlib.sha256(fetched.body).hexdigest() if response is not None else None,
+            "certificate_sha256": blob("certificate"),
+        }
+        if response is not None:  # the next capture of this page deltas against this one
+            if article:
+                bases[article.id] = digests["response_sha256"]
+            else:
                 self._last_listing[fetched.url] = digests["response_sha256"]
-            return capture.id
+        content = reading.content if reading and article and verdict.outcome is Outcome.OK else None
+        if content and reading.suspect and article.current_version_id:
+            current = Content.from_json(s.get(Version, article.current_version_id).content)
+            content = without_suspect(content, current, reading.suspect)
+        # The view count at this moment is evidence too: it is chained with the rest.
+        counts = {"views": reading.views, "comments": reading.comments} if reading and content else {}
+        meta = {k: v for k, v in {
+            "ip": fetched.ip, "redirects": list(fetched.redirects) or None,
+            "missing": list(reading.missing_fields) if reading and reading.missing_fields else None,
+            "group": reading.group if reading else None,
+            "suspect": dict(reading.suspect) if reading and reading.suspect else None,
+            "parser": f"{reading.parser}/{reading.parser_version}" if reading else None,
+            **fetched.provenance}.items() if v is not None}
+        fields = {
+            "kind": fetched.kind, "url": fetched.url, "final_url": fetched.final_url,
+            "fetched_at": fetched.fetched_at, "elapsed_ms": fetched.elapsed_ms,
+            "status": fetched.status, "error": fetched.error, "outcome": verdict.outcome.value,
+            "reason": verdict.reason[:200], "meta": meta,
+            "parse_error": reading.parse_error[:500] if reading and reading.parse_error else None,
+            "prev_hash": article.head_hash if article else None, **digests, **counts,
+        }
+        record_hash = chain.record_hash(fields, site=site, article_url=article_url,
+                                        content_digest=content.digest if content else None)
+        if article:  # a second capture of the article in this batch chains on this one
+            article.head_hash = record_hash
+        # Content seen before: the capture is inserted complete. New content makes a
+        # version that names this capture as its first, so it is linked after the insert.
+        version = None
+        if content:
+            key = (article.id, content.digest)
+            if key not in known:  # the suspect fields changed the digest: not looked up yet
+                known[key] = s.scalars(select(Version).where(Version.article_id == article.id,
+                                                             Version.content_hash == content.digest)).one_or_none()
+            version = known[key]
+        return fields, record_hash, content, version
+
+    def _articles_for(self, s: Session, site_id: int, urls: dict[str, datetime]) -> dict[str, Article]:
+        """The batch's articles by URL, locked against other workers, created on first sight."""
+        if not urls:
+            return {}
+
+        def query():
+            q = select(Article).where(Article.site_id == site_id, Article.url.in_(list(urls)))
+            return q.with_for_update() if self.store.dialect == "postgresql" else q
+
+        found = {a.url: a for a in s.scalars(query())}
+        missing = [u for u in urls if u not in found]
+        if missing:  # another worker may add one meanwhile: the unique key decides
+            insert_new(s, Article, ["site_id", "url"], [{
+                "site_id": site_id, "url": u, "first_seen_at": urls[u], "status": ArticleStatus.UNSEEN,
+                "pending_count": 0, "gone_count": 0, "detected_through": 0} for u in missing])
+            found = {a.url: a for a in s.scalars(query())}
+        return found
+
+    def _previous_responses(self, s: Session, article_ids: list[int]) -> dict[int, str]:
+        """Each article's latest response blob: the one a new response is most likely a near copy of."""
+        if not article_ids:
+            return {}
+        latest = (select(func.max(Capture.id)).where(Capture.article_id.in_(article_ids),
+                                                     Capture.response_sha256.is_not(None))
+                  .group_by(Capture.article_id))
+        return dict(s.execute(select(Capture.article_id, Capture.response_sha256)
+                              .where(Capture.id.in_(latest))).all())
+
+    def _previous_listing(self, s: Session, url: str) -> str | None:
+        """A listing's (feed's, sitemap's) latest response blob: its delta base."""
+        if url not in self._last_listing:
+            self._last_listing[url] = s.scalars(
+                select(Capture.response_sha256)
+                .where(Capture.url == url, Capture.kind != CaptureKind.ARTICLE,
+                       Capture.response_sha256.is_not(None))
+                .order_by(Capture.id.desc()).limit(1)).first()
+        return self._last_listing[url]
+
+    def _known_versions(self, s: Session, articles: dict[str, Article], jobs: Sequence[CaptureJob]
+                        ) -> tuple[dict[tuple[int, str], Version | None], dict[int, int]]:
+        """The batch's contents already stored as versions, by (article id, content hash),
+        and how many versions each of its articles has."""
+        wanted = {(articles[j.article_url].id, j.reading.content.digest) for j in jobs
+                  if j.article_url in articles and j.reading and j.reading.content}
+        if not wanted:
+            return {}, {}
+        ids = {a for a, _ in wanted}
+        rows = s.scalars(select(Version).where(
+            Version.article_id.in_(ids), Version.content_hash.in_({d for _, d in wanted}))).all()
+        found = {(v.article_id, v.content_hash): v for v in rows}
+        seqs = dict(s.execute(select(Version.article_id, func.count())
+                              .where(Version.article_id.in_(ids)).group_by(Version.article_id)).all())
+        return {key: found.get(key) for key in wanted}, seqs
 
     def _article_for(self, s: Session, site_id: int, url: str, now: datetime) -> Article:
-        query = select(Article).where(Article.site_id == site_id, Article.url == url)
-        if self.store.dialect == "postgresql":
-            query = query.with_for_update()
-        article = s.scalars(query).one_or_none()
-        if article is None:  # another worker may add it meanwhile: the unique key decides
-            insert_new(s, Article, ["site_id", "url"], [{
-                "site_id": site_id, "url": url, "first_seen_at": now, "status": ArticleStatus.UNSEEN,
-                "pending_count": 0, "gone_count": 0, "detected_through": 0}])
-            article = s.scalars(query).one()
-        return article
+        return self._articles_for(s, site_id, {url: now})[url]
 
-    def _previous_response(self, s: Session, article: Article | None, url: str) -> str | None:
-        """The blob a new response is most likely a near copy of: a delta base."""
-        if article is None:
-            if url not in self._last_listing:
-                self._last_listing[url] = s.scalars(
-                    select(Capture.response_sha256)
-                    .where(Capture.url == url, Capture.kind != CaptureKind.ARTICLE,
-                           Capture.response_sha256.is_not(None))
-                    .order_by(Capture.id.desc()).limit(1)).first()
-            return self._last_listing[url]
-        return s.scalars(select(Capture.response_sha256)
-                         .where(Capture.article_id == article.id, Capture.response_sha256.is_not(None))
-                         .order_by(Capture.id.desc()).limit(1)).first()
-
-    def _known_version(self, s: Session, article: Article, content: Content) -> Version | None:
-        """The article's version with this content, when it was seen before."""
-        return s.scalars(select(Version).where(Version.article_id == article.id,
-                                               Version.content_hash == content.digest)).one_or_none()
-
-    def _new_version(self, s: Session, article: Article, content: Content, reading: Reading,
-                     capture: Capture) -> Version:
-        """The article's version with this content, first seen in ``capture``."""
-        seq = s.scalar(select(func.count()).where(Version.article_id == article.id)) + 1
-        version = Version(article_id=article.id, seq=seq, content_hash=content.digest, content=content.to_json(),
-                          parser=reading.parser, parser_version=reading.parser_version,
-                          first_capture_id=capture.id, first_seen_at=capture.fetched_at)
-        s.add(version)
-        s.flush()
-        return version
-
-    def _ledger_next(self, s: Session, record_hash: str) -> str:
-        """The ledger hash of a capture the caller inserts next, under the ledger lock
-        from here to commit (the protocol: ``store.chain``)."""
+    def _ledger_head(self, s: Session) -> str | None:
+        """The store-wide ledger head, taking the ledger lock until commit (the protocol:
+        ``store.chain``): captures the caller inserts next chain on it, in id order."""
         if self.store.dialect == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})
-        previous = s.scalars(select(Capture.ledger_hash).order_by(Capture.id.desc()).limit(1)).first()
-        return chain.ledger_hash(previous, record_hash)
+        return s.scalars(select(Capture.ledger_hash).order_by(Capture.id.desc()).limit(1)).first()
+
+
+def _raw(fetched: Fetched) -> dict[str, tuple[bytes | None, str | None]]:
+    """A fetch's raw blobs (request, response, certificate) with their SHA-256."""
+    blobs = {"request": fetched.request_bytes(), "response": fetched.response_bytes(),
+             "certificate": fetched.certificate_pem or None}
+    return {k: (v, hashlib.sha256(v).hexdigest() if v is not None else None) for k, v in blobs.items()}
+
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive; the store writes UTC."""
