@@ -55,7 +55,8 @@ def rouge_lsum(hypothesis: list[str] | tuple[str, ...], reference: list[str]) ->
     from rouge_score import rouge_scorer, tokenizers
 
     tokenizer = rouge_lsum.tokenizer = getattr(rouge_lsum, "tokenizer", None) or tokenizers.DefaultTokenizer(
-        use_stemmer=False)
+        use_stemmer=False
+    )
     can = [tokenizer.tokenize(s) for s in "\n".join(hypothesis).split("\n") if s]
     optional = [i for i, p in enumerate(reference) if p.startswith("[") and p.endswith("]")]
     if len(optional) <= MAX_EXHAUSTIVE:
@@ -106,9 +107,13 @@ def rouge_lsum_reference(hypothesis: list[str] | tuple[str, ...], reference: lis
     else:
         variants = [set(), set(optional)]
     hyp = "\n".join(hypothesis)
-    return max(scorer.score("\n".join(p[1:-1] if i in kept else p for i, p in enumerate(reference)
-                                       if i not in optional or i in kept), hyp)["rougeLsum"].fmeasure
-               for kept in variants)
+    return max(
+        scorer.score(
+            "\n".join(p[1:-1] if i in kept else p for i, p in enumerate(reference) if i not in optional or i in kept),
+            hyp,
+        )["rougeLsum"].fmeasure
+        for kept in variants
+    )
 
 
 def plain_trafilatura(page: Page) -> tuple[str, ...]:
@@ -122,19 +127,28 @@ def generic_body(parser: object) -> object:
             return parser.parse_article(page).body
         except ParseError:
             return ()
+
     return extract
 
 
 def distribution(scores: list[float]) -> str:
     q = statistics.quantiles(scores, n=10)
-    return (f"min {min(scores):.3f}  p10 {q[0]:.3f}  p25 {statistics.quantiles(scores, n=4)[0]:.3f}  "
-            f"median {statistics.median(scores):.3f}  pages < 0.9: {sum(s < 0.9 for s in scores)}")
+    return (
+        f"min {min(scores):.3f}  p10 {q[0]:.3f}  p25 {statistics.quantiles(scores, n=4)[0]:.3f}  "
+        f"median {statistics.median(scores):.3f}  pages < 0.9: {sum(s < 0.9 for s in scores)}"
+    )
 
 
 def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page_file: Path | None = None) -> None:
     truth = list(json.loads((root / "ground_truth.json").read_text("utf-8")).items())[:limit]
-    pages = [Page(url=e["url"], body=gzip.decompress((root / "html" / name).read_bytes()),
-                  headers={"content-type": "text/html"}) for name, e in truth]
+    pages = [
+        Page(
+            url=e["url"],
+            body=gzip.decompress((root / "html" / name).read_bytes()),
+            headers={"content-type": "text/html"},
+        )
+        for name, e in truth
+    ]
     extractors = {"trafilatura": plain_trafilatura, "generic": generic_body(parser_class("generic")())}
     print(f"body, fundus-eval ({len(pages)} pages): ROUGE-LSum F1")
     per_page: dict[str, list[float]] = {}
@@ -148,8 +162,10 @@ def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page
             if check and abs(scores[-1] - (slow := rouge_lsum_reference(body, entry["body"]))) > 1e-12:
                 raise SystemExit(f"metric differs on {name}: {scores[-1]} != {slow}")
         per_page[label] = scores
-        print(f"  {label:<12} F1 {statistics.mean(scores):.4f}  median {statistics.median(times) * 1000:6.1f} ms/page"
-              f"  | {distribution(scores)}")
+        print(
+            f"  {label:<12} F1 {statistics.mean(scores):.4f}  median {statistics.median(times) * 1000:6.1f} ms/page"
+            f"  | {distribution(scores)}"
+        )
     published = json.loads((root / "extractions" / "trafilatura.json").read_text("utf-8"))
     yardstick = [rouge_lsum(published.get(name, {}).get("body", []), e["body"]) for name, e in truth]
     print(f"  yardstick: published trafilatura extraction {statistics.mean(yardstick):.4f} (published 0.9362)")
@@ -159,8 +175,9 @@ def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page
     lowest = sorted(zip(per_page["generic"], per_page["trafilatura"], (n for n, _ in truth), strict=True))[:8]
     print("  lowest generic pages: " + ", ".join(f"{n} {g:.3f} (traf. {t:.3f})" for g, t, n in lowest))
     if per_page_file is not None:
-        per_page_file.write_text(json.dumps({n: {k: v[i] for k, v in per_page.items()}
-                                             for i, (n, _) in enumerate(truth)}, indent=1))
+        per_page_file.write_text(
+            json.dumps({n: {k: v[i] for k, v in per_page.items()} for i, (n, _) in enumerate(truth)}, indent=1)
+        )
 
 
 def bench_other_bodies(root: Path, limit: int | None) -> None:
@@ -184,8 +201,10 @@ def bench_other_bodies(root: Path, limit: int | None) -> None:
         extra.append((sum(ours.values()) - common) / sum(reference.values()))
     print(f"body, htmldate set ({len(truth)} pages, {pages} where trafilatura finds text): generic vs trafilatura")
     print(f"  share of trafilatura's words kept: mean {statistics.mean(kept):.4f}  | {distribution(kept)}")
-    print(f"  words beyond trafilatura's (share of its words): mean {statistics.mean(extra):.4f}  "
-          f"median {statistics.median(extra):.4f}")
+    print(
+        f"  words beyond trafilatura's (share of its words): mean {statistics.mean(extra):.4f}  "
+        f"median {statistics.median(extra):.4f}"
+    )
     print(f"  generic empty where trafilatura has text: {lost_pages}; both empty: {both_empty}")
 
 
@@ -218,16 +237,21 @@ def bench_dates(root: Path, limit: int | None) -> None:
                 tp += 1
             else:
                 fp += 1
-        print(f"  {label:<12} Acc {(tp + tn) / (tp + tn + fp + fn):.3f}  P {tp / max(1, tp + fp):.3f}  "
-              f"R {tp / max(1, tp + fn):.3f}  median {statistics.median(times) * 1000:.1f} ms/page")
+        print(
+            f"  {label:<12} Acc {(tp + tn) / (tp + tn + fp + fn):.3f}  P {tp / max(1, tp + fp):.3f}  "
+            f"R {tp / max(1, tp + fn):.3f}  median {statistics.median(times) * 1000:.1f} ms/page"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     args.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
-    args.add_argument("--check-metric", action="store_true",
-                      help="also score every page with rouge_score's own scorer and stop on a difference (slow)")
+    args.add_argument(
+        "--check-metric",
+        action="store_true",
+        help="also score every page with rouge_score's own scorer and stop on a difference (slow)",
+    )
     args.add_argument("--per-page", type=Path, default=None, help="write each page's scores to this JSON file")
     opts = args.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)

@@ -46,9 +46,13 @@ def main() -> None:
         for u in urls:
             verdict = classify_fetch(status=200, error=None, headers={}, body=BODY, url=u, final_url=None)
             content = Content.build(headline=f"Headline {u}", body=[f"Paragraph {i}." for i in range(20)])
-            archive.record(run, Fetched(kind="article", url=u, fetched_at=at, status=200, body=BODY), verdict,
-                           article_url=u, reading=Reading(parser="synthetic", parser_version="1", views=r,
-                                                          content=content))
+            archive.record(
+                run,
+                Fetched(kind="article", url=u, fetched_at=at, status=200, body=BODY),
+                verdict,
+                article_url=u,
+                reading=Reading(parser="synthetic", parser_version="1", views=r, content=content),
+            )
         cpu, wall = time.process_time(), time.perf_counter()
         finish_run(store, run, policy=policy, health_policy=HealthPolicy(), now=at)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
-BARE_SPIDER = '''
+BARE_SPIDER = """
 import json
 import scrapy
 class Bare(scrapy.Spider):
@@ -51,16 +51,16 @@ class Bare(scrapy.Spider):
             yield scrapy.Request(url, dont_filter=True)
     def parse(self, response):
         return None
-'''
-LAUNCH = '''
+"""
+LAUNCH = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 wall = time.perf_counter() - start
 use = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"code": code, "wall": wall, "cpu": use.ru_utime + use.ru_stime, "rss_mb": use.ru_maxrss / 1024}))
-'''
-SERVE = '''
+"""
+SERVE = """
 import signal, sys, threading
 from localsite import LocalSite, make_articles
 site = LocalSite(make_articles(int(sys.argv[1])), pad_kb=int(sys.argv[2])).start()
@@ -72,13 +72,12 @@ signal.signal(signal.SIGUSR1, bump)
 print(site.base_url, flush=True)
 while True:
     signal.pause()
-'''
+"""
 CONTENDERS = ("bare", "first", "recheck", "urlwatch_first", "urlwatch_recheck")
 
 
 def serve(articles: int, pad_kb: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([PY, "-c", SERVE, str(articles), str(pad_kb)], stdout=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+    proc = subprocess.Popen([PY, "-c", SERVE, str(articles), str(pad_kb)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     return proc, proc.stdout.readline().strip()
 
 
@@ -143,7 +142,8 @@ def palimpsest_rounds(urls: list[str], work: Path, postgres: str | None, site: s
             f'store = "{url}"\n[[sites]]\nname = "bench"\nparser = "charter97"\n'
             f'start_urls = ["{urls[0].split("/en/")[0]}/nothing/"]\nlisting_pages = 1\n'
             f'max_articles = {len(urls)}\nrecheck_min = "0s"\nrecheck_max = "0s"\nconcurrency = 8\n'
-            'delay = 0.0\n')  # against a bare spider: no pacing
+            "delay = 0.0\n"
+        )  # against a bare spider: no pacing
         store = Store(url).upgrade()
         archive = Archive(store)
         run = archive.start_run("bench", "charter97")
@@ -163,8 +163,9 @@ def palimpsest_rounds(urls: list[str], work: Path, postgres: str | None, site: s
 def _site():
     from palimpsest.config import from_dict
 
-    return from_dict({"store": "sqlite://", "sites": [{"name": "b", "parser": "charter97",
-                                                        "start_urls": ["http://127.0.0.1/"]}]}).sites[0]
+    return from_dict(
+        {"store": "sqlite://", "sites": [{"name": "b", "parser": "charter97", "start_urls": ["http://127.0.0.1/"]}]}
+    ).sites[0]
 
 
 def urlwatch_rounds(urls: list[str], work: Path, site: subprocess.Popen) -> tuple[dict, dict] | None:
@@ -172,14 +173,21 @@ def urlwatch_rounds(urls: list[str], work: Path, site: subprocess.Popen) -> tupl
     if not Path(exe).exists():
         return None
     jobs = work / "urls.yaml"
-    jobs.write_text("\n---\n".join(
-        f"url: {u}\nfilter:\n  - css: article.article\n  - remove-elements-by-css: .news__views" for u in urls))
+    jobs.write_text(
+        "\n---\n".join(
+            f"url: {u}\nfilter:\n  - css: article.article\n  - remove-elements-by-css: .news__views" for u in urls
+        )
+    )
     cfg, cache = work / "urlwatch.yaml", work / "cache.db"
     cache.unlink(missing_ok=True)
     cfg.unlink(missing_ok=True)
-    subprocess.run([exe, "--config", str(cfg), "--urls", str(jobs), "--cache", str(cache), "--edit-config"],
-                   env={**os.environ, "EDITOR": "true", "VISUAL": "true"}, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        [exe, "--config", str(cfg), "--urls", str(jobs), "--cache", str(cache), "--edit-config"],
+        env={**os.environ, "EDITOR": "true", "VISUAL": "true"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     cmd = [exe, "--config", str(cfg), "--urls", str(jobs), "--cache", str(cache)]
     first = measure(cmd, work)
     bump_views(site)
@@ -215,21 +223,29 @@ def summary(articles: int, results: dict[str, list[dict]]) -> dict[str, dict]:
     for key, runs in results.items():
         if runs:
             wall = statistics.median(r["wall"] for r in runs)
-            out[key] = {"pages_s": articles / wall, "wall": wall,
-                        "cpu_ms_page": 1000 * statistics.median(r["cpu"] for r in runs) / articles,
-                        "rss_mb": max(r["rss_mb"] for r in runs), "runs": [round(r["wall"], 2) for r in runs]}
+            out[key] = {
+                "pages_s": articles / wall,
+                "wall": wall,
+                "cpu_ms_page": 1000 * statistics.median(r["cpu"] for r in runs) / articles,
+                "rss_mb": max(r["rss_mb"] for r in runs),
+                "runs": [round(r["wall"], 2) for r in runs],
+            }
     return out
 
 
 def report(pad_kb: int, repeat: int, postgres: str | None, table: dict[int, dict[str, dict]]) -> None:
-    print(f"# pipeline benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, pages of "
-          f"~{pad_kb} KB, median of {repeat}, store {'postgresql' if postgres else 'sqlite'}; whole commands")
+    print(
+        f"# pipeline benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, pages of "
+        f"~{pad_kb} KB, median of {repeat}, store {'postgresql' if postgres else 'sqlite'}; whole commands"
+    )
     print("| pages | contender | pages/s | CPU ms/page | peak RSS MB | runs (s) |")
     print("| --- | --- | --- | --- | --- | --- |")
     for articles, rows in table.items():
         for key, row in rows.items():
-            print(f"| {articles} | {key} | {row['pages_s']:.1f} | {row['cpu_ms_page']:.1f} | {row['rss_mb']:.0f} | "
-                  f"{', '.join(map(str, row['runs']))} |")
+            print(
+                f"| {articles} | {key} | {row['pages_s']:.1f} | {row['cpu_ms_page']:.1f} | {row['rss_mb']:.0f} | "
+                f"{', '.join(map(str, row['runs']))} |"
+            )
     for articles, rows in table.items():
         print(f"\n{articles} pages:")
         for key, target in (("first", 0.80), ("recheck", 0.80)):
@@ -249,9 +265,13 @@ def plot(table: dict[int, dict[str, dict]], path: Path, title: str) -> None:
 
     sizes = list(table)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for key, label in (("bare", "bare Scrapy"), ("urlwatch_first", "urlwatch first"),
-                       ("urlwatch_recheck", "urlwatch recheck"), ("first", "palimpsest first"),
-                       ("recheck", "palimpsest recheck")):
+    for key, label in (
+        ("bare", "bare Scrapy"),
+        ("urlwatch_first", "urlwatch first"),
+        ("urlwatch_recheck", "urlwatch recheck"),
+        ("first", "palimpsest first"),
+        ("recheck", "palimpsest recheck"),
+    ):
         values = [table[n][key]["pages_s"] for n in sizes if key in table[n]]
         if len(values) == len(sizes):
             ax.plot(sizes, values, marker="o", label=label)

@@ -46,10 +46,12 @@ def _versions(article) -> list[Content]:
     body = list(article.body)
     v1 = Content.build(headline=article.headline, lead=article.lead, body=body, published=article.date.isoformat())
     edited = [body[0].replace(" ", " really ", 1), *body[1:]]
-    v2 = Content.build(headline=article.headline + " (updated)", lead=article.lead, body=edited,
-                       published=article.date.isoformat())
-    v3 = Content.build(headline=v2.headline, lead=article.lead, body=[*edited[1:], edited[0]],
-                       published=article.date.isoformat())
+    v2 = Content.build(
+        headline=article.headline + " (updated)", lead=article.lead, body=edited, published=article.date.isoformat()
+    )
+    v3 = Content.build(
+        headline=v2.headline, lead=article.lead, body=[*edited[1:], edited[0]], published=article.date.isoformat()
+    )
     return [v1, v2, v3]
 
 
@@ -62,10 +64,17 @@ def build(url: str, captures: int, per_article: int) -> dict[str, int]:
     rng = random.Random(7)
     digest = bytes(32)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO sites (id, name, parser, health, created_at) VALUES "
-                          "(1, 'bench', 'charter97', 'ok', :t)"), {"t": T0})
-        conn.execute(text("INSERT INTO runs (id, site_id, worker, started_at, status, stats, software) VALUES "
-                          "(1, 1, 'bench:1', :t, 'finished', '{}', 'bench')"), {"t": T0})
+        conn.execute(
+            text("INSERT INTO sites (id, name, parser, health, created_at) VALUES (1, 'bench', 'charter97', 'ok', :t)"),
+            {"t": T0},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (id, site_id, worker, started_at, status, stats, software) VALUES "
+                "(1, 1, 'bench:1', :t, 'finished', '{}', 'bench')"
+            ),
+            {"t": T0},
+        )
     version_rows, article_rows, event_rows, capture_rows = [], [], [], []
     vid = eid = cid = 0
     counts = {"articles": 0, "versions": 0, "events": 0, "captures": 0}
@@ -75,24 +84,48 @@ def build(url: str, captures: int, per_article: int) -> dict[str, int]:
             return
         with engine.begin() as conn:
             if article_rows:
-                conn.execute(text("INSERT INTO articles (id, site_id, url, first_seen_at, status, current_version_id, "
-                                  "pending_count, gone_count, detected_through) VALUES "
-                                  "(:id, 1, :url, :t, :status, :cur, 0, 0, 0)"), article_rows)
+                conn.execute(
+                    text(
+                        "INSERT INTO articles (id, site_id, url, first_seen_at, status, current_version_id, "
+                        "pending_count, gone_count, detected_through) VALUES "
+                        "(:id, 1, :url, :t, :status, :cur, 0, 0, 0)"
+                    ),
+                    article_rows,
+                )
             if version_rows:
-                conn.execute(text("INSERT INTO versions (id, article_id, seq, content_hash, content, parser, "
-                                  "parser_version, first_capture_id, first_seen_at) VALUES "
-                                  "(:id, :aid, :seq, :hash, :content, 'charter97', '1', :cap, :t)"), version_rows)
+                conn.execute(
+                    text(
+                        "INSERT INTO versions (id, article_id, seq, content_hash, content, parser, "
+                        "parser_version, first_capture_id, first_seen_at) VALUES "
+                        "(:id, :aid, :seq, :hash, :content, 'charter97', '1', :cap, :t)"
+                    ),
+                    version_rows,
+                )
             if capture_rows:
-                conn.execute(text("INSERT INTO captures (id, site_id, run_id, article_id, kind, url, fetched_at, "
-                                  "status, outcome, meta, version_id, record_hash, ledger_hash, views) VALUES "
-                                  "(:id, 1, 1, :aid, 'article', :url, :t, :status, :outcome, '{}', :vid, :h, :h, "
-                                  ":views)"), capture_rows)
+                conn.execute(
+                    text(
+                        "INSERT INTO captures (id, site_id, run_id, article_id, kind, url, fetched_at, "
+                        "status, outcome, meta, version_id, record_hash, ledger_hash, views) VALUES "
+                        "(:id, 1, 1, :aid, 'article', :url, :t, :status, :outcome, '{}', :vid, :h, :h, "
+                        ":views)"
+                    ),
+                    capture_rows,
+                )
             if event_rows:
-                conn.execute(text("INSERT INTO events (id, site_id, article_id, run_id, capture_id, kind, "
-                                  "from_version_id, to_version_id, details, created_at) VALUES "
-                                  "(:id, 1, :aid, 1, :cap, :kind, :old, :new, :details, :t)"), event_rows)
-        for name, rows in (("articles", article_rows), ("versions", version_rows), ("captures", capture_rows),
-                           ("events", event_rows)):
+                conn.execute(
+                    text(
+                        "INSERT INTO events (id, site_id, article_id, run_id, capture_id, kind, "
+                        "from_version_id, to_version_id, details, created_at) VALUES "
+                        "(:id, 1, :aid, 1, :cap, :kind, :old, :new, :details, :t)"
+                    ),
+                    event_rows,
+                )
+        for name, rows in (
+            ("articles", article_rows),
+            ("versions", version_rows),
+            ("captures", capture_rows),
+            ("events", event_rows),
+        ):
             counts[name] += len(rows)
             rows.clear()
 
@@ -113,22 +146,68 @@ def build(url: str, captures: int, per_article: int) -> dict[str, int]:
                 seq = changes_at.index(n) + 1
                 ids.append(vid)
                 c = contents[seq - 1]
-                version_rows.append({"id": vid, "aid": aid, "seq": seq, "hash": bytes.fromhex(c.digest),
-                                     "content": json.dumps(c.to_json()), "cap": cid, "t": at})
+                version_rows.append(
+                    {
+                        "id": vid,
+                        "aid": aid,
+                        "seq": seq,
+                        "hash": bytes.fromhex(c.digest),
+                        "content": json.dumps(c.to_json()),
+                        "cap": cid,
+                        "t": at,
+                    }
+                )
                 eid += 1
-                kind, details = ("new", {}) if seq == 1 else ("edited", {
-                    "changes": ["headline", "body_changed"] if seq == 2 else ["body_added", "body_removed"]})
-                event_rows.append({"id": eid, "aid": aid, "cap": cid, "kind": kind, "old": ids[-2] if seq > 1 else None,
-                                   "new": vid, "details": json.dumps(details), "t": at})
+                kind, details = (
+                    ("new", {})
+                    if seq == 1
+                    else (
+                        "edited",
+                        {"changes": ["headline", "body_changed"] if seq == 2 else ["body_added", "body_removed"]},
+                    )
+                )
+                event_rows.append(
+                    {
+                        "id": eid,
+                        "aid": aid,
+                        "cap": cid,
+                        "kind": kind,
+                        "old": ids[-2] if seq > 1 else None,
+                        "new": vid,
+                        "details": json.dumps(details),
+                        "t": at,
+                    }
+                )
             if gone and n == per_article - 1:
                 eid += 1
-                event_rows.append({"id": eid, "aid": aid, "cap": cid, "kind": "deleted", "old": ids[-1], "new": None,
-                                   "details": json.dumps({"reason": "http 404"}), "t": at})
-            capture_rows.append({"id": cid, "aid": aid, "url": url, "t": at, "status": 404 if gone else 200,
-                                 "outcome": "gone" if gone else "ok", "vid": None if gone else ids[-1], "h": digest,
-                                 "views": None if gone else article.views + n * rng.randint(1, 30)})
-        article_rows.append({"id": aid, "url": url, "t": start, "status": "deleted" if deleted else "live",
-                             "cur": ids[-1]})
+                event_rows.append(
+                    {
+                        "id": eid,
+                        "aid": aid,
+                        "cap": cid,
+                        "kind": "deleted",
+                        "old": ids[-1],
+                        "new": None,
+                        "details": json.dumps({"reason": "http 404"}),
+                        "t": at,
+                    }
+                )
+            capture_rows.append(
+                {
+                    "id": cid,
+                    "aid": aid,
+                    "url": url,
+                    "t": at,
+                    "status": 404 if gone else 200,
+                    "outcome": "gone" if gone else "ok",
+                    "vid": None if gone else ids[-1],
+                    "h": digest,
+                    "views": None if gone else article.views + n * rng.randint(1, 30),
+                }
+            )
+        article_rows.append(
+            {"id": aid, "url": url, "t": start, "status": "deleted" if deleted else "live", "cur": ids[-1]}
+        )
         flush()
     flush(force=True)
     if url.startswith("sqlite"):
@@ -148,8 +227,13 @@ def measure(url: str, repeat: int, n_articles: int) -> dict[str, dict[str, float
 
     store = Store(url)
     article = n_articles // 2
-    pages = {"changes": "/", "changes, kind=headline": "/?kind=headline", "article": f"/articles/{article}",
-             "diff": f"/articles/{article}/diff?from=1&to=3", "search": "/search?q=council"}
+    pages = {
+        "changes": "/",
+        "changes, kind=headline": "/?kind=headline",
+        "article": f"/articles/{article}",
+        "diff": f"/articles/{article}/diff?from=1&to=3",
+        "search": "/search?q=council",
+    }
     results = {}
     with TestClient(create_app(store), base_url="http://127.0.0.1") as client:
         for name, path in pages.items():
@@ -177,8 +261,9 @@ def main() -> None:
     parser.add_argument("--captures", type=int, default=1_000_000)
     parser.add_argument("--per-article", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--postgres", default=os.environ.get("PALIMPSEST_TEST_PG",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres", default=os.environ.get("PALIMPSEST_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

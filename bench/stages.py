@@ -46,7 +46,6 @@ class Clock:
                 self._stack[-1][1] += took
 
 
-
 def time_method(owner: type, method: str, name: str, clocks: list[Clock]) -> None:
     """Time every call of ``owner.method`` as stage ``name`` of the last clock in ``clocks``."""
     original = getattr(owner, method)
@@ -73,16 +72,21 @@ def crawl_round(site, articles, parser, archive, clock: Clock, site_config) -> i
     for _article_id, url in leased:
         answer = site.respond(url.removeprefix(site.base_url))
         meta = {"kind": CaptureKind.ARTICLE, "article_url": url, "started": time.monotonic()}
-        response = HtmlResponse(url, status=answer.status, body=answer.body,
-                                headers={"Content-Type": "text/html; charset=utf-8"},
-                                request=Request(url, meta=meta))
+        response = HtmlResponse(
+            url,
+            status=answer.status,
+            body=answer.body,
+            headers={"Content-Type": "text/html; charset=utf-8"},
+            request=Request(url, meta=meta),
+        )
         with clock.stage("response → capture"):
             fetched = fetched_from_response(response)
             page = page_from_response(response)
         with clock.stage("parse"):
             article = parser.parse_article(page)
-        item = CaptureItem(fetched=fetched, article_url=url, parser=parser.name, parser_version=parser.version,
-                           article=article)
+        item = CaptureItem(
+            fetched=fetched, article_url=url, parser=parser.name, parser_version=parser.version, article=article
+        )
         with clock.stage("judge"):
             jobs.append(job_of(item, parser))
         if len(jobs) == BATCH:
@@ -113,16 +117,26 @@ def main() -> None:
 
     site = LocalSite(make_articles(args.articles, seed=3), pad_kb=args.pad_kb)
     site.base_url = "http://127.0.0.1:9"
-    config = from_dict({"store": "sqlite://", "sites": [{
-        "name": "bench", "parser": "charter97", "start_urls": [site.base_url + "/"],
-        "recheck_min": "0s", "recheck_max": "0s"}]}).sites[0]
+    config = from_dict(
+        {
+            "store": "sqlite://",
+            "sites": [
+                {
+                    "name": "bench",
+                    "parser": "charter97",
+                    "start_urls": [site.base_url + "/"],
+                    "recheck_min": "0s",
+                    "recheck_max": "0s",
+                }
+            ],
+        }
+    ).sites[0]
     site_parser = config.build_parser()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(args.store or f"sqlite:///{Path(tmp) / 'stages.db'}").upgrade()
         archive = Archive(store)
         run = archive.start_run("bench", site_parser.name)
-        archive.discover(run, [ArticleRef(site_parser.canonical_url(site.base_url + a.path))
-                               for a in site.articles()])
+        archive.discover(run, [ArticleRef(site_parser.canonical_url(site.base_url + a.path)) for a in site.articles()])
         rows = []
         clocks: list[Clock] = []
         time_method(BlobStore, "_encode", "write: compress", clocks)
@@ -136,19 +150,27 @@ def main() -> None:
             rows.append((round_name, pages, dict(clock.spent)))
         store.close()
     stages = list(dict.fromkeys(k for _, _, spent in rows for k in spent))
-    print(f"# CPU ms per article page, {args.articles} pages of ~{args.pad_kb} KB, "
-          f"store {'given' if args.store else 'sqlite'}")
+    print(
+        f"# CPU ms per article page, {args.articles} pages of ~{args.pad_kb} KB, "
+        f"store {'given' if args.store else 'sqlite'}"
+    )
     print("| stage | " + " | ".join(r[0] for r in rows) + " |")
     print("| --- |" + " --- |" * len(rows))
     for stage in stages:
-        print(f"| {stage} | " + " | ".join(f"{1000 * spent.get(stage, 0) / pages:.2f}"
-                                            for _, pages, spent in rows) + " |")
-    print("| **total** | " + " | ".join(f"**{1000 * sum(spent.values()) / pages:.2f}**"
-                                        for _, pages, spent in rows) + " |")
+        print(
+            f"| {stage} | " + " | ".join(f"{1000 * spent.get(stage, 0) / pages:.2f}" for _, pages, spent in rows) + " |"
+        )
+    print(
+        "| **total** | "
+        + " | ".join(f"**{1000 * sum(spent.values()) / pages:.2f}**" for _, pages, spent in rows)
+        + " |"
+    )
     recheck = rows[1][2]
     detect = recheck.get("parse", 0) + recheck.get("judge", 0) + recheck.get("detect (finish_run)", 0)
-    print(f"\nparsing + detection per unchanged page (recheck: parse + judge + detect): "
-          f"{1000 * detect / rows[1][1]:.2f} ms (target ≤ 5)")
+    print(
+        f"\nparsing + detection per unchanged page (recheck: parse + judge + detect): "
+        f"{1000 * detect / rows[1][1]:.2f} ms (target ≤ 5)"
+    )
 
 
 if __name__ == "__main__":

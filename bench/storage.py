@@ -53,25 +53,39 @@ class Page:
 
     def __init__(self, kb: int, scenario: str) -> None:
         self.article = SiteArticle(
-            id=654321, lang="en", date=datetime(2025, 10, 7, 12, 0), headline="Council votes to close the plant",
-            lead="The regional council voted on Tuesday.", views=2422, comments=5,
-            body=[f"Paragraph {k}: " + "The council met in the old town hall and heard the plant's workers. " * 4
-                  for k in range(12)])
+            id=654321,
+            lang="en",
+            date=datetime(2025, 10, 7, 12, 0),
+            headline="Council votes to close the plant",
+            lead="The regional council voted on Tuesday.",
+            views=2422,
+            comments=5,
+            body=[
+                f"Paragraph {k}: " + "The council met in the old town hall and heard the plant's workers. " * 4
+                for k in range(12)
+            ],
+        )
         self.template = pages.article_page(self.article, BASE)
         self.padding = pages.Padding(kb).fill(self.template.static_size) if kb else b""
         self.scenario = scenario
-        self.others = [SiteArticle(id=1000 + k, lang="en", date=datetime(2025, 10, 6), headline=f"Story {k}",
-                                   lead="", body=[]) for k in range(30)]
+        self.others = [
+            SiteArticle(id=1000 + k, lang="en", date=datetime(2025, 10, 6), headline=f"Story {k}", lead="", body=[])
+            for k in range(30)
+        ]
 
     def render(self, i: int, now: datetime) -> bytes:
         n = i if self.scenario == "chrome" else 0  # "views": slogan, ads and most-read stay put
-        return self.template.render({
-            "counter": b"5", "views": pages.format_views(self.article.views + 7 * i).encode(),
-            "comments": pages.comments_html(self.article.id, 5, "en").encode(),
-            "clock": pages.clock_html(now.astimezone(SITE_TZ), n, "en").encode(),
-            "most_read": pages.most_read_html(self.others, n).encode(),
-            "ads": pages.ads_html(n).encode(), "pad": self.padding,
-        })
+        return self.template.render(
+            {
+                "counter": b"5",
+                "views": pages.format_views(self.article.views + 7 * i).encode(),
+                "comments": pages.comments_html(self.article.id, 5, "en").encode(),
+                "clock": pages.clock_html(now.astimezone(SITE_TZ), n, "en").encode(),
+                "most_read": pages.most_read_html(self.others, n).encode(),
+                "ads": pages.ads_html(n).encode(),
+                "pad": self.padding,
+            }
+        )
 
 
 def record(store: Store, page: Page, n: int, on_first: Callable[[], None]) -> int:
@@ -86,18 +100,34 @@ def record(store: Store, page: Page, n: int, on_first: Callable[[], None]) -> in
         now = T0 + timedelta(minutes=30 * i)
         body = page.render(i, now)
         fetched = Fetched(
-            kind="article", url=url, fetched_at=now,
-            request_headers=(("User-Agent", UA), ("Accept", "text/html,application/xhtml+xml"),
-                             ("Accept-Language", "en"), ("Accept-Encoding", "gzip, deflate, br")),
-            status=200, reason_phrase="OK",
-            response_headers=(("Date", now.strftime("%a, %d %b %Y %H:%M:%S GMT")), ("Server", "nginx"),
-                              ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
-                              ("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")),
-            body=body, elapsed_ms=180 + i % 50, ip="203.0.113.7")
+            kind="article",
+            url=url,
+            fetched_at=now,
+            request_headers=(
+                ("User-Agent", UA),
+                ("Accept", "text/html,application/xhtml+xml"),
+                ("Accept-Language", "en"),
+                ("Accept-Encoding", "gzip, deflate, br"),
+            ),
+            status=200,
+            reason_phrase="OK",
+            response_headers=(
+                ("Date", now.strftime("%a, %d %b %Y %H:%M:%S GMT")),
+                ("Server", "nginx"),
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-cache"),
+                ("Vary", "Accept-Encoding"),
+            ),
+            body=body,
+            elapsed_ms=180 + i % 50,
+            ip="203.0.113.7",
+        )
         # No per-capture provenance dict, as the spider builds it: the user agent is in
         # the request blob (shared by every recapture), the software in the run row.
-        reading = Reading(parser="charter97", parser_version="1", content=content,
-                          views=page.article.views + 7 * i, comments=5)
+        reading = Reading(
+            parser="charter97", parser_version="1", content=content, views=page.article.views + 7 * i, comments=5
+        )
         archive.record(run, fetched, Verdict(Outcome.OK, "ok"), article_url=url, reading=reading)
         raw = len(fetched.response_bytes() or b"")
         if i == 0:
@@ -151,10 +181,17 @@ def pg_schema(url: str) -> Iterator[str]:
 def pg_sizes(url: str, schema: str) -> tuple[int, Counter[str]]:
     engine = create_engine(url)
     with engine.connect() as conn:
-        per = Counter(dict(conn.execute(text(
-            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"),
-            {"s": schema}).all()))
+        per = Counter(
+            dict(
+                conn.execute(
+                    text(
+                        "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"
+                    ),
+                    {"s": schema},
+                ).all()
+            )
+        )
     engine.dispose()
     return sum(per.values()), per
 
@@ -182,27 +219,41 @@ def blob_bytes(url: str) -> dict[str, float]:
     """Mean stored size of the response deltas and of a keyframe."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = dict(conn.execute(text("SELECT codec, AVG(LENGTH(data)) FROM blobs WHERE size > 10000 "
-                                      "GROUP BY codec")).all())
+        rows = dict(
+            conn.execute(text("SELECT codec, AVG(LENGTH(data)) FROM blobs WHERE size > 10000 GROUP BY codec")).all()
+        )
     engine.dispose()
     return {k: float(v) for k, v in rows.items()}
 
 
-def result(backend: str, scenario: str, n: int, raw: int, growth: int, per: Counter[str],
-           blobs: dict[str, float]) -> dict:
+def result(
+    backend: str, scenario: str, n: int, raw: int, growth: int, per: Counter[str], blobs: dict[str, float]
+) -> dict:
     per_capture = growth / (n - 1)
-    return {"backend": backend, "scenario": scenario, "n": n, "raw": raw, "per_capture": per_capture,
-            "ratio": per_capture / raw, "per_table": {k: v / (n - 1) for k, v in per.most_common() if v},
-            "delta_blob": blobs.get("zstd-delta", 0.0), "keyframe_blob": blobs.get("zstd", 0.0)}
+    return {
+        "backend": backend,
+        "scenario": scenario,
+        "n": n,
+        "raw": raw,
+        "per_capture": per_capture,
+        "ratio": per_capture / raw,
+        "per_table": {k: v / (n - 1) for k, v in per.most_common() if v},
+        "delta_blob": blobs.get("zstd-delta", 0.0),
+        "keyframe_blob": blobs.get("zstd", 0.0),
+    }
 
 
 def show(results: list[dict]) -> None:
-    print(f"{'backend':<11} {'scenario':<8} {'n':>4} {'raw page':>10} {'bytes/recapture':>16} {'ratio':>8} "
-          f"{'delta blob':>11} {'keyframe':>9}  target ≤ 1024")
+    print(
+        f"{'backend':<11} {'scenario':<8} {'n':>4} {'raw page':>10} {'bytes/recapture':>16} {'ratio':>8} "
+        f"{'delta blob':>11} {'keyframe':>9}  target ≤ 1024"
+    )
     for r in results:
         mark = "ok" if r["per_capture"] <= 1024 else "OVER"
-        print(f"{r['backend']:<11} {r['scenario']:<8} {r['n']:>4} {r['raw']:>10,} {r['per_capture']:>16,.0f} "
-              f"{r['ratio']:>8.2%} {r['delta_blob']:>11,.0f} {r['keyframe_blob']:>9,.0f}  {mark}")
+        print(
+            f"{r['backend']:<11} {r['scenario']:<8} {r['n']:>4} {r['raw']:>10,} {r['per_capture']:>16,.0f} "
+            f"{r['ratio']:>8.2%} {r['delta_blob']:>11,.0f} {r['keyframe_blob']:>9,.0f}  {mark}"
+        )
     for r in results:
         parts = ", ".join(f"{name} {size:,.0f}" for name, size in r["per_table"].items())
         print(f"  {r['backend']}/{r['scenario']} per recapture: {parts}")

@@ -28,8 +28,7 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def start_site(n: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([PY, "-m", "localsite", "--articles", str(n)], stdout=subprocess.PIPE,
-                            text=True, cwd=ROOT)
+    proc = subprocess.Popen([PY, "-m", "localsite", "--articles", str(n)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     return proc, proc.stdout.readline().strip()
 
 
@@ -51,13 +50,21 @@ def one_round(base: str, n: int, workers: int, work: Path) -> float:
         run = archive.start_run("bench", "charter97")
         archive.discover(run, [ArticleRef(base + a.path) for a in make_articles(n)])
         config = work / f"bench-{workers}.toml"
-        config.write_text(f'store = "{url}"\n[[sites]]\nname = "bench"\nparser = "charter97"\n'
-                          f'start_urls = ["{base}/nothing/"]\nlisting_pages = 1\nmax_articles = {n}\n'
-                          'concurrency = 8\ndelay = 0.0\nlease_batch = 40\n')
+        config.write_text(
+            f'store = "{url}"\n[[sites]]\nname = "bench"\nparser = "charter97"\n'
+            f'start_urls = ["{base}/nothing/"]\nlisting_pages = 1\nmax_articles = {n}\n'
+            "concurrency = 8\ndelay = 0.0\nlease_batch = 40\n"
+        )
         started = time.monotonic()
-        procs = [subprocess.Popen([PY, "-m", "palimpsest", "--config", str(config), "crawl", "--no-notify"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
-                 for _ in range(workers)]
+        procs = [
+            subprocess.Popen(
+                [PY, "-m", "palimpsest", "--config", str(config), "crawl", "--no-notify"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=work,
+            )
+            for _ in range(workers)
+        ]
         codes = [p.wait(timeout=600) for p in procs]
         elapsed = time.monotonic() - started
         with store.reader() as s:
@@ -92,8 +99,10 @@ def main() -> None:
     print(f"{args.articles} due articles, one round, PostgreSQL store; median of {args.repeat}")
     for k, runs in times.items():
         median = statistics.median(runs)
-        print(f"  {k} worker(s): {median:6.1f} s  {args.articles / median:6.1f} pages/s  "
-              f"x{one / median:.2f} of 1 worker  (runs: {', '.join(f'{t:.1f}' for t in runs)})")
+        print(
+            f"  {k} worker(s): {median:6.1f} s  {args.articles / median:6.1f} pages/s  "
+            f"x{one / median:.2f} of 1 worker  (runs: {', '.join(f'{t:.1f}' for t in runs)})"
+        )
 
 
 if __name__ == "__main__":

@@ -62,21 +62,30 @@ class ChangeSet:
         Unchanged stretches are left out (the versions hold them), so a one-word edit of
         a long article stores one paragraph pair, not the article.
         """
-        return {"kinds": sorted(self.kinds),
-                "paragraphs": [{"op": op.op, "old": list(op.old), "new": list(op.new)}
-                               for op in self.paragraphs if op.op != "equal"]}
+        return {
+            "kinds": sorted(self.kinds),
+            "paragraphs": [
+                {"op": op.op, "old": list(op.old), "new": list(op.new)} for op in self.paragraphs if op.op != "equal"
+            ],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChangeSet:
-        return cls(frozenset(Kind(k) for k in data.get("kinds", ())),
-                   tuple(ParagraphOp(p["op"], tuple(p["old"]), tuple(p["new"])) for p in data.get("paragraphs", ())))
+        return cls(
+            frozenset(Kind(k) for k in data.get("kinds", ())),
+            tuple(ParagraphOp(p["op"], tuple(p["old"]), tuple(p["new"])) for p in data.get("paragraphs", ())),
+        )
 
 
 def compare(old: Content, new: Content) -> ChangeSet:
     kinds: set[Kind] = set()
     simple = {
-        Kind.HEADLINE: "headline", Kind.LEAD: "lead", Kind.AUTHOR: "author",
-        Kind.TAGS: "tags", Kind.IMAGE: "image", Kind.VIDEOS: "videos",
+        Kind.HEADLINE: "headline",
+        Kind.LEAD: "lead",
+        Kind.AUTHOR: "author",
+        Kind.TAGS: "tags",
+        Kind.IMAGE: "image",
+        Kind.VIDEOS: "videos",
         Kind.UPDATED_CHANGED: "updated",
     }
     kinds.update(k for k, name in simple.items() if getattr(old, name) != getattr(new, name))

@@ -79,6 +79,5 @@ class Content:
     @property
     def digest(self) -> str:
         """SHA-256 of the canonical JSON: equal content, equal digest, on any machine."""
-        canonical = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False,
-                               separators=(",", ":"))
+        canonical = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -54,7 +54,7 @@ def tally(pages: Iterable[tuple[str, bool, Sequence[str]]]) -> Coverage:
     for group, parsed, missing in pages:
         counts = out.setdefault(group, {"pages": 0})
         counts["pages"] += 1
-        for name in (missing if parsed else (PARSED,)):
+        for name in missing if parsed else (PARSED,):
             counts[name] = counts.get(name, 0) + 1
     return out
 
@@ -103,8 +103,14 @@ def describe(dropped: Mapping[str, Sequence[str]], current: Coverage) -> str:
     return "field coverage dropped in " + "; ".join(parts)
 
 
-def degradation(before: Content, after: Content, *, missing_now: Sequence[str],
-                missing_before: Sequence[str], policy: CoveragePolicy) -> str | None:
+def degradation(
+    before: Content,
+    after: Content,
+    *,
+    missing_now: Sequence[str],
+    missing_before: Sequence[str],
+    policy: CoveragePolicy,
+) -> str | None:
     """Why the version ``after`` is a bad read of the page rather than an edit, or None.
 
     ``missing_*`` are the promised fields the two captures lacked. A promised field

@@ -30,8 +30,16 @@ class EventKind(StrEnum):
     SITE_RECOVERED = "site_recovered"
 
 
-WATCHDOG_EVENTS = frozenset({EventKind.NEW, EventKind.EDITED, EventKind.REVERTED,
-                             EventKind.DELETED, EventKind.RESTORED, EventKind.MASS_DELETION})
+WATCHDOG_EVENTS = frozenset(
+    {
+        EventKind.NEW,
+        EventKind.EDITED,
+        EventKind.REVERTED,
+        EventKind.DELETED,
+        EventKind.RESTORED,
+        EventKind.MASS_DELETION,
+    }
+)
 OPERATOR_EVENTS = frozenset(EventKind) - WATCHDOG_EVENTS
 
 
@@ -48,12 +56,18 @@ class Policy:
     """Per-site confirmation thresholds (tests set them to 1 and 0 s)."""
 
     edit_confirmations: int = setting(
-        "edit_confirmations", 2, "Consecutive captures showing new content before it is an edit.", low=1, high=100)
+        "edit_confirmations", 2, "Consecutive captures showing new content before it is an edit.", low=1, high=100
+    )
     delete_confirmations: int = setting(
-        "delete_confirmations", 3, "Consecutive gone captures (404, 410, redirect, soft-404) before a deletion.",
-        low=1, high=100)
+        "delete_confirmations",
+        3,
+        "Consecutive gone captures (404, 410, redirect, soft-404) before a deletion.",
+        low=1,
+        high=100,
+    )
     delete_min_age: timedelta = setting(
-        "delete_min_age", timedelta(hours=2), "The gone captures must span at least this long.", low=0)
+        "delete_min_age", timedelta(hours=2), "The gone captures must span at least this long.", low=0
+    )
 
 
 @dataclass(frozen=True)
@@ -94,8 +108,9 @@ class Decision:
     details: dict | None = None
 
 
-def step(state: State, obs: Observation, policy: Policy, *, confirmed: frozenset[int],
-         trusted: bool = True) -> tuple[State, list[Decision]]:
+def step(
+    state: State, obs: Observation, policy: Policy, *, confirmed: frozenset[int], trusted: bool = True
+) -> tuple[State, list[Decision]]:
     """Apply one observation.
 
     ``confirmed`` holds every version that was ever the article's confirmed content
@@ -111,17 +126,24 @@ def step(state: State, obs: Observation, policy: Policy, *, confirmed: frozenset
     return state, []
 
 
-def _on_content(state: State, obs: Observation, policy: Policy, confirmed: frozenset[int],
-                trusted: bool) -> tuple[State, list[Decision]]:
+def _on_content(
+    state: State, obs: Observation, policy: Policy, confirmed: frozenset[int], trusted: bool
+) -> tuple[State, list[Decision]]:
     version = obs.version
     if state.status == ArticleStatus.UNSEEN or state.current is None:
         new = State(status=ArticleStatus.LIVE, current=version)
         return new, [Decision(EventKind.NEW, obs.capture_id, to_version=version)]
     events: list[Decision] = []
     if state.status == ArticleStatus.DELETED:
-        events.append(Decision(EventKind.RESTORED, obs.capture_id, state.current, version,
-                               {"same_content": version == state.current,
-                                "gone_since": iso(state.gone_since)}))
+        events.append(
+            Decision(
+                EventKind.RESTORED,
+                obs.capture_id,
+                state.current,
+                version,
+                {"same_content": version == state.current, "gone_since": iso(state.gone_since)},
+            )
+        )
     state = replace(state, status=ArticleStatus.LIVE, gone_count=0, gone_since=None)
     if version == state.current:
         return replace(state, pending=None, pending_count=0, pending_since=None), events
@@ -133,9 +155,15 @@ def _on_content(state: State, obs: Observation, policy: Policy, confirmed: froze
         state = replace(state, pending=version, pending_count=1, pending_since=obs.at)
     if state.pending_count >= policy.edit_confirmations:
         kind = EventKind.REVERTED if version in confirmed else EventKind.EDITED
-        events.append(Decision(kind, obs.capture_id, state.current, version,
-                               {"first_seen": iso(state.pending_since),
-                                "confirmations": state.pending_count}))
+        events.append(
+            Decision(
+                kind,
+                obs.capture_id,
+                state.current,
+                version,
+                {"first_seen": iso(state.pending_since), "confirmations": state.pending_count},
+            )
+        )
         state = replace(state, current=version, pending=None, pending_count=0, pending_since=None)
     return state, events
 
@@ -148,5 +176,6 @@ def _on_gone(state: State, obs: Observation, policy: Policy) -> tuple[State, lis
     if state.gone_count >= policy.delete_confirmations and obs.at - since >= policy.delete_min_age:
         details = {"reason": obs.reason, "confirmations": state.gone_count, "gone_since": iso(since)}
         return replace(state, status=ArticleStatus.DELETED), [
-            Decision(EventKind.DELETED, obs.capture_id, state.current, None, details)]
+            Decision(EventKind.DELETED, obs.capture_id, state.current, None, details)
+        ]
     return state, []

@@ -158,8 +158,7 @@ def word_diff(old: str, new: str) -> str:
     return marked(word_ops(old, new))
 
 
-def marked(words: Iterable[Segment], paint: Callable[[str, str], str] | None = None, *,
-           breaks: bool = False) -> str:
+def marked(words: Iterable[Segment], paint: Callable[[str, str], str] | None = None, *, breaks: bool = False) -> str:
     """Segments as plain text with ``[-…-]`` and ``{+…+}`` marks; ``paint`` may colour them.
 
     With ``breaks`` (a split or merge), paragraph breaks show as ``¶``.
@@ -181,9 +180,13 @@ def shown(words: Iterable[Segment]) -> list[Segment]:
     words = list(words)
     out = []
     for index, seg in enumerate(words):
-        neighbours = words[max(index - 1, 0):index] + words[index + 1:index + 2]
-        if seg.op != "equal" and not seg.text.strip() and not seg.is_break \
-                and any(n.op != "equal" and n.is_break for n in neighbours):
+        neighbours = words[max(index - 1, 0) : index] + words[index + 1 : index + 2]
+        if (
+            seg.op != "equal"
+            and not seg.text.strip()
+            and not seg.is_break
+            and any(n.op != "equal" and n.is_break for n in neighbours)
+        ):
             continue
         out.append(seg)
     return out
@@ -205,8 +208,10 @@ def similarity(a: str, b: str) -> float:
 def body_blocks(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[Block, ...]:
     """The body diff, paragraph by paragraph, with moves, splits and merges found."""
     opcodes = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
-    steps = [(tag, i1, i2, j1, j2) if tag == "equal" else ("align", _align(old, new, i1, i2, j1, j2))
-             for tag, i1, i2, j1, j2 in opcodes]
+    steps = [
+        (tag, i1, i2, j1, j2) if tag == "equal" else ("align", _align(old, new, i1, i2, j1, j2))
+        for tag, i1, i2, j1, j2 in opcodes
+    ]
     gone = [i for step in steps if step[0] == "align" for kind, i, _ in step[1] if kind == "removed"]
     came = [j for step in steps if step[0] == "align" for kind, _, j in step[1] if kind == "added"]
     groups = _moves(old, new, gone, came)
@@ -251,11 +256,11 @@ def _align(old: tuple[str, ...], new: tuple[str, ...], i: int, i2: int, j: int, 
         best = (similarity(old[i], new[j]), "changed", 1, 1)
         for k in range(2, MAX_RUN + 1):
             if j + k <= j2:
-                score = similarity(old[i], " ".join(new[j:j + k]))
+                score = similarity(old[i], " ".join(new[j : j + k]))
                 if score >= SPLIT and score > best[0] + 0.1:
                     best = (score, "split", 1, k)
             if i + k <= i2:
-                score = similarity(" ".join(old[i:i + k]), new[j])
+                score = similarity(" ".join(old[i : i + k]), new[j])
                 if score >= SPLIT and score > best[0] + 0.1:
                     best = (score, "merged", k, 1)
         score, kind, di, dj = best
@@ -273,8 +278,9 @@ def _align(old: tuple[str, ...], new: tuple[str, ...], i: int, i2: int, j: int, 
     return steps
 
 
-def _moves(old: tuple[str, ...], new: tuple[str, ...], gone: list[int],
-           came: list[int]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+def _moves(
+    old: tuple[str, ...], new: tuple[str, ...], gone: list[int], came: list[int]
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Removed paragraphs that reappear elsewhere: (old indices, new indices) per move.
 
     Usually one and one; a run of removed paragraphs may reappear merged into one, or
@@ -321,9 +327,13 @@ def with_context(blocks: Iterable[Block], context: int) -> tuple[Block, ...]:
         at_old, at_new = block.old_at or 1, block.new_at or 1
         if head:
             out.append(Block("equal", block.old[:head], block.new[:head], at_old, at_new))
-        out.append(Block("skipped", block.old[head:n - tail], block.new[head:n - tail], at_old + head, at_new + head))
+        out.append(
+            Block("skipped", block.old[head : n - tail], block.new[head : n - tail], at_old + head, at_new + head)
+        )
         if tail:
-            out.append(Block("equal", block.old[n - tail:], block.new[n - tail:], at_old + n - tail, at_new + n - tail))
+            out.append(
+                Block("equal", block.old[n - tail :], block.new[n - tail :], at_old + n - tail, at_new + n - tail)
+            )
     return tuple(out)
 
 
@@ -337,13 +347,17 @@ def diff_content(old: Content, new: Content) -> ContentDiff:
         before, after = getattr(old, name), getattr(new, name)
         a, b = _show(before), _show(after)
         words = word_ops(a, b) if before != after and isinstance(before, str) and isinstance(after, str) else ()
-        fields.append(FieldDiff(name, a if before not in (None, (), []) else None,
-                                b if after not in (None, (), []) else None, words))
+        fields.append(
+            FieldDiff(
+                name, a if before not in (None, (), []) else None, b if after not in (None, (), []) else None, words
+            )
+        )
     return ContentDiff(tuple(fields), body_blocks(old.body, new.body))
 
 
-def render_text(old: Content, new: Content, *, context: int | None = 1,
-                paint: Callable[[str, str], str] | None = None) -> str:
+def render_text(
+    old: Content, new: Content, *, context: int | None = 1, paint: Callable[[str, str], str] | None = None
+) -> str:
     """A plain-text diff: changed fields, then the body paragraph by paragraph.
 
     Unchanged paragraphs are elided beyond ``context`` around each change (None: all
@@ -354,16 +368,18 @@ def render_text(old: Content, new: Content, *, context: int | None = 1,
     return render_diff(diff_content(old, new), context=context, paint=paint)
 
 
-def render_diff(diff: ContentDiff, *, context: int | None = 1,
-                paint: Callable[[str, str], str] | None = None) -> str:
+def render_diff(diff: ContentDiff, *, context: int | None = 1, paint: Callable[[str, str], str] | None = None) -> str:
     mark = paint or (lambda op, text: text)
     lines: list[str] = []
     for f in diff.changed_fields:
         if f.words:
             lines.append(f"{f.name}: {marked(f.words, paint)}")
         else:
-            lines += [f"{f.name}:", mark("delete", f"  - {f.old or '(none)'}"),
-                      mark("insert", f"  + {f.new or '(none)'}")]
+            lines += [
+                f"{f.name}:",
+                mark("delete", f"  - {f.old or '(none)'}"),
+                mark("insert", f"  + {f.new or '(none)'}"),
+            ]
     blocks = diff.body if context is None else with_context(diff.body, context)
     body_lines: list[str] = []
     for b in blocks:
@@ -372,8 +388,11 @@ def render_diff(diff: ContentDiff, *, context: int | None = 1,
         elif b.kind == "skipped":
             body_lines.append(f"  … {len(b.old)} unchanged")
         elif b.kind == "changed":
-            body_lines.append(f"~ {marked(b.words, paint)}" if b.words and _readable(b.words)
-                              else "\n".join([mark("delete", f"- {b.old[0]}"), mark("insert", f"+ {b.new[0]}")]))
+            body_lines.append(
+                f"~ {marked(b.words, paint)}"
+                if b.words and _readable(b.words)
+                else "\n".join([mark("delete", f"- {b.old[0]}"), mark("insert", f"+ {b.new[0]}")])
+            )
         elif b.kind == "removed":
             body_lines.append(mark("delete", f"- {b.old[0]}"))
         elif b.kind == "added":

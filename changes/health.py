@@ -48,11 +48,20 @@ class RunStats:
 @dataclass(frozen=True)
 class HealthPolicy:
     broken_share: float = setting(
-        "broken_share", 0.5, "Share of failing pages at which a run is judged broken and its alerts held.",
-        low=0, high=1, low_ok=False)
+        "broken_share",
+        0.5,
+        "Share of failing pages at which a run is judged broken and its alerts held.",
+        low=0,
+        high=1,
+        low_ok=False,
+    )
     min_pages: int = setting(
-        "min_pages", 4, "Fewer article fetches than this in a run are too few to judge the site by.",
-        low=1, high=1_000_000)
+        "min_pages",
+        4,
+        "Fewer article fetches than this in a run are too few to judge the site by.",
+        low=1,
+        high=1_000_000,
+    )
 
 
 @dataclass(frozen=True)
@@ -92,8 +101,11 @@ def judge(stats: RunStats, policy: HealthPolicy) -> Health:
         return Health(HealthStatus.OK, "nothing was due")
     if stats.ok == 0 and stats.listings_ok == 0:
         if stats.transient + stats.blocked == 0 and stats.listings == 0:
-            return Health(HealthStatus.INCONCLUSIVE, f"only gone pages ({stats.gone}): no other page answered to "
-                                          "show the site works, so no deletion is confirmed")
+            return Health(
+                HealthStatus.INCONCLUSIVE,
+                f"only gone pages ({stats.gone}): no other page answered to "
+                "show the site works, so no deletion is confirmed",
+            )
         return Health(HealthStatus.UNREACHABLE, f"none of {fetched} fetches answered normally")
     if stats.pages >= policy.min_pages:
         failed = stats.transient + stats.blocked + stats.gone
@@ -105,6 +117,7 @@ def judge(stats: RunStats, policy: HealthPolicy) -> Health:
                 return Health(HealthStatus.PARSER_BROKEN, f"{what} ({stats.parse_failed} did not parse)")
             return Health(HealthStatus.UNREACHABLE, what)
     if stats.ok >= policy.min_pages and stats.missing_fields / stats.ok >= policy.broken_share:
-        return Health(HealthStatus.PARSER_BROKEN,
-                      f"{stats.missing_fields} of {stats.ok} pages lost fields the parser reads")
+        return Health(
+            HealthStatus.PARSER_BROKEN, f"{stats.missing_fields} of {stats.ok} pages lost fields the parser reads"
+        )
     return Health(HealthStatus.OK, f"{stats.ok} of {stats.pages} pages read")

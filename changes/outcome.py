@@ -50,11 +50,29 @@ def is_challenge(headers: dict[str, str], body: bytes) -> bool:
 
 # Where a site sends a visitor it wants to check or sign in first. Whole path segments
 # only: an article slug such as "challenge-to-the-regime" is no wall.
-WALL_SEGMENTS = frozenset({"captcha", "challenge", "login", "log-in", "logon", "signin", "sign-in",
-                           "sign_in", "auth", "sso", "verify", "robot-check", "access-denied"})
+WALL_SEGMENTS = frozenset(
+    {
+        "captcha",
+        "challenge",
+        "login",
+        "log-in",
+        "logon",
+        "signin",
+        "sign-in",
+        "sign_in",
+        "auth",
+        "sso",
+        "verify",
+        "robot-check",
+        "access-denied",
+    }
+)
 _TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})", re.IGNORECASE)
-WALL_TITLE = re.compile(r"captcha|not a robot|are you (?:a )?(?:human|robot)|\bsign[ -]?in\b|\blog[ -]?in\b|"
-                        r"\bвход\b|авторизац|не робот", re.IGNORECASE)
+WALL_TITLE = re.compile(
+    r"captcha|not a robot|are you (?:a )?(?:human|robot)|\bsign[ -]?in\b|\blog[ -]?in\b|"
+    r"\bвход\b|авторизац|не робот",
+    re.IGNORECASE,
+)
 
 
 def is_wall_redirect(url: str, final_url: str, body: bytes) -> bool:

@@ -66,8 +66,9 @@ class Fetched:
         """The response as an HTTP message (``httpmsg``); None without one."""
         if self.status is None:
             return None
-        return httpmsg.response_bytes(self.http_version, self.status, self.reason_phrase,
-                                      self.response_headers, self.body)
+        return httpmsg.response_bytes(
+            self.http_version, self.status, self.reason_phrase, self.response_headers, self.body
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

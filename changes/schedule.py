@@ -13,13 +13,22 @@ class Schedule:
     """The interval grows with the article's age: age × factor, within the bounds."""
 
     min_interval: timedelta = setting(
-        "recheck_min", timedelta(minutes=15),
-        "Shortest interval between checks of one article (new or unsettled ones).", low=0)
+        "recheck_min",
+        timedelta(minutes=15),
+        "Shortest interval between checks of one article (new or unsettled ones).",
+        low=0,
+    )
     max_interval: timedelta = setting(
-        "recheck_max", timedelta(days=7), "Longest interval between checks of one article (old ones).", low=0)
+        "recheck_max", timedelta(days=7), "Longest interval between checks of one article (old ones).", low=0
+    )
     factor: float = setting(
-        "recheck_factor", 0.25, "Recheck interval = article age × factor, within the bounds above.",
-        low=0, high=100, low_ok=False)
+        "recheck_factor",
+        0.25,
+        "Recheck interval = article age × factor, within the bounds above.",
+        low=0,
+        high=100,
+        low_ok=False,
+    )
 
 
 def next_check(now: datetime, first_seen: datetime, *, settled: bool, schedule: Schedule) -> datetime:

@@ -41,8 +41,10 @@ class Setting:
         number = value.total_seconds() if isinstance(value, timedelta) else value
         too_low = self.low is not None and (number < self.low or (number == self.low and not self.low_ok))
         if too_low or (self.high is not None and number > self.high):
-            bounds = [f"{'>=' if self.low_ok else '>'} {self.low}" if self.low is not None else "",
-                      f"<= {self.high}" if self.high is not None else ""]
+            bounds = [
+                f"{'>=' if self.low_ok else '>'} {self.low}" if self.low is not None else "",
+                f"<= {self.high}" if self.high is not None else "",
+            ]
             unit = " seconds" if self.kind is timedelta else ""
             return f"is out of range (must be {' and '.join(b for b in bounds if b)}{unit})"
         return None

@@ -22,9 +22,15 @@ FUTURE_SLACK = timedelta(days=1)
 """Clocks, time zones and "tomorrow's edition" put a date this far ahead honestly."""
 
 
-def suspect_values(*, at: datetime, views: int | None = None, comments: int | None = None,
-                   published: str | None = None, updated: str | None = None,
-                   earliest: datetime = EARLIEST) -> dict[str, int | str]:
+def suspect_values(
+    *,
+    at: datetime,
+    views: int | None = None,
+    comments: int | None = None,
+    published: str | None = None,
+    updated: str | None = None,
+    earliest: datetime = EARLIEST,
+) -> dict[str, int | str]:
     """The values read at ``at`` that cannot be right, by field name (empty when none)."""
     found: dict[str, int | str] = {}
     for name, count in (("views", views), ("comments", comments)):

@@ -66,10 +66,16 @@ class ArticleItem:
     def content(self) -> Content:
         """The fields that make a version (the crawl's and ``evidence.reparse``'s reading)."""
         return Content.build(
-            headline=self.headline, lead=self.lead, body=self.body,
-            published=iso(self.published), published_raw=self.published_raw,
-            updated=iso(self.updated), author=self.author, tags=self.tags,
-            image=self.image, videos=self.videos,
+            headline=self.headline,
+            lead=self.lead,
+            body=self.body,
+            published=iso(self.published),
+            published_raw=self.published_raw,
+            updated=iso(self.updated),
+            author=self.author,
+            tags=self.tags,
+            image=self.image,
+            videos=self.videos,
         )
 
 

@@ -43,8 +43,9 @@ class Page:
     @classmethod
     def from_text(cls, url: str, html: str, *, status: int = 200) -> Page:
         """A Page from already-decoded HTML (tests, fixtures)."""
-        return cls(url=url, body=html.encode("utf-8"), status=status,
-                   headers={"content-type": "text/html; charset=utf-8"})
+        return cls(
+            url=url, body=html.encode("utf-8"), status=status, headers={"content-type": "text/html; charset=utf-8"}
+        )
 
 
 # A declared (or plausible) charset is abandoned only when most of the page fails in

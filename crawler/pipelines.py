@@ -96,14 +96,21 @@ def job_of(item: CaptureItem, parser: SiteParser) -> CaptureJob:
     redirect_ok = None
     if fetched.final_url and item.article_url:
         redirect_ok = parser.canonical_url(fetched.final_url) == item.article_url
-    verdict = classify_fetch(status=fetched.status, error=fetched.error, headers=fetched.headers,
-                             body=fetched.body, url=fetched.url, final_url=fetched.final_url,
-                             redirect_is_article=redirect_ok)
+    verdict = classify_fetch(
+        status=fetched.status,
+        error=fetched.error,
+        headers=fetched.headers,
+        body=fetched.body,
+        url=fetched.url,
+        final_url=fetched.final_url,
+        redirect_is_article=redirect_ok,
+    )
     reading = None
     if item.article_url:
         reading = reading_of(item, parser)
-        verdict = classify_parse(verdict, parsed=item.article is not None, not_found=item.not_found,
-                                 parse_error=item.parse_error)
+        verdict = classify_parse(
+            verdict, parsed=item.article is not None, not_found=item.not_found, parse_error=item.parse_error
+        )
     return CaptureJob(fetched, verdict, item.article_url, reading)
 
 
@@ -130,14 +137,30 @@ def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
     article = item.article
     group = parser.group(item.article_url or item.fetched.url)
     if article is None:
-        return Reading(parser=item.parser, parser_version=item.parser_version,
-                       parse_error=item.parse_error, not_found=item.not_found, group=group)
-    suspect = suspect_values(at=item.fetched.fetched_at, views=article.views, comments=article.comments,
-                             published=_iso(article.published), updated=_iso(article.updated))
-    return Reading(parser=item.parser, parser_version=item.parser_version, content=article.content(),
-                   views=None if "views" in suspect else article.views,
-                   comments=None if "comments" in suspect else article.comments,
-                   missing_fields=parser.missing_fields(article), group=group, suspect=suspect)
+        return Reading(
+            parser=item.parser,
+            parser_version=item.parser_version,
+            parse_error=item.parse_error,
+            not_found=item.not_found,
+            group=group,
+        )
+    suspect = suspect_values(
+        at=item.fetched.fetched_at,
+        views=article.views,
+        comments=article.comments,
+        published=_iso(article.published),
+        updated=_iso(article.updated),
+    )
+    return Reading(
+        parser=item.parser,
+        parser_version=item.parser_version,
+        content=article.content(),
+        views=None if "views" in suspect else article.views,
+        comments=None if "comments" in suspect else article.comments,
+        missing_fields=parser.missing_fields(article),
+        group=group,
+        suspect=suspect,
+    )
 
 
 def _iso(value: datetime | None) -> str | None:

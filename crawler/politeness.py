@@ -61,8 +61,10 @@ def host_key(url: str) -> str:
 def allowed_hosts(site: SiteConfig) -> frozenset[str]:
     """What a site's crawl may fetch: the hosts (with their ports, when named) of its start
     URLs, feeds and sitemaps, and the hosts it lists (any port)."""
-    return frozenset({host_key(u) for u in (*site.start_urls, *site.feeds, *site.sitemaps)}
-                     | {h.lower() for h in site.politeness.hosts})
+    return frozenset(
+        {host_key(u) for u in (*site.start_urls, *site.feeds, *site.sitemaps)}
+        | {h.lower() for h in site.politeness.hosts}
+    )
 
 
 def is_allowed(url: str, hosts: frozenset[str]) -> bool:
@@ -117,8 +119,9 @@ class SiteBounds:
         host = (urlparse_cached(request).hostname or "").lower()
         address = await self._resolve(host)
         if is_internal(address) and address not in await self._own():
-            raise IgnoreRequest(f"refused: {host} is at {address}, an internal address the site's "
-                                "start URLs are not at")
+            raise IgnoreRequest(
+                f"refused: {host} is at {address}, an internal address the site's start URLs are not at"
+            )
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Leave a redirect offsite unfollowed: the spider records the 3xx answer itself."""
@@ -158,8 +161,16 @@ class SharedPace:
     ADMITTED = "palimpsest_paced"
     """Request meta flag: this request holds one of the site's places past the pace."""
 
-    def __init__(self, crawler: Crawler, site: str, store_url: str, delay: float, backoff: float,
-                 backoff_max: float, places: int = 8) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        site: str,
+        store_url: str,
+        delay: float,
+        backoff: float,
+        backoff_max: float,
+        places: int = 8,
+    ) -> None:
         self.crawler = crawler
         self.site = site
         self.delay = delay
@@ -181,9 +192,15 @@ class SharedPace:
         site = s.get("PALIMPSEST_SITE")
         if not site:
             raise NotConfigured("no site: not a Palimpsest site crawl")
-        return cls(crawler, site, s.get("PALIMPSEST_STORE_URL"), s.getfloat("PALIMPSEST_DELAY"),
-                   s.getfloat("PALIMPSEST_BACKOFF"), s.getfloat("PALIMPSEST_BACKOFF_MAX"),
-                   s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        return cls(
+            crawler,
+            site,
+            s.get("PALIMPSEST_STORE_URL"),
+            s.getfloat("PALIMPSEST_DELAY"),
+            s.getfloat("PALIMPSEST_BACKOFF"),
+            s.getfloat("PALIMPSEST_BACKOFF_MAX"),
+            s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+        )
 
     async def process_request(self, request: Request) -> None:
         while self._taken >= self.places:

@@ -14,8 +14,18 @@ from crawler.parsing import collapse, parse_count
 logger = logging.getLogger(__name__)
 
 SYNTAXES = ["json-ld", "microdata", "opengraph"]
-ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
-                           "OpinionNewsArticle", "BlogPosting", "Report", "LiveBlogPosting"})
+ARTICLE_TYPES = frozenset(
+    {
+        "NewsArticle",
+        "Article",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BlogPosting",
+        "Report",
+        "LiveBlogPosting",
+    }
+)
 VIEW_ACTIONS = ("ViewAction", "WatchAction", "ReadAction")
 COMMENT_ACTIONS = ("CommentAction",)
 
@@ -42,8 +52,10 @@ def metadata(tree: Any, url: str) -> Metadata:
     except Exception:  # broken markup or JSON: no structured data rather than no article
         logger.debug("structured data unreadable on %s", url, exc_info=True)
         return Metadata()
-    item = next((i for syntax in ("json-ld", "microdata") for i in _items(found.get(syntax, []))
-                 if _types(i) & ARTICLE_TYPES), {})
+    item = next(
+        (i for syntax in ("json-ld", "microdata") for i in _items(found.get(syntax, [])) if _types(i) & ARTICLE_TYPES),
+        {},
+    )
     og = next(iter(found.get("opengraph", [])), {})
     return Metadata(
         headline=_text(item.get("headline")) or _text(og.get("og:title")),

@@ -59,8 +59,16 @@ class CaptureWriter:
     ``put`` and the reports belong to that side, the rest to the writer thread.
     """
 
-    def __init__(self, archive: Archive, listener: Listener, *, schedule: Schedule | None = None,
-                 call: Callable[..., Any] | None = None, batch: int = BATCH, size: int = QUEUE) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        listener: Listener,
+        *,
+        schedule: Schedule | None = None,
+        call: Callable[..., Any] | None = None,
+        batch: int = BATCH,
+        size: int = QUEUE,
+    ) -> None:
         if call is None:
             from twisted.internet import reactor
 

@@ -20,7 +20,15 @@ class Archive(Writer):
     holds an archive finishes a run the way it records one.
     """
 
-    def finish_run(self, run_id: int, *, policy: Policy, health_policy: HealthPolicy,
-                   now: datetime | None = None, aborted: bool = False) -> RunResult:
-        return finish_run(self.store, run_id, policy=policy, health_policy=health_policy, route=self.route,
-                          now=now, aborted=aborted)
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        policy: Policy,
+        health_policy: HealthPolicy,
+        now: datetime | None = None,
+        aborted: bool = False,
+    ) -> RunResult:
+        return finish_run(
+            self.store, run_id, policy=policy, health_policy=health_policy, route=self.route, now=now, aborted=aborted
+        )

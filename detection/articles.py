@@ -30,27 +30,61 @@ BATCH = 200
 """Articles detected in one transaction: few round trips per article, short lock holds."""
 
 
-def detect_articles(store: Store, route: Callable[[str, str], Sequence[str]], article_ids: Sequence[int],
-                    site: str, policy: Policy, run_id: int, health: Health, now: datetime, *,
-                    held: set[str] = frozenset(), coverage: CoveragePolicy | None = None) -> list[int]:
+def detect_articles(
+    store: Store,
+    route: Callable[[str, str], Sequence[str]],
+    article_ids: Sequence[int],
+    site: str,
+    policy: Policy,
+    run_id: int,
+    health: Health,
+    now: datetime,
+    *,
+    held: set[str] = frozenset(),
+    coverage: CoveragePolicy | None = None,
+) -> list[int]:
     """Feed each article's undetected captures to the state machine, ``BATCH`` articles per
     transaction (killed half-way, a batch is rolled back whole and done again)."""
     emitted: list[int] = []
     ids = sorted(article_ids)
     for start in range(0, len(ids), BATCH):
         with store.session() as s:
-            chunk = rows.lock_articles(s, ids[start:start + BATCH])
+            chunk = rows.lock_articles(s, ids[start : start + BATCH])
             captures = rows.undetected_captures(s, chunk)
             confirmed = rows.confirmed_version_ids(s, [a.id for a in chunk])
             for article in chunk:
-                emitted += _detect(s, route, article, captures[article.id], confirmed[article.id], site, policy,
-                                   run_id, health, now, held=held, coverage=coverage or CoveragePolicy())
+                emitted += _detect(
+                    s,
+                    route,
+                    article,
+                    captures[article.id],
+                    confirmed[article.id],
+                    site,
+                    policy,
+                    run_id,
+                    health,
+                    now,
+                    held=held,
+                    coverage=coverage or CoveragePolicy(),
+                )
     return emitted
 
 
-def _detect(s: Session, route: Callable[[str, str], Sequence[str]], article: Article, captures: list[tuple],
-            confirmed: frozenset[int], site: str, policy: Policy, run_id: int, health: Health, now: datetime, *,
-            held: set[str], coverage: CoveragePolicy) -> list[int]:
+def _detect(
+    s: Session,
+    route: Callable[[str, str], Sequence[str]],
+    article: Article,
+    captures: list[tuple],
+    confirmed: frozenset[int],
+    site: str,
+    policy: Policy,
+    run_id: int,
+    health: Health,
+    now: datetime,
+    *,
+    held: set[str],
+    coverage: CoveragePolicy,
+) -> list[int]:
     """One article's captures through ``step``, in order.
 
     Stops at the first capture of a run still running: that run's health is not known
@@ -81,15 +115,33 @@ def _detect(s: Session, route: Callable[[str, str], Sequence[str]], article: Art
     return emitted
 
 
-def _emit_decision(s: Session, route: Callable[[str, str], Sequence[str]], article: Article, site: str,
-                   d: Decision, run_id: int, now: datetime) -> int:
+def _emit_decision(
+    s: Session,
+    route: Callable[[str, str], Sequence[str]],
+    article: Article,
+    site: str,
+    d: Decision,
+    run_id: int,
+    now: datetime,
+) -> int:
     details = dict(d.details or {})
     change_set = None
     if d.kind in changesets.CHANGE_EVENTS and d.from_version and d.to_version:
         change_set = changesets.for_versions(s, d.from_version, d.to_version)
         # The summary the changes list filters on (``store.browse``); the whole set is the column.
-        details.update(changes=sorted(change_set.kinds), added=len(change_set.added),
-                       removed=len(change_set.removed))
-    return rows.insert_event(s, route, article.site_id, site, d.kind, article_id=article.id,
-                             run_id=run_id, capture_id=d.capture_id, from_version=d.from_version,
-                             to_version=d.to_version, details=details, change_set=change_set, now=now)
+        details.update(changes=sorted(change_set.kinds), added=len(change_set.added), removed=len(change_set.removed))
+    return rows.insert_event(
+        s,
+        route,
+        article.site_id,
+        site,
+        d.kind,
+        article_id=article.id,
+        run_id=run_id,
+        capture_id=d.capture_id,
+        from_version=d.from_version,
+        to_version=d.to_version,
+        details=details,
+        change_set=change_set,
+        now=now,
+    )

@@ -42,8 +42,10 @@ def judge_groups(s: Session, site_id: int, run_id: int, policy: CoveragePolicy) 
     coverage = tally(pages)
     earlier = rows.earlier_runs(s, site_id, run_id, BASELINE_RUNS * 4)
     healthy = [stats or {} for health, stats in earlier if health == "ok"][:BASELINE_RUNS]
-    baseline = merge({g: c for g, c in stats.get("coverage", {}).items() if g not in stats.get("held_groups", {})}
-                     for stats in healthy)
+    baseline = merge(
+        {g: c for g, c in stats.get("coverage", {}).items() if g not in stats.get("held_groups", {})}
+        for stats in healthy
+    )
     held = drops(coverage, baseline, policy)
     before = set((earlier[0][1] or {}).get("held_groups", {})) if earlier else set()
     return GroupHealth(coverage, held, {g: f for g, f in held.items() if g not in before})
@@ -54,10 +56,19 @@ def held_groups(stats: dict | None) -> set[str]:
     return set((stats or {}).get("held_groups", {}))
 
 
-def degraded_read(s: Session, article_id: int, current: int, new: int, meta: dict | None,
-                  policy: CoveragePolicy) -> str:
+def degraded_read(
+    s: Session, article_id: int, current: int, new: int, meta: dict | None, policy: CoveragePolicy
+) -> str:
     """Why the capture showing version ``new`` is a bad read against ``current``, or ""."""
     before, after = (Content.from_json(rows.version_content(s, v)) for v in (current, new))
     last = rows.last_meta_of_version(s, article_id, current)
-    return degradation(before, after, missing_now=(meta or {}).get("missing") or (),
-                       missing_before=(last or {}).get("missing") or (), policy=policy) or ""
+    return (
+        degradation(
+            before,
+            after,
+            missing_now=(meta or {}).get("missing") or (),
+            missing_before=(last or {}).get("missing") or (),
+            policy=policy,
+        )
+        or ""
+    )

@@ -50,9 +50,16 @@ class RunResult:
     events: list[int] = field(default_factory=list)
 
 
-def finish_run(store: Store, run_id: int, *, policy: Policy, health_policy: HealthPolicy,
-               route: Callable[[str, str], Sequence[str]] = lambda _site, _kind: (),
-               now: datetime | None = None, aborted: bool = False) -> RunResult:
+def finish_run(
+    store: Store,
+    run_id: int,
+    *,
+    policy: Policy,
+    health_policy: HealthPolicy,
+    route: Callable[[str, str], Sequence[str]] = lambda _site, _kind: (),
+    now: datetime | None = None,
+    aborted: bool = False,
+) -> RunResult:
     """Judge the run's health, detect changes in its captures, close it (see the module)."""
     now = now or utcnow()
     with store.reader() as s:
@@ -64,21 +71,41 @@ def finish_run(store: Store, run_id: int, *, policy: Policy, health_policy: Heal
     with store.reader() as s:
         article_ids = rows.article_ids_of_run(s, run_id)
         groups = judge_groups(s, site_id, run_id, coverage_policy)
-    result.events += detect_articles(store, route, article_ids, site, policy, run_id, health, now,
-                                     held=set(groups.held), coverage=coverage_policy)
+    result.events += detect_articles(
+        store, route, article_ids, site, policy, run_id, health, now, held=set(groups.held), coverage=coverage_policy
+    )
     with store.session() as s:
         run = s.get(Run, run_id)
         if run.status == RunStatus.RUNNING:
             if stats.pages + stats.listings:
                 result.events += _judge_site(s, route, s.get(Site, site_id), health, run_id, stats, now)
             if groups.newly_held and health.trusted:  # a broken run has said so already, once
-                result.events.append(rows.insert_event(
-                    s, route, site_id, site, EventKind.PARSER_BROKEN, run_id=run_id, now=now,
-                    details={"reason": describe(groups.newly_held, groups.coverage), "groups": groups.newly_held}))
+                result.events.append(
+                    rows.insert_event(
+                        s,
+                        route,
+                        site_id,
+                        site,
+                        EventKind.PARSER_BROKEN,
+                        run_id=run_id,
+                        now=now,
+                        details={"reason": describe(groups.newly_held, groups.coverage), "groups": groups.newly_held},
+                    )
+                )
             result.events += _mass_deletion(s, route, site_id, site, run_id, stats, health_policy, now)
-            rows.close_run(s, run, aborted=aborted, health=health.status, now=now,
-                           stats={**asdict(stats), "reason": health.reason, "coverage": groups.coverage,
-                                  "held_groups": groups.held})
+            rows.close_run(
+                s,
+                run,
+                aborted=aborted,
+                health=health.status,
+                now=now,
+                stats={
+                    **asdict(stats),
+                    "reason": health.reason,
+                    "coverage": groups.coverage,
+                    "held_groups": groups.held,
+                },
+            )
     return result
 
 
@@ -98,20 +125,38 @@ def run_stats(captures: Sequence[tuple[str, str, str | None, dict | None]]) -> R
     return RunStats(**counts)
 
 
-def _judge_site(s: Session, route: Callable[[str, str], Sequence[str]], site: Site, health: Health, run_id: int,
-                stats: RunStats, now: datetime) -> list[int]:
+def _judge_site(
+    s: Session,
+    route: Callable[[str, str], Sequence[str]],
+    site: Site,
+    health: Health,
+    run_id: int,
+    stats: RunStats,
+    now: datetime,
+) -> list[int]:
     """One operator event when a site turns broken, one when it recovers."""
     if health.status in (site.health, HealthStatus.INCONCLUSIVE):
         return []
-    kind = {HealthStatus.OK: EventKind.SITE_RECOVERED, HealthStatus.PARSER_BROKEN: EventKind.PARSER_BROKEN,
-            HealthStatus.UNREACHABLE: EventKind.SITE_UNREACHABLE}[health.status]
+    kind = {
+        HealthStatus.OK: EventKind.SITE_RECOVERED,
+        HealthStatus.PARSER_BROKEN: EventKind.PARSER_BROKEN,
+        HealthStatus.UNREACHABLE: EventKind.SITE_UNREACHABLE,
+    }[health.status]
     site.health, site.health_since = health.status, now
     details = {"reason": health.reason, "stats": asdict(stats)}
     return [rows.insert_event(s, route, site.id, site.name, kind, run_id=run_id, details=details, now=now)]
 
 
-def _mass_deletion(s: Session, route: Callable[[str, str], Sequence[str]], site_id: int, site: str, run_id: int,
-                   stats: RunStats, health_policy: HealthPolicy, now: datetime) -> list[int]:
+def _mass_deletion(
+    s: Session,
+    route: Callable[[str, str], Sequence[str]],
+    site_id: int,
+    site: str,
+    run_id: int,
+    stats: RunStats,
+    health_policy: HealthPolicy,
+    now: datetime,
+) -> list[int]:
     """One summary event when a run confirmed many deletions (each has its own event too).
 
     Counted from the stored events, in the transaction that closes the run, so a
@@ -121,5 +166,6 @@ def _mass_deletion(s: Session, route: Callable[[str, str], Sequence[str]], site_
     if not is_mass_deletion(deleted, stats, health_policy):
         return []
     details = {"reason": f"{deleted} articles deleted in one run", "deleted": deleted, "stats": asdict(stats)}
-    return [rows.insert_event(s, route, site_id, site, EventKind.MASS_DELETION, run_id=run_id,
-                              details=details, now=now)]
+    return [
+        rows.insert_event(s, route, site_id, site, EventKind.MASS_DELETION, run_id=run_id, details=details, now=now)
+    ]

@@ -14,11 +14,21 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 _EXPORTS = {
-    "Bundle": "bundle", "export_bundle": "bundle",
-    "ReparseReport": "reparse", "VersionCheck": "reparse", "reparse": "reparse",
-    "Failure": "verify", "Report": "verify", "verify": "verify",
-    "EvidenceError": "warc", "ExportSummary": "warc", "export_warc": "warc",
-    "LogSettings": "settings", "publish_head": "log", "latest_head_text": "log", "prove": "log",
+    "Bundle": "bundle",
+    "export_bundle": "bundle",
+    "ReparseReport": "reparse",
+    "VersionCheck": "reparse",
+    "reparse": "reparse",
+    "Failure": "verify",
+    "Report": "verify",
+    "verify": "verify",
+    "EvidenceError": "warc",
+    "ExportSummary": "warc",
+    "export_warc": "warc",
+    "LogSettings": "settings",
+    "publish_head": "log",
+    "latest_head_text": "log",
+    "prove": "log",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -32,9 +32,25 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FORMAT = "palimpsest-evidence-bundle/1"
-CAPTURE_FIELDS = ("id", "kind", "url", "final_url", "fetched_at", "status", "error", "outcome", "reason",
-                  "version_id", "parse_error", "request_sha256", "response_sha256", "payload_sha256",
-                  "certificate_sha256", "prev_hash", "record_hash")
+CAPTURE_FIELDS = (
+    "id",
+    "kind",
+    "url",
+    "final_url",
+    "fetched_at",
+    "status",
+    "error",
+    "outcome",
+    "reason",
+    "version_id",
+    "parse_error",
+    "request_sha256",
+    "response_sha256",
+    "payload_sha256",
+    "certificate_sha256",
+    "prev_hash",
+    "record_hash",
+)
 
 
 @dataclass(frozen=True)
@@ -52,15 +68,23 @@ def export_bundle(store: Store, article_url: str, out_dir: str | Path, *, site: 
     records: dict[int, dict[str, str]] = {}
     with snapshot(store) as s:
         site = _site_of(s, article_url, site)
-    summary = export_warc(store, out / f"{slug}.warc.gz", article_url=article_url, site=site,
-                          on_capture=lambda capture_id, ids: records.__setitem__(capture_id, ids))
+    summary = export_warc(
+        store,
+        out / f"{slug}.warc.gz",
+        article_url=article_url,
+        site=site,
+        on_capture=lambda capture_id, ids: records.__setitem__(capture_id, ids),
+    )
     with snapshot(store) as s:
         manifest = _manifest(s, article_url, site, records)
-    manifest["warc"] = {"file": summary.path.name, "sha256": summary.sha256, "size": summary.size,
-                        "records": dict(summary.records)}
+    manifest["warc"] = {
+        "file": summary.path.name,
+        "sha256": summary.sha256,
+        "size": summary.size,
+        "records": dict(summary.records),
+    }
     path = out / f"{slug}.manifest.json"
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default) + "\n",
-                    encoding="utf-8")
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default) + "\n", encoding="utf-8")
     logger.info("bundle for %s: %s, %s", article_url, summary.path, path)
     return Bundle(summary.path, path, len(manifest["captures"]), manifest["chain"]["ok"])
 
@@ -76,23 +100,33 @@ def _site_of(s: Session, article_url: str, site: str | None) -> str:
     query = select(Site.name).join(Article, Article.site_id == Site.id).where(Article.url == article_url)
     found = s.scalars(query.where(Site.name == site) if site is not None else query).all()
     if len(found) != 1:
-        raise EvidenceError(f"no article {article_url}" if not found
-                            else f"{len(found)} sites have an article at {article_url}: name the site")
+        raise EvidenceError(
+            f"no article {article_url}"
+            if not found
+            else f"{len(found)} sites have an article at {article_url}: name the site"
+        )
     return found[0]
 
 
 def _manifest(s: Session, article_url: str, site: str, records: dict[int, dict[str, str]]) -> dict:
-    article, site_name = s.execute(select(Article, Site.name).join(Site, Site.id == Article.site_id)
-                                   .where(Article.url == article_url, Site.name == site)).one()
+    article, site_name = s.execute(
+        select(Article, Site.name)
+        .join(Site, Site.id == Article.site_id)
+        .where(Article.url == article_url, Site.name == site)
+    ).one()
     # The WARC was read in its own snapshot: describe exactly the captures it holds.
     last = max(records, default=0)
-    versions = s.scalars(select(Version).where(Version.article_id == article.id, Version.first_capture_id <= last)
-                         .order_by(Version.seq)).all()
-    events = s.scalars(select(Event).where(Event.article_id == article.id,
-                                           or_(Event.capture_id.is_(None), Event.capture_id <= last))
-                       .order_by(Event.id)).all()
-    rows = s.scalars(select(Capture).where(Capture.article_id == article.id, Capture.id <= last)
-                     .order_by(Capture.id)).all()
+    versions = s.scalars(
+        select(Version).where(Version.article_id == article.id, Version.first_capture_id <= last).order_by(Version.seq)
+    ).all()
+    events = s.scalars(
+        select(Event)
+        .where(Event.article_id == article.id, or_(Event.capture_id.is_(None), Event.capture_id <= last))
+        .order_by(Event.id)
+    ).all()
+    rows = s.scalars(
+        select(Capture).where(Capture.article_id == article.id, Capture.id <= last).order_by(Capture.id)
+    ).all()
     later = s.scalar(select(Capture.id).where(Capture.article_id == article.id, Capture.id > last).limit(1))
     captures, breaks, previous = [], [], None
     for capture in rows:
@@ -100,33 +134,65 @@ def _manifest(s: Session, article_url: str, site: str, records: dict[int, dict[s
             breaks.append({"capture_id": capture.id, "expected_prev_hash": previous, "found": capture.prev_hash})
         previous = capture.record_hash
         entry = {name: getattr(capture, name) for name in CAPTURE_FIELDS}
-        entry.update(parser=(capture.meta or {}).get("parser"),
-                     ledger={"seq": capture.id, "hash": capture.ledger_hash},
-                     warc_records=records.get(capture.id, {}))
+        entry.update(
+            parser=(capture.meta or {}).get("parser"),
+            ledger={"seq": capture.id, "hash": capture.ledger_hash},
+            warc_records=records.get(capture.id, {}),
+        )
         captures.append(entry)
     if later is None and previous != article.head_hash:
         breaks.append({"article_head": article.head_hash, "last_record_hash": previous})
     return {
         "format": FORMAT,
         "generated_at": datetime.now(UTC),
-        "article": {"id": article.id, "site": site_name, "url": article.url,
-                    "site_article_id": article.site_article_id, "language": article.language,
-                    "first_seen_at": article.first_seen_at, "status": article.status,
-                    "current_version_id": article.current_version_id, "head_hash": article.head_hash},
-        "versions": [{"id": v.id, "seq": v.seq, "content_hash": v.content_hash, "parser": v.parser,
-                      "parser_version": v.parser_version, "first_capture_id": v.first_capture_id,
-                      "first_seen_at": v.first_seen_at, "content": v.content} for v in versions],
-        "events": [{"id": e.id, "kind": e.kind, "capture_id": e.capture_id, "run_id": e.run_id,
-                    "from_version_id": e.from_version_id, "to_version_id": e.to_version_id,
-                    "details": e.details, "created_at": e.created_at} for e in events],
+        "article": {
+            "id": article.id,
+            "site": site_name,
+            "url": article.url,
+            "site_article_id": article.site_article_id,
+            "language": article.language,
+            "first_seen_at": article.first_seen_at,
+            "status": article.status,
+            "current_version_id": article.current_version_id,
+            "head_hash": article.head_hash,
+        },
+        "versions": [
+            {
+                "id": v.id,
+                "seq": v.seq,
+                "content_hash": v.content_hash,
+                "parser": v.parser,
+                "parser_version": v.parser_version,
+                "first_capture_id": v.first_capture_id,
+                "first_seen_at": v.first_seen_at,
+                "content": v.content,
+            }
+            for v in versions
+        ],
+        "events": [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "capture_id": e.capture_id,
+                "run_id": e.run_id,
+                "from_version_id": e.from_version_id,
+                "to_version_id": e.to_version_id,
+                "details": e.details,
+                "created_at": e.created_at,
+            }
+            for e in events
+        ],
         "captures": captures,
-        "chain": {"ok": not breaks, "breaks": breaks,
-                  "how_to_check": "record_hash = SHA-256 of the canonical JSON (sorted keys, no spaces, "
-                                  "UTF-8) of the 'record' object in the capture's WARC metadata record; "
-                                  "each prev_hash is the previous capture's record_hash; "
-                                  "ledger hash = SHA-256(previous ledger hash + record_hash), the previous "
-                                  "being that of the capture with the greatest id (ledger seq) before it "
-                                  "in the whole store"},
+        "chain": {
+            "ok": not breaks,
+            "breaks": breaks,
+            "how_to_check": "record_hash = SHA-256 of the canonical JSON (sorted keys, no spaces, "
+            "UTF-8) of the 'record' object in the capture's WARC metadata record; "
+            "each prev_hash is the previous capture's record_hash; "
+            "ledger hash = SHA-256(previous ledger hash + record_hash), the previous "
+            "being that of the capture with the greatest id (ledger seq) before it "
+            "in the whole store",
+        },
     }
 
 

@@ -74,8 +74,7 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, path: list[bytes]) -
     return r
 
 
-def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
-                       proof: list[bytes]) -> None:
+def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, proof: list[bytes]) -> None:
     """Raise unless ``proof`` shows the tree of ``first`` leaves is a prefix of the one of
     ``second`` (RFC 9162, 2.1.4.2)."""
     if not 0 < first <= second:
@@ -124,8 +123,9 @@ def canonical(data: Any) -> bytes:
 
 def head_message(head: dict[str, Any]) -> bytes:
     """The bytes a tree head's signature and its timestamps cover."""
-    return (f"{HEAD_FORMAT}\n{head['origin']}\n{int(head['tree_size'])}\n{head['root_hash']}\n"
-            f"{head['timestamp']}\n").encode()
+    return (
+        f"{HEAD_FORMAT}\n{head['origin']}\n{int(head['tree_size'])}\n{head['root_hash']}\n{head['timestamp']}\n"
+    ).encode()
 
 
 def key_fingerprint(public_key: bytes) -> str:
@@ -170,8 +170,9 @@ def verify_token(token: bytes, message: bytes) -> str:
 # -- the whole proof ------------------------------------------------------------------------
 
 
-def check(proof: dict[str, Any], *, fingerprint: str | None = None, later_head: dict[str, Any] | None = None,
-          out: Any = print) -> None:
+def check(
+    proof: dict[str, Any], *, fingerprint: str | None = None, later_head: dict[str, Any] | None = None, out: Any = print
+) -> None:
     """Check a proof document; ``out`` gets one line per passed check."""
     record_hash = hashlib.sha256(canonical(proof["record"])).hexdigest()
     if record_hash != proof["record_hash"]:
@@ -184,16 +185,20 @@ def check(proof: dict[str, Any], *, fingerprint: str | None = None, later_head: 
         raise ProofError("the inclusion path does not lead to the tree head's root")
     out(f"inclusion: leaf {proof['leaf_index']} of {head['tree_size']} under root {head['root_hash']}")
     verify_head(head, fingerprint)
-    out(f"tree head: signed {head['timestamp']} by Ed25519 key {head['key_fingerprint']}"
-        + ("" if fingerprint else " (give --key FINGERPRINT to pin it)"))
+    out(
+        f"tree head: signed {head['timestamp']} by Ed25519 key {head['key_fingerprint']}"
+        + ("" if fingerprint else " (give --key FINGERPRINT to pin it)")
+    )
     for stamp in proof.get("timestamps", []):
         token = base64.b64decode(stamp["token"])
         try:
             when = verify_token(token, head_message(head))
         except ImportError:
-            out(f"timestamp {stamp['tsa']}: not checked here (pip install rfc3161-client); or: "
+            out(
+                f"timestamp {stamp['tsa']}: not checked here (pip install rfc3161-client); or: "
                 f"openssl ts -verify -digest {hashlib.sha256(head_message(head)).hexdigest()} "
-                "-in token.tsr -CAfile TSA-CA.pem")
+                "-in token.tsr -CAfile TSA-CA.pem"
+            )
             continue
         out(f"timestamp: {stamp['tsa']} attests the tree head existed at {when}")
     if later_head is not None:
@@ -201,8 +206,13 @@ def check(proof: dict[str, Any], *, fingerprint: str | None = None, later_head: 
         consistency = proof.get("consistency", {}).get(str(later_head["tree_size"]))
         if consistency is None and later_head["tree_size"] != head["tree_size"]:
             raise ProofError(f"the proof has no consistency proof to a tree of {later_head['tree_size']}")
-        verify_consistency(head["tree_size"], later_head["tree_size"], bytes.fromhex(head["root_hash"]),
-                           bytes.fromhex(later_head["root_hash"]), [bytes.fromhex(h) for h in consistency or []])
+        verify_consistency(
+            head["tree_size"],
+            later_head["tree_size"],
+            bytes.fromhex(head["root_hash"]),
+            bytes.fromhex(later_head["root_hash"]),
+            [bytes.fromhex(h) for h in consistency or []],
+        )
         out(f"consistency: the tree of {head['tree_size']} is a prefix of the kept head of {later_head['tree_size']}")
 
 

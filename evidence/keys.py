@@ -86,8 +86,9 @@ def pub_path(path: Path) -> Path:
 
 def _create(path: Path) -> SigningKey:
     private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -99,8 +100,7 @@ def _create(path: Path) -> SigningKey:
         return load_or_create(path)
     finally:
         tmp.unlink()
-    pub = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    pub = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     pub_path(path).write_bytes(pub)
     key = SigningKey(private, path)
     logger.warning("created the installation signing key %s (fingerprint %s): back it up", path, key.fingerprint)

@@ -76,10 +76,16 @@ def _sign_next(store: Store, key: keys.SigningKey, now: datetime) -> dict[str, A
                 last_id = capture_id
             if frontier.size == (last.tree_size if last else 0):
                 return None
-            row = TreeHead(tree_size=frontier.size, root_hash=frontier.root().hex(), last_capture_id=last_id,
-                           timestamp=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), origin=key.origin,
-                           key_fingerprint=key.fingerprint, signature=b"",
-                           frontier=[h.hex() for h in frontier.hashes])
+            row = TreeHead(
+                tree_size=frontier.size,
+                root_hash=frontier.root().hex(),
+                last_capture_id=last_id,
+                timestamp=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                origin=key.origin,
+                key_fingerprint=key.fingerprint,
+                signature=b"",
+                frontier=[h.hex() for h in frontier.hashes],
+            )
             row.signature = key.sign(head_message(_fields(row)))
             s.add(row)
             s.flush()
@@ -93,8 +99,11 @@ def _sign_next(store: Store, key: keys.SigningKey, now: datetime) -> dict[str, A
 
 def _leaves(s: Session, after: int) -> Iterator[tuple[int, str]]:
     def query(bound: Any) -> Any:
-        return (select(Capture.id, Capture.record_hash).where(Capture.id > (after if bound is None else bound))
-                .order_by(Capture.id))
+        return (
+            select(Capture.id, Capture.record_hash)
+            .where(Capture.id > (after if bound is None else bound))
+            .order_by(Capture.id)
+        )
 
     yield from keyset(s, query, lambda row: row[0], 10_000)
 
@@ -111,8 +120,9 @@ def capture_record(s: Session, capture: Capture) -> dict[str, Any]:
 
     site = s.scalar(select(Site.name).where(Site.id == capture.site_id))
     url = s.scalar(select(Article.url).where(Article.id == capture.article_id)) if capture.article_id else None
-    digest = s.scalar(select(Version.content_hash).where(Version.id == capture.version_id)) \
-        if capture.version_id else None
+    digest = (
+        s.scalar(select(Version.content_hash).where(Version.id == capture.version_id)) if capture.version_id else None
+    )
     return chained_record(capture, site, url, digest)
 
 
@@ -122,8 +132,13 @@ def _fields(row: TreeHead) -> dict[str, Any]:
 
 def head_json(row: TreeHead, public_b64: str | None = None) -> dict[str, Any]:
     """A stored head as the self-describing JSON that is shared and that the checker reads."""
-    return {"format": HEAD_FORMAT, **_fields(row), "key_fingerprint": row.key_fingerprint,
-            "public_key": public_b64, "signature": base64.b64encode(row.signature).decode("ascii")}
+    return {
+        "format": HEAD_FORMAT,
+        **_fields(row),
+        "key_fingerprint": row.key_fingerprint,
+        "public_key": public_b64,
+        "signature": base64.b64encode(row.signature).decode("ascii"),
+    }
 
 
 def latest_head(store: Store) -> dict[str, Any] | None:
@@ -145,8 +160,10 @@ def latest_head_text(store: Store) -> str | None:
 
 
 # The line ``store.queries.latest_head_line`` writes.
-_TEXT = re.compile(r"Tree head (?P<origin>\S+): (?P<tree_size>\d+) captures, root (?P<root_hash>[0-9a-f]{64}), "
-                   r"signed (?P<timestamp>\S+), sig (?P<signature>[A-Za-z0-9+/=]+)")
+_TEXT = re.compile(
+    r"Tree head (?P<origin>\S+): (?P<tree_size>\d+) captures, root (?P<root_hash>[0-9a-f]{64}), "
+    r"signed (?P<timestamp>\S+), sig (?P<signature>[A-Za-z0-9+/=]+)"
+)
 
 
 def parse_heads(text: str) -> list[dict[str, Any]]:
@@ -184,8 +201,9 @@ def read_heads_file(path: Path | None) -> list[dict[str, Any]]:
 # -- proofs ---------------------------------------------------------------------------------
 
 
-def prove(store: Store, capture_id: int, settings: LogSettings, *,
-          kept: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def prove(
+    store: Store, capture_id: int, settings: LogSettings, *, kept: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """A self-contained proof that capture ``capture_id`` is in the log (``evidence.checker``).
 
     Against the first head that covers it (its timestamps date the capture) and, by a
@@ -198,30 +216,41 @@ def prove(store: Store, capture_id: int, settings: LogSettings, *,
         if capture is None:
             raise LogError(f"no capture {capture_id}")
         index = s.scalar(select(func.count()).where(Capture.id < capture_id))
-        first = s.scalars(select(TreeHead).where(TreeHead.tree_size > index)
-                          .order_by(TreeHead.tree_size).limit(1)).first()
+        first = s.scalars(
+            select(TreeHead).where(TreeHead.tree_size > index).order_by(TreeHead.tree_size).limit(1)
+        ).first()
         newest = s.scalars(select(TreeHead).order_by(TreeHead.tree_size.desc()).limit(1)).first()
         if first is None:
             raise LogError(f"capture {capture_id} is newer than the latest tree head: the next run's head covers it")
         leaves = leaf_hashes(s, newest.tree_size)
         record = capture_record(s, capture)
-        stamps = s.scalars(select(HeadTimestamp).where(HeadTimestamp.head_id == first.id)
-                           .order_by(HeadTimestamp.id)).all()
+        stamps = s.scalars(
+            select(HeadTimestamp).where(HeadTimestamp.head_id == first.id).order_by(HeadTimestamp.id)
+        ).all()
         meta = capture.meta or {}
         proof = {
             "format": PROOF_FORMAT,
-            "capture": {"id": capture.id, "url": capture.url, "final_url": capture.final_url,
-                        "fetched_at": capture.fetched_at.astimezone(UTC).isoformat(), "status": capture.status,
-                        "outcome": capture.outcome, "ip": meta.get("ip"),
-                        "response_sha256": capture.response_sha256, "payload_sha256": capture.payload_sha256,
-                        "certificate_sha256": capture.certificate_sha256},
+            "capture": {
+                "id": capture.id,
+                "url": capture.url,
+                "final_url": capture.final_url,
+                "fetched_at": capture.fetched_at.astimezone(UTC).isoformat(),
+                "status": capture.status,
+                "outcome": capture.outcome,
+                "ip": meta.get("ip"),
+                "response_sha256": capture.response_sha256,
+                "payload_sha256": capture.payload_sha256,
+                "certificate_sha256": capture.certificate_sha256,
+            },
             "record": record,
             "record_hash": capture.record_hash,
             "leaf_index": index,
             "tree_head": head_json(first, public_b64),
-            "inclusion_path": [h.hex() for h in inclusion_path(index, leaves[:first.tree_size])],
-            "timestamps": [{"tsa": t.tsa, "gen_time": t.gen_time.isoformat(),
-                            "token": base64.b64encode(t.token).decode("ascii")} for t in stamps],
+            "inclusion_path": [h.hex() for h in inclusion_path(index, leaves[: first.tree_size])],
+            "timestamps": [
+                {"tsa": t.tsa, "gen_time": t.gen_time.isoformat(), "token": base64.b64encode(t.token).decode("ascii")}
+                for t in stamps
+            ],
             "latest_head": head_json(newest, public_b64),
             "consistency": {},
         }
@@ -244,4 +273,5 @@ HOW_TO_VERIFY = (
     "fingerprint; (5) each RFC 3161 token in 'timestamps' is over SHA-256 of that same text: "
     "openssl ts -verify -digest HEX -in token.tsr -CAfile TSA-CA.pem; (6) 'consistency' proves, per RFC 9162 "
     "section 2.1.4.2, that the head's tree is a prefix of each later head listed (latest_head included). "
-    "The capture's response bytes (in the WARC export) hash to record.response_sha256.")
+    "The capture's response bytes (in the WARC export) hash to record.response_sha256."
+)

@@ -60,8 +60,12 @@ def check_log(s: Session, report: Report, settings: LogSettings, witnesses: list
         if head.get("tree_size") is None:  # a bare root: find the size whose tree has it
             head = {**head, "tree_size": _size_of_root(s, head["root_hash"], known)}
             if head["tree_size"] is None:
-                report.fail("log", f"kept root {head['root_hash']}", "no prefix of the store's captures hashes to "
-                            "it: captures it covered were altered or removed, or it is not this store's")
+                report.fail(
+                    "log",
+                    f"kept root {head['root_hash']}",
+                    "no prefix of the store's captures hashes to "
+                    "it: captures it covered were altered or removed, or it is not this store's",
+                )
                 continue
         known.append(_Known(head, "kept head"))
     by_size: dict[int, list[_Known]] = {}
@@ -71,8 +75,13 @@ def check_log(s: Session, report: Report, settings: LogSettings, witnesses: list
     for size, heads in by_size.items():
         roots = {k.head["root_hash"] for k in heads}
         if len(roots) > 1:
-            report.fail("head", f"tree head {size}", "heads of one size name different roots: one is forged ("
-                        + ", ".join(f"{k.source}: {k.head['root_hash']}" for k in heads) + ")")
+            report.fail(
+                "head",
+                f"tree head {size}",
+                "heads of one size name different roots: one is forged ("
+                + ", ".join(f"{k.source}: {k.head['root_hash']}" for k in heads)
+                + ")",
+            )
     _check_roots(s, report, by_size)
     _check_timestamps(s, report, rows, settings)
 
@@ -82,8 +91,12 @@ def _size_of_root(s: Session, root: str, known: list[_Known]) -> int | None:
         if k.head.get("root_hash") == root:
             return int(k.head["tree_size"])
     frontier = Frontier()
-    for record_hash, _ in keyset(s, lambda b: select(Capture.record_hash, Capture.id).order_by(Capture.id)
-                                 .where(Capture.id > (b or 0)), lambda r: r[1], 10_000):
+    for record_hash, _ in keyset(
+        s,
+        lambda b: select(Capture.record_hash, Capture.id).order_by(Capture.id).where(Capture.id > (b or 0)),
+        lambda r: r[1],
+        10_000,
+    ):
         frontier.append(leaf_hash(bytes.fromhex(record_hash)))
         if frontier.root().hex() == root:
             return frontier.size
@@ -130,10 +143,15 @@ def _check_roots(s: Session, report: Report, by_size: dict[int, list[_Known]]) -
             target = next(pending, None)
     while target is not None:
         for k in by_size[target]:
-            report.fail("log", f"tree head {target} ({k.source})",
-                        f"signed {k.head.get('timestamp')} over {target} captures, but the store holds only "
-                        f"{frontier.size}: the newest {target - frontier.size} captures (after capture "
-                        f"{last_id}) were removed", target, frontier.size)
+            report.fail(
+                "log",
+                f"tree head {target} ({k.source})",
+                f"signed {k.head.get('timestamp')} over {target} captures, but the store holds only "
+                f"{frontier.size}: the newest {target - frontier.size} captures (after capture "
+                f"{last_id}) were removed",
+                target,
+                frontier.size,
+            )
         target = next(pending, None)
 
 
@@ -142,13 +160,18 @@ def _compare(report: Report, heads: list[_Known], root: str, last_id: int) -> No
         report.checked["tree head roots"] += 1
         size = k.head["tree_size"]
         if k.head["root_hash"] != root:
-            report.fail("log", f"tree head {size} ({k.source})",
-                        f"the store's first {size} captures hash to another root: a capture up to capture "
-                        f"{last_id} was altered, removed or reordered since it was signed",
-                        k.head["root_hash"], root)
+            report.fail(
+                "log",
+                f"tree head {size} ({k.source})",
+                f"the store's first {size} captures hash to another root: a capture up to capture "
+                f"{last_id} was altered, removed or reordered since it was signed",
+                k.head["root_hash"],
+                root,
+            )
         elif k.last_capture_id is not None and k.last_capture_id != last_id:
-            report.fail("log", f"tree head {size} ({k.source})", "its last capture is another one",
-                        k.last_capture_id, last_id)
+            report.fail(
+                "log", f"tree head {size} ({k.source})", "its last capture is another one", k.last_capture_id, last_id
+            )
 
 
 def _check_timestamps(s: Session, report: Report, rows: list[TreeHead], settings: LogSettings) -> None:

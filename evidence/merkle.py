@@ -47,10 +47,10 @@ def inclusion_path(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     while hi - lo > 1:  # walk down from the root; the siblings are collected top-down
         k = _split(hi - lo)
         if index < lo + k:
-            path.append(root(leaves[lo + k:hi]))
+            path.append(root(leaves[lo + k : hi]))
             hi = lo + k
         else:
-            path.append(root(leaves[lo:lo + k]))
+            path.append(root(leaves[lo : lo + k]))
             lo += k
     return path[::-1]
 

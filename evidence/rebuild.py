@@ -43,8 +43,12 @@ class RebuildResult:
     """Stored version id → rebuilt version id."""
 
     def to_json(self) -> dict[str, object]:
-        return {"created": self.created, "reused": self.reused, "articles": self.articles,
-                "mapping": {str(k): v for k, v in self.mapping.items()}}
+        return {
+            "created": self.created,
+            "reused": self.reused,
+            "articles": self.articles,
+            "mapping": {str(k): v for k, v in self.mapping.items()},
+        }
 
 
 def rebuild(store: Store, report: ReparseReport) -> RebuildResult:
@@ -58,14 +62,23 @@ def rebuild(store: Store, report: ReparseReport) -> RebuildResult:
             article = s.get(Article, article_id)
             mapping = {}
             for reread in sorted(rereads, key=lambda r: r.capture_id):
-                target = s.scalars(select(Version).where(Version.article_id == article_id,
-                                                         Version.content_hash == reread.content.digest)).first()
+                target = s.scalars(
+                    select(Version).where(
+                        Version.article_id == article_id, Version.content_hash == reread.content.digest
+                    )
+                ).first()
                 if target is None:
                     seq = s.scalar(select(func.max(Version.seq)).where(Version.article_id == article_id)) or 0
-                    target = Version(article_id=article_id, seq=seq + 1, content_hash=reread.content.digest,
-                                     content=reread.content.to_json(), parser=reread.parser,
-                                     parser_version=reread.parser_version, first_capture_id=reread.capture_id,
-                                     first_seen_at=reread.fetched_at)
+                    target = Version(
+                        article_id=article_id,
+                        seq=seq + 1,
+                        content_hash=reread.content.digest,
+                        content=reread.content.to_json(),
+                        parser=reread.parser,
+                        parser_version=reread.parser_version,
+                        first_capture_id=reread.capture_id,
+                        first_seen_at=reread.fetched_at,
+                    )
                     s.add(target)
                     s.flush()
                     result.created += 1
@@ -75,8 +88,9 @@ def rebuild(store: Store, report: ReparseReport) -> RebuildResult:
             if _move(article, mapping):
                 result.articles += 1
             result.mapping.update(mapping)
-    logger.info("rebuild: %d versions created, %d reused, %d articles moved", result.created, result.reused,
-                result.articles)
+    logger.info(
+        "rebuild: %d versions created, %d reused, %d articles moved", result.created, result.reused, result.articles
+    )
     return result
 
 

@@ -114,13 +114,25 @@ class ReparseReport:
                 self.more_findings += 1
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "versions": dict(self.counts), "enriched_fields": dict(self.enriched_fields),
-                "findings": [asdict(f) for f in self.findings], "more_findings": self.more_findings}
+        return {
+            "ok": self.ok,
+            "versions": dict(self.counts),
+            "enriched_fields": dict(self.enriched_fields),
+            "findings": [asdict(f) for f in self.findings],
+            "more_findings": self.more_findings,
+        }
 
 
-def reparse(store: Store, *, site: str | None = None, parser_name: str | None = None, all_captures: bool = False,
-            make_parser: Callable[[str, str], SiteParser] | None = None, max_findings: int = 1000,
-            keep_readings: bool = False) -> ReparseReport:
+def reparse(
+    store: Store,
+    *,
+    site: str | None = None,
+    parser_name: str | None = None,
+    all_captures: bool = False,
+    make_parser: Callable[[str, str], SiteParser] | None = None,
+    max_findings: int = 1000,
+    keep_readings: bool = False,
+) -> ReparseReport:
     """Re-read each version's first capture (every capture showing it with
     ``all_captures``) with the site's parser (or ``parser_name``) and compare.
 
@@ -136,10 +148,12 @@ def reparse(store: Store, *, site: str | None = None, parser_name: str | None = 
     parsers: dict[tuple[str, str], SiteParser] = {}
     versions: dict[tuple[int, type], SiteParser] = {}
     build = make_parser or (lambda _site, name: parser_class(name)())
-    query = (select(Capture, Version, Site.name, Site.parser, Article.url)
-             .join(Version, Version.id == Capture.version_id)
-             .join(Site, Site.id == Capture.site_id)
-             .join(Article, Article.id == Capture.article_id))
+    query = (
+        select(Capture, Version, Site.name, Site.parser, Article.url)
+        .join(Version, Version.id == Capture.version_id)
+        .join(Site, Site.id == Capture.site_id)
+        .join(Article, Article.id == Capture.article_id)
+    )
     if not all_captures:
         query = query.where(Capture.id == Version.first_capture_id)
     if site is not None:
@@ -158,10 +172,17 @@ def reparse(store: Store, *, site: str | None = None, parser_name: str | None = 
                 parsers[(site_name, name)] = build(site_name, name)
             parser = _version_of(parsers[(site_name, name)], capture, forced_version, versions)
             check, new = _check(s, blobs, parser, capture, version, site_name, url)
-            if keep_readings and new is not None and check.status in ("enriched", "differs") \
-                    and capture.id == version.first_capture_id:
-                report.rereads.append(Reread(capture.article_id, version.id, new, parser.name, parser.version,
-                                             capture.id, capture.fetched_at))
+            if (
+                keep_readings
+                and new is not None
+                and check.status in ("enriched", "differs")
+                and capture.id == version.first_capture_id
+            ):
+                report.rereads.append(
+                    Reread(
+                        capture.article_id, version.id, new, parser.name, parser.version, capture.id, capture.fetched_at
+                    )
+                )
             earlier = pending.get(version.id)
             if earlier is None or STATUSES.index(check.status) > STATUSES.index(earlier.status):
                 if earlier is not None:
@@ -173,8 +194,9 @@ def reparse(store: Store, *, site: str | None = None, parser_name: str | None = 
     return report
 
 
-def _version_of(base: SiteParser, capture: Capture, forced: str | None,
-                cache: dict[tuple[int, type], SiteParser]) -> SiteParser:
+def _version_of(
+    base: SiteParser, capture: Capture, forced: str | None, cache: dict[tuple[int, type], SiteParser]
+) -> SiteParser:
     """The version of ``base`` that reads ``capture``: the forced one, or the one of its
     fetch date, configured as ``base``. A parser outside the registry is its only version."""
     try:
@@ -189,17 +211,26 @@ def _version_of(base: SiteParser, capture: Capture, forced: str | None,
     return cache[key]
 
 
-def _check(s: Session, blobs: BlobStore, parser: SiteParser, capture: Capture, version: Version, site: str,
-           url: str) -> tuple[VersionCheck, Content | None]:
-    check = VersionCheck(version.id, url, site, capture.id, f"{version.parser}/{version.parser_version}",
-                         f"{parser.name}/{parser.version}", "same")
+def _check(
+    s: Session, blobs: BlobStore, parser: SiteParser, capture: Capture, version: Version, site: str, url: str
+) -> tuple[VersionCheck, Content | None]:
+    check = VersionCheck(
+        version.id,
+        url,
+        site,
+        capture.id,
+        f"{version.parser}/{version.parser_version}",
+        f"{parser.name}/{parser.version}",
+        "same",
+    )
     try:
         head, body = split_message(blobs.get(s, capture.response_sha256))
     except Exception as exc:
         check.status, check.details = "error", {"message": f"raw response unreadable: {exc}"}
         return check, None
-    page = Page(url=capture.final_url or capture.url, body=body, status=capture.status or 200,
-                headers=headers_dict(head))
+    page = Page(
+        url=capture.final_url or capture.url, body=body, status=capture.status or 200, headers=headers_dict(head)
+    )
     try:
         new = parser.parse_article(page).content()
     except ParseError as exc:
@@ -211,8 +242,11 @@ def _check(s: Session, blobs: BlobStore, parser: SiteParser, capture: Capture, v
         return check, None
     old = Content.from_json(version.content)
     check.status, check.fields = classify(old, new)
-    check.details = {name: {"old": _shown(getattr(old, name)), "new": _shown(getattr(new, name))}
-                     for name, kind in check.fields.items() if kind != "added"}
+    check.details = {
+        name: {"old": _shown(getattr(old, name)), "new": _shown(getattr(new, name))}
+        for name, kind in check.fields.items()
+        if kind != "added"
+    }
     return check, new
 
 

@@ -29,8 +29,7 @@ def snapshot(store: Store) -> Session:
     return session
 
 
-def keyset(s: Session, query: Callable[[Any], Select], key: Callable[[Any], Any],
-           chunk: int = CHUNK) -> Iterator[Any]:
+def keyset(s: Session, query: Callable[[Any], Select], key: Callable[[Any], Any], chunk: int = CHUNK) -> Iterator[Any]:
     """Rows of ``query(bound)`` chunk by chunk; ``key(last row)`` is the next bound.
 
     Memory holds one chunk whatever the table size, and each chunk is an index range
@@ -53,6 +52,7 @@ def captures_in_order(s: Session, base: Select, chunk: int = CHUNK) -> Iterator[
     A recapture's response is a delta on the article's previous one, so in this order
     its base was restored just before it and is still cached.
     """
+
     def others(bound: Any) -> Select:
         q = base.where(Capture.article_id.is_(None))
         return (q.where(Capture.id > bound) if bound is not None else q).order_by(Capture.id)

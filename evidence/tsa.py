@@ -49,10 +49,17 @@ class TimestampError(Exception):
 
 def request_token(url: str, message: bytes, *, timeout: float, roots: list[x509.Certificate]) -> bytes:
     """A checked TimeStampResp (DER) from the TSA at ``url`` over SHA-256 of ``message``."""
-    request = (TimestampRequestBuilder().data(message).hash_algorithm(HashAlgorithm.SHA256).nonce(nonce=True)
-               .cert_request(cert_request=True).build())
-    http = urllib.request.Request(url, data=request.as_bytes(), method="POST",
-                                  headers={"Content-Type": "application/timestamp-query"})
+    request = (
+        TimestampRequestBuilder()
+        .data(message)
+        .hash_algorithm(HashAlgorithm.SHA256)
+        .nonce(nonce=True)
+        .cert_request(cert_request=True)
+        .build()
+    )
+    http = urllib.request.Request(
+        url, data=request.as_bytes(), method="POST", headers={"Content-Type": "application/timestamp-query"}
+    )
     with urllib.request.urlopen(http, timeout=timeout) as answer:  # an http(s) URL from the config
         token = answer.read()
     try:
@@ -105,15 +112,17 @@ def stamp_pending(store: Store, settings: LogSettings) -> int:
     for url in settings.tsa_urls:
         with store.reader() as s:
             done = select(HeadTimestamp.head_id).where(HeadTimestamp.tsa == url)
-            heads = s.scalars(select(TreeHead).where(TreeHead.id.not_in(done))
-                              .order_by(TreeHead.tree_size.desc()).limit(BACKLOG)).all()
+            heads = s.scalars(
+                select(TreeHead).where(TreeHead.id.not_in(done)).order_by(TreeHead.tree_size.desc()).limit(BACKLOG)
+            ).all()
         for head in heads:
             message = head_message(head_json(head))
             try:
                 token = request_token(url, message, timeout=settings.tsa_timeout, roots=roots)
             except (OSError, urllib.error.URLError) as exc:
-                logger.warning("TSA %s unreachable (%s): tree head %d is timestamped on a later run",
-                               url, exc, head.tree_size)
+                logger.warning(
+                    "TSA %s unreachable (%s): tree head %d is timestamped on a later run", url, exc, head.tree_size
+                )
                 break
             except TimestampError as exc:
                 logger.error("TSA %s sent no valid token for tree head %d: %s", url, head.tree_size, exc)

@@ -87,17 +87,34 @@ class Report:
         if len(self.failures) >= self.max_failures:
             self.more_failures += 1
             return
-        self.failures.append(Failure(check, subject, message,
-                                     None if expected is None else str(expected),
-                                     None if found is None else str(found)))
+        self.failures.append(
+            Failure(
+                check,
+                subject,
+                message,
+                None if expected is None else str(expected),
+                None if found is None else str(found),
+            )
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checked": dict(self.checked), "failures": [asdict(f) for f in self.failures],
-                "more_failures": self.more_failures, "notes": self.notes}
+        return {
+            "ok": self.ok,
+            "checked": dict(self.checked),
+            "failures": [asdict(f) for f in self.failures],
+            "more_failures": self.more_failures,
+            "notes": self.notes,
+        }
 
 
-def verify(store: Store, *, chunk: int = CHUNK, max_failures: int = 1000, settings: LogSettings | None = None,
-           witnesses: Sequence[dict[str, Any]] = ()) -> Report:
+def verify(
+    store: Store,
+    *,
+    chunk: int = CHUNK,
+    max_failures: int = 1000,
+    settings: LogSettings | None = None,
+    witnesses: Sequence[dict[str, Any]] = (),
+) -> Report:
     """Recompute every digest, both chains and the signed log of ``store``; the report names
     each failure. ``witnesses``: tree heads others kept, checked like the store's own."""
     from evidence.logcheck import check_log
@@ -144,8 +161,9 @@ class _BlobChecker:
             self._remember(digest, True)
         return data
 
-    def _fail(self, digest: str, owner: str, message: str, expected: str | None = None,
-              found: str | None = None) -> None:
+    def _fail(
+        self, digest: str, owner: str, message: str, expected: str | None = None, found: str | None = None
+    ) -> None:
         if digest not in self._seen:
             self.report.checked["blob checks"] += 1
             blob = self.session.get(Blob, digest)
@@ -166,26 +184,41 @@ def verify_article(store: Store, article_id: int, *, max_failures: int = 100) ->
     with snapshot(store) as s:
         _check_captures(s, report, _BlobChecker(s, report), CHUNK, article_id=article_id)
         before = aliased(Capture)
-        previous_hash = (select(before.ledger_hash).where(before.id < Capture.id)
-                         .order_by(before.id.desc()).limit(1).scalar_subquery())
-        own = s.execute(select(Capture.id, Capture.record_hash, Capture.ledger_hash, previous_hash)
-                        .where(Capture.article_id == article_id).order_by(Capture.id)).all()
+        previous_hash = (
+            select(before.ledger_hash)
+            .where(before.id < Capture.id)
+            .order_by(before.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        own = s.execute(
+            select(Capture.id, Capture.record_hash, Capture.ledger_hash, previous_hash)
+            .where(Capture.article_id == article_id)
+            .order_by(Capture.id)
+        ).all()
         for capture_id, record_hash, stored, previous in own:
             report.checked["ledger"] += 1
             previous = bytes(previous).hex() if isinstance(previous, bytes | memoryview) else previous
             expected = chain.ledger_hash(previous, record_hash)
             if expected != stored:
-                report.fail("ledger", f"capture {capture_id}", "ledger_hash does not chain on the previous "
-                            "capture's: a capture at or before it was removed, altered or reordered", expected, stored)
+                report.fail(
+                    "ledger",
+                    f"capture {capture_id}",
+                    "ledger_hash does not chain on the previous "
+                    "capture's: a capture at or before it was removed, altered or reordered",
+                    expected,
+                    stored,
+                )
     return report
 
 
-def _check_captures(s: Session, report: Report, blobs: _BlobChecker, chunk: int,
-                    article_id: int | None = None) -> None:
-    base = (select(Capture, Site.name, Article.url, Article.head_hash, Version.content_hash)
-            .outerjoin(Site, Site.id == Capture.site_id)
-            .outerjoin(Article, Article.id == Capture.article_id)
-            .outerjoin(Version, Version.id == Capture.version_id))
+def _check_captures(s: Session, report: Report, blobs: _BlobChecker, chunk: int, article_id: int | None = None) -> None:
+    base = (
+        select(Capture, Site.name, Article.url, Article.head_hash, Version.content_hash)
+        .outerjoin(Site, Site.id == Capture.site_id)
+        .outerjoin(Article, Article.id == Capture.article_id)
+        .outerjoin(Version, Version.id == Capture.version_id)
+    )
     if article_id is not None:
         base = base.where(Capture.article_id == article_id)
     article, previous, head = None, None, None
@@ -201,9 +234,14 @@ def _check_captures(s: Session, report: Report, blobs: _BlobChecker, chunk: int,
             expected_prev = previous.record_hash if previous else None
             where = f"the article's previous capture is {previous.id}" if previous else "its article's first"
         if capture.prev_hash != expected_prev:
-            report.fail("chain", f"capture {capture.id}",
-                        f"prev_hash does not name the capture before it ({where}): "
-                        "a capture between them was removed, altered or reordered", expected_prev, capture.prev_hash)
+            report.fail(
+                "chain",
+                f"capture {capture.id}",
+                f"prev_hash does not name the capture before it ({where}): "
+                "a capture between them was removed, altered or reordered",
+                expected_prev,
+                capture.prev_hash,
+            )
         _check_capture(report, blobs, capture, site, url, content_hash)
         if capture.article_id is not None:
             previous = capture
@@ -215,13 +253,23 @@ def _check_head(report: Report, article: int | None, head: str | None, last: Cap
         return
     report.checked["articles"] += 1
     if head != last.record_hash:
-        report.fail("chain", f"article {article}",
-                    f"its head hash is not the record hash of its last capture {last.id}: "
-                    "a later capture was removed", head, last.record_hash)
+        report.fail(
+            "chain",
+            f"article {article}",
+            f"its head hash is not the record hash of its last capture {last.id}: a later capture was removed",
+            head,
+            last.record_hash,
+        )
 
 
-def _check_capture(report: Report, blobs: _BlobChecker, capture: Capture, site: str | None,
-                   article_url: str | None, content_hash: str | None) -> None:
+def _check_capture(
+    report: Report,
+    blobs: _BlobChecker,
+    capture: Capture,
+    site: str | None,
+    article_url: str | None,
+    content_hash: str | None,
+) -> None:
     report.checked["captures"] += 1
     subject = f"capture {capture.id}"
     for column in ("request_sha256", "certificate_sha256"):
@@ -233,8 +281,13 @@ def _check_capture(report: Report, blobs: _BlobChecker, capture: Capture, site: 
             body = split_message(response)[1]
             found = hashlib.sha256(body).hexdigest()
             if found != capture.payload_sha256:
-                report.fail("payload", subject, "payload_sha256 is not the digest of the response body",
-                            found, capture.payload_sha256)
+                report.fail(
+                    "payload",
+                    subject,
+                    "payload_sha256 is not the digest of the response body",
+                    found,
+                    capture.payload_sha256,
+                )
     elif capture.payload_sha256:
         report.fail("payload", subject, "a payload digest without a response", None, capture.payload_sha256)
     if capture.version_id is not None and content_hash is None:
@@ -247,8 +300,13 @@ def _check_capture(report: Report, blobs: _BlobChecker, capture: Capture, site: 
     # versions are checked against their content separately (_check_versions).
     expected = chain.record_hash(fields, site=site, article_url=article_url, content_digest=content_hash)
     if expected != capture.record_hash:
-        report.fail("record", subject, "record_hash does not match the stored fields: the capture was altered",
-                    expected, capture.record_hash)
+        report.fail(
+            "record",
+            subject,
+            "record_hash does not match the stored fields: the capture was altered",
+            expected,
+            capture.record_hash,
+        )
 
 
 def _check_ledger(s: Session, report: Report, chunk: int) -> None:
@@ -264,16 +322,22 @@ def _check_ledger(s: Session, report: Report, chunk: int) -> None:
             # A gap alone proves nothing (a rolled-back transaction spends a sequence
             # number on PostgreSQL), but next to a break it says where to look.
             gap = f"; captures {last_id + 1}..{capture_id - 1} absent" if capture_id > last_id + 1 else ""
-            report.fail("ledger", f"capture {capture_id}",
-                        f"ledger_hash does not chain on the previous capture's{gap}: a capture at or before "
-                        "it was removed, altered or reordered", expected, stored)
+            report.fail(
+                "ledger",
+                f"capture {capture_id}",
+                f"ledger_hash does not chain on the previous capture's{gap}: a capture at or before "
+                "it was removed, altered or reordered",
+                expected,
+                stored,
+            )
         previous, last_id = stored, capture_id  # go on from the stored hash: one break is reported once
 
 
 def _check_versions(s: Session, report: Report, chunk: int) -> None:
     def query(bound: Any) -> Select:
-        q = (select(Version.id, Version.content, Version.content_hash, Version.first_capture_id, Capture.version_id)
-             .outerjoin(Capture, Capture.id == Version.first_capture_id))
+        q = select(
+            Version.id, Version.content, Version.content_hash, Version.first_capture_id, Capture.version_id
+        ).outerjoin(Capture, Capture.id == Version.first_capture_id)
         return (q.where(Version.id > bound) if bound is not None else q).order_by(Version.id)
 
     for version_id, content, content_hash, first_capture, shown in keyset(s, query, lambda r: r[0], chunk):
@@ -283,27 +347,36 @@ def _check_versions(s: Session, report: Report, chunk: int) -> None:
         if digest != content_hash:
             report.fail("version", subject, "content does not match its content hash", content_hash, digest)
         if shown != version_id:
-            report.fail("version", subject, f"its first capture {first_capture} is missing or shows another version",
-                        version_id, shown)
+            report.fail(
+                "version",
+                subject,
+                f"its first capture {first_capture} is missing or shows another version",
+                version_id,
+                shown,
+            )
 
 
 def _check_leftovers(s: Session, report: Report, blobs: _BlobChecker) -> None:
     """Blobs no capture refers to, heads with no captures, runs short of captures."""
-    referenced = [select(getattr(Capture, c)).where(getattr(Capture, c).is_not(None))
-                  for c in ("request_sha256", "response_sha256", "certificate_sha256")]
+    referenced = [
+        select(getattr(Capture, c)).where(getattr(Capture, c).is_not(None))
+        for c in ("request_sha256", "response_sha256", "certificate_sha256")
+    ]
     orphans = except_(select(Blob.sha256), *referenced)
     for (digest,) in s.execute(orphans, execution_options={"yield_per": CHUNK}):
         report.fail("orphan", f"blob {digest}", "no capture refers to it: its capture was removed")
         blobs.check(digest, "no capture")
-    headless = (select(Article.id, Article.head_hash)
-                .where(Article.head_hash.is_not(None),
-                       ~select(Capture.id).where(Capture.article_id == Article.id).exists()))
+    headless = select(Article.id, Article.head_hash).where(
+        Article.head_hash.is_not(None), ~select(Capture.id).where(Capture.article_id == Article.id).exists()
+    )
     for article_id, head in s.execute(headless, execution_options={"yield_per": CHUNK}):
-        report.fail("chain", f"article {article_id}", "has a head hash but no captures: they were removed",
-                    None, head)
+        report.fail("chain", f"article {article_id}", "has a head hash but no captures: they were removed", None, head)
     per_run = select(Capture.run_id, func.count().label("n")).group_by(Capture.run_id).subquery()
-    counts = (select(Run.id, Run.stats, func.coalesce(per_run.c.n, 0))
-              .outerjoin(per_run, per_run.c.run_id == Run.id).where(Run.status != RunStatus.RUNNING))
+    counts = (
+        select(Run.id, Run.stats, func.coalesce(per_run.c.n, 0))
+        .outerjoin(per_run, per_run.c.run_id == Run.id)
+        .where(Run.status != RunStatus.RUNNING)
+    )
     for run_id, stats, found in s.execute(counts):
         if not isinstance(stats, dict) or "pages" not in stats:
             continue  # a run closed before it counted anything
@@ -312,5 +385,10 @@ def _check_leftovers(s: Session, report: Report, blobs: _BlobChecker) -> None:
         # Only fewer is evidence: a run wrongly taken for dead may still add captures
         # after it was closed (and each of those is checked by the chains anyway).
         if found < expected:
-            report.fail("run", f"run {run_id}", "holds fewer captures than its statistics counted: "
-                        "some were removed", expected, found)
+            report.fail(
+                "run",
+                f"run {run_id}",
+                "holds fewer captures than its statistics counted: some were removed",
+                expected,
+                found,
+            )

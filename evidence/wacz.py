@@ -58,8 +58,15 @@ class WaczSummary:
     sha256: str
 
 
-def export_wacz(store: Store, out_path: str | Path, settings: LogSettings, *, article_url: str | None = None,
-                site: str | None = None, title: str | None = None) -> WaczSummary:
+def export_wacz(
+    store: Store,
+    out_path: str | Path,
+    settings: LogSettings,
+    *,
+    article_url: str | None = None,
+    site: str | None = None,
+    title: str | None = None,
+) -> WaczSummary:
     """Write the captures in scope (all, a site's, an article's) as one signed WACZ file."""
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -67,8 +74,13 @@ def export_wacz(store: Store, out_path: str | Path, settings: LogSettings, *, ar
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         ids: list[int] = []
-        summary = export_warc(store, work / WARC_NAME, article_url=article_url, site=site,
-                              on_capture=lambda capture_id, _records: ids.append(capture_id))
+        summary = export_warc(
+            store,
+            work / WARC_NAME,
+            article_url=article_url,
+            site=site,
+            on_capture=lambda capture_id, _records: ids.append(capture_id),
+        )
         files: dict[str, bytes | Path] = {
             "archive/" + WARC_NAME: summary.path,
             "indexes/index.cdx.gz": gzip.compress(_cdxj(summary.path).encode("utf-8"), mtime=0),
@@ -83,20 +95,30 @@ def export_wacz(store: Store, out_path: str | Path, settings: LogSettings, *, ar
             files["evidence/heads.jsonl"] = _jsonl(heads)
         files["evidence/checker.py"] = Path(checker.__file__)
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        package = _datapackage(files, created, title or f"Palimpsest evidence: {article_url or site or 'archive'}",
-                               main)
+        package = _datapackage(
+            files, created, title or f"Palimpsest evidence: {article_url or site or 'archive'}", main
+        )
         digest = "sha256:" + hashlib.sha256(package).hexdigest()
-        signed = {"hash": digest, "created": created, "software": _software(), "keyType": "Ed25519",
-                  "publicKey": key.public_b64, "keyFingerprint": key.fingerprint,
-                  "signature": base64.b64encode(key.sign(digest.encode("ascii"))).decode("ascii")}
+        signed = {
+            "hash": digest,
+            "created": created,
+            "software": _software(),
+            "keyType": "Ed25519",
+            "publicKey": key.public_b64,
+            "keyFingerprint": key.fingerprint,
+            "signature": base64.b64encode(key.sign(digest.encode("ascii"))).decode("ascii"),
+        }
         part = out.with_name(out.name + ".part")
         with zipfile.ZipFile(part, "w") as bundle:
             for name, data in files.items():
                 _add(bundle, name, data)
             _add(bundle, "datapackage.json", package, deflate=True)
-            _add(bundle, "datapackage-digest.json",
-                 json.dumps({"path": "datapackage.json", "hash": digest, "signedData": signed}, indent=2).encode(),
-                 deflate=True)
+            _add(
+                bundle,
+                "datapackage-digest.json",
+                json.dumps({"path": "datapackage.json", "hash": digest, "signedData": signed}, indent=2).encode(),
+                deflate=True,
+            )
         part.replace(out)
     logger.info("WACZ %s: %d captures, %d pages, %d proofs", out, summary.captures, len(pages), len(proofs))
     return WaczSummary(out, summary.captures, len(pages), len(proofs), hashlib.sha256(out.read_bytes()).hexdigest())
@@ -115,8 +137,9 @@ def verify_signature(digest_json: dict[str, Any], package: bytes, fingerprint: s
     if fingerprint is not None and checker.key_fingerprint(raw) != fingerprint:
         raise checker.ProofError(f"signed by key {checker.key_fingerprint(raw)}, not by {fingerprint}")
     try:
-        Ed25519PublicKey.from_public_bytes(raw).verify(base64.b64decode(signed["signature"]),
-                                                       signed["hash"].encode("ascii"))
+        Ed25519PublicKey.from_public_bytes(raw).verify(
+            base64.b64decode(signed["signature"]), signed["hash"].encode("ascii")
+        )
     except InvalidSignature:
         raise checker.ProofError("the bundle's signature does not verify") from None
 
@@ -142,17 +165,34 @@ def _pages(store: Store, ids: list[int]) -> tuple[list[dict[str, Any]], tuple[st
     pages: list[dict[str, Any]] = []
     wanted = set(ids)
     with snapshot(store) as s:
-        rows = s.execute(select(Capture.id, Capture.url, Capture.final_url, Capture.fetched_at, Capture.outcome,
-                                Capture.status, Version.content, Version.first_capture_id)
-                         .join(Article, Article.id == Capture.article_id)
-                         .outerjoin(Version, Version.id == Capture.version_id)
-                         .where(Capture.response_sha256.is_not(None)).order_by(Capture.id)).all()
+        rows = s.execute(
+            select(
+                Capture.id,
+                Capture.url,
+                Capture.final_url,
+                Capture.fetched_at,
+                Capture.outcome,
+                Capture.status,
+                Version.content,
+                Version.first_capture_id,
+            )
+            .join(Article, Article.id == Capture.article_id)
+            .outerjoin(Version, Version.id == Capture.version_id)
+            .where(Capture.response_sha256.is_not(None))
+            .order_by(Capture.id)
+        ).all()
     for capture_id, url, final_url, fetched_at, outcome, status, content, first in rows:
         if capture_id not in wanted or not (first == capture_id or outcome == "gone"):
             continue
         headline = (content or {}).get("headline") or f"HTTP {status} ({outcome})"
-        pages.append({"id": f"capture-{capture_id}", "url": final_url or url,
-                      "ts": fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "title": headline})
+        pages.append(
+            {
+                "id": f"capture-{capture_id}",
+                "url": final_url or url,
+                "ts": fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "title": headline,
+            }
+        )
     main = (pages[-1]["url"], pages[-1]["ts"]) if pages else None
     return pages, main
 
@@ -177,8 +217,14 @@ def _datapackage(files: dict[str, bytes | Path], created: str, title: str, main:
     for name, data in files.items():
         digest, size = _digest(data)
         resources.append({"name": Path(name).name.lower(), "path": name, "hash": f"sha256:{digest}", "bytes": size})
-    package: dict[str, Any] = {"profile": "data-package", "resources": resources, "title": title,
-                               "created": created, "wacz_version": WACZ_VERSION, "software": _software()}
+    package: dict[str, Any] = {
+        "profile": "data-package",
+        "resources": resources,
+        "title": title,
+        "created": created,
+        "wacz_version": WACZ_VERSION,
+        "software": _software(),
+    }
     if main is not None:
         package["mainPageURL"], package["mainPageDate"] = main
     return json.dumps(package, indent=2).encode("utf-8")

@@ -80,9 +80,16 @@ class ExportSummary:
     """SHA-256 of the WARC file as written."""
 
 
-def export_warc(store: Store, out_path: str | Path, *, article_url: str | None = None, site: str | None = None,
-                since: datetime | None = None, until: datetime | None = None,
-                on_capture: Callable[[int, dict[str, str]], None] | None = None) -> ExportSummary:
+def export_warc(
+    store: Store,
+    out_path: str | Path,
+    *,
+    article_url: str | None = None,
+    site: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    on_capture: Callable[[int, dict[str, str]], None] | None = None,
+) -> ExportSummary:
     """Write the captures in scope (all, one article, one site; ``since`` ≤ fetched_at <
     ``until``) to a gzipped WARC 1.1 file. ``on_capture(capture_id, record ids by type)``
     is told where each capture went."""
@@ -108,12 +115,15 @@ def export_warc(store: Store, out_path: str | Path, *, article_url: str | None =
     return summary
 
 
-def _scope(s: Session, article_url: str | None, site: str | None, since: datetime | None,
-           until: datetime | None) -> Select:
-    query = (select(Capture, Site.name, Article.url, Version.content_hash)
-             .join(Site, Site.id == Capture.site_id)
-             .outerjoin(Article, Article.id == Capture.article_id)
-             .outerjoin(Version, Version.id == Capture.version_id))
+def _scope(
+    s: Session, article_url: str | None, site: str | None, since: datetime | None, until: datetime | None
+) -> Select:
+    query = (
+        select(Capture, Site.name, Article.url, Version.content_hash)
+        .join(Site, Site.id == Capture.site_id)
+        .outerjoin(Article, Article.id == Capture.article_id)
+        .outerjoin(Version, Version.id == Capture.version_id)
+    )
     if site is not None:
         if s.scalar(select(Site.id).where(Site.name == site)) is None:
             raise EvidenceError(f"no site named {site!r}")
@@ -132,8 +142,13 @@ def _scope(s: Session, article_url: str | None, site: str | None, since: datetim
 class _Exporter:
     """Writes one capture's records; remembers payloads (revisits) and certificates."""
 
-    def __init__(self, s: Session, writer: _Writer, summary: ExportSummary,
-                 on_capture: Callable[[int, dict[str, str]], None] | None) -> None:
+    def __init__(
+        self,
+        s: Session,
+        writer: _Writer,
+        summary: ExportSummary,
+        on_capture: Callable[[int, dict[str, str]], None] | None,
+    ) -> None:
         self.s, self.writer, self.summary, self.on_capture = s, writer, summary, on_capture
         self.blobs = BlobStore()
         self.payloads: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
@@ -157,15 +172,24 @@ class _Exporter:
             head, body = split_message(request)
             concurrent = ids.get("response") or ids.get("revisit")
             rec = self.writer.create_warc_record(
-                capture.url, "request", payload=BytesIO(body), length=len(body), http_headers=_raw_head(head),
-                warc_headers_dict={**common, **({"WARC-Concurrent-To": concurrent} if concurrent else {})})
+                capture.url,
+                "request",
+                payload=BytesIO(body),
+                length=len(body),
+                http_headers=_raw_head(head),
+                warc_headers_dict={**common, **({"WARC-Concurrent-To": concurrent} if concurrent else {})},
+            )
             ids["request"] = self._emit(rec)
         metadata = self._metadata(capture, record, rewrites)
         concurrent = ids.get("response") or ids.get("revisit") or ids.get("request")
         rec = self.writer.create_warc_record(
-            capture_urn(capture.id), "metadata", payload=BytesIO(metadata), length=len(metadata),
+            capture_urn(capture.id),
+            "metadata",
+            payload=BytesIO(metadata),
+            length=len(metadata),
             warc_content_type="application/json",
-            warc_headers_dict={"WARC-Date": date, **({"WARC-Concurrent-To": concurrent} if concurrent else {})})
+            warc_headers_dict={"WARC-Date": date, **({"WARC-Concurrent-To": concurrent} if concurrent else {})},
+        )
         ids["metadata"] = self._emit(rec)
         self.summary.captures += 1
         if self.on_capture:
@@ -178,11 +202,22 @@ class _Exporter:
             self.payloads.move_to_end(capture.payload_sha256)
             refers_uri, refers_date, refers_id = earlier
             rec = self.writer.create_revisit_record(
-                uri, _warc_digest(capture.payload_sha256), refers_uri, refers_date, http_headers=_raw_head(head),
-                warc_headers_dict={**common, "WARC-Refers-To": refers_id})
+                uri,
+                _warc_digest(capture.payload_sha256),
+                refers_uri,
+                refers_date,
+                http_headers=_raw_head(head),
+                warc_headers_dict={**common, "WARC-Refers-To": refers_id},
+            )
             return {"revisit": self._emit(rec)}
-        rec = self.writer.create_warc_record(uri, "response", payload=BytesIO(body), length=len(body),
-                                             http_headers=_raw_head(head), warc_headers_dict=common)
+        rec = self.writer.create_warc_record(
+            uri,
+            "response",
+            payload=BytesIO(body),
+            length=len(body),
+            http_headers=_raw_head(head),
+            warc_headers_dict=common,
+        )
         record_id = self._emit(rec)
         if body:
             self.payloads[capture.payload_sha256] = (uri, common["WARC-Date"], record_id)
@@ -192,10 +227,15 @@ class _Exporter:
 
     def _metadata(self, capture: Capture, record: dict[str, Any], rewrites: list[str]) -> bytes:
         data: dict[str, Any] = {
-            "capture_id": capture.id, "outcome": capture.outcome, "reason": capture.reason,
-            "record_hash": capture.record_hash, "prev_hash": capture.prev_hash,
-            "parser": (capture.meta or {}).get("parser"), "version_id": capture.version_id,
-            "ledger": {"seq": capture.id, "hash": capture.ledger_hash}, "record": record,
+            "capture_id": capture.id,
+            "outcome": capture.outcome,
+            "reason": capture.reason,
+            "record_hash": capture.record_hash,
+            "prev_hash": capture.prev_hash,
+            "parser": (capture.meta or {}).get("parser"),
+            "version_id": capture.version_id,
+            "ledger": {"seq": capture.id, "hash": capture.ledger_hash},
+            "record": record,
             "http_rewrites": rewrites,
         }
         digest = capture.certificate_sha256
@@ -210,8 +250,9 @@ class _Exporter:
         try:
             data = self.blobs.get(self.s, digest)
         except Exception as exc:
-            raise EvidenceError(f"capture {capture.id}: blob {digest} does not restore ({exc}); "
-                                "run palimpsest verify") from exc
+            raise EvidenceError(
+                f"capture {capture.id}: blob {digest} does not restore ({exc}); run palimpsest verify"
+            ) from exc
         if hashlib.sha256(data).hexdigest() != digest:
             raise EvidenceError(f"capture {capture.id}: blob {digest} fails its digest; run palimpsest verify")
         return data
@@ -231,8 +272,10 @@ def capture_urn(capture_id: int) -> str:
 def chained_record(capture: Capture, site: str, article_url: str | None, content_digest: str | None) -> dict:
     """The capture's record as ``store.chain.record_hash`` hashes it; checked before export."""
     fields = {name: getattr(capture, name) for name in chain.CHAINED_FIELDS}
-    if chain.record_hash(fields, site=site, article_url=article_url, content_digest=content_digest) \
-            != capture.record_hash:
+    if (
+        chain.record_hash(fields, site=site, article_url=article_url, content_digest=content_digest)
+        != capture.record_hash
+    ):
         raise EvidenceError(f"capture {capture.id}: record hash does not match; run palimpsest verify")
     record = {**fields, "fetched_at": capture.fetched_at.astimezone(UTC).isoformat()}
     return {**record, "site": site, "article_url": article_url, "content_digest": content_digest}
@@ -268,20 +311,29 @@ def _warc_digest(sha256_hex: str) -> str:
     return "sha256:" + base64.b32encode(bytes.fromhex(sha256_hex)).decode("ascii")
 
 
-def _warcinfo(article_url: str | None, site: str | None, since: datetime | None,
-              until: datetime | None) -> dict[str, str]:
+def _warcinfo(
+    article_url: str | None, site: str | None, since: datetime | None, until: datetime | None
+) -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         software = f"palimpsest/{version('palimpsest')} warcio/{version('warcio')}"
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         software = "palimpsest/dev"
-    scope = ", ".join(f"{k}={v}" for k, v in (("article", article_url), ("site", site), ("since", since),
-                                              ("until", until)) if v) or "whole store"
-    return {"software": software, "format": "WARC File Format 1.1", "conformsTo": SPEC,
-            "description": f"Palimpsest evidence export ({scope})",
-            "http-header-rewrites": "X-Archive-Orig-* heads a renamed header that misdescribed "
-                                    "the stored (decoded) body; see each metadata record's http_rewrites"}
+    scope = (
+        ", ".join(
+            f"{k}={v}" for k, v in (("article", article_url), ("site", site), ("since", since), ("until", until)) if v
+        )
+        or "whole store"
+    )
+    return {
+        "software": software,
+        "format": "WARC File Format 1.1",
+        "conformsTo": SPEC,
+        "description": f"Palimpsest evidence export ({scope})",
+        "http-header-rewrites": "X-Archive-Orig-* heads a renamed header that misdescribed "
+        "the stored (decoded) body; see each metadata record's http_rewrites",
+    }
 
 
 class _HashingFile:

@@ -38,8 +38,9 @@ def request_bytes(method: str, url: str, headers: Iterable[tuple[str, str]]) -> 
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
 
 
-def response_bytes(http_version: str, status: int, reason_phrase: str, headers: Iterable[tuple[str, str]],
-                   body: bytes) -> bytes:
+def response_bytes(
+    http_version: str, status: int, reason_phrase: str, headers: Iterable[tuple[str, str]], body: bytes
+) -> bytes:
     """The response as an HTTP message: status line, headers, an empty line, the body."""
     head = [f"{http_version} {status} {reason_phrase}".rstrip()]
     head += [f"{k}: {v}" for k, v in headers]
@@ -51,7 +52,7 @@ def split_message(raw: bytes) -> tuple[bytes, bytes]:
     end = raw.find(END_OF_HEAD)
     if end < 0:  # a request blob is a head alone; a malformed one has no end either
         return raw, b""
-    return raw[: end + len(END_OF_HEAD)], raw[end + len(END_OF_HEAD):]
+    return raw[: end + len(END_OF_HEAD)], raw[end + len(END_OF_HEAD) :]
 
 
 def header_lines(head: bytes) -> list[tuple[str, str]]:

@@ -9,5 +9,14 @@ from localsite.server import Access, Response
 from localsite.site import LocalSite
 from localsite.webhook import Post, WebhookReceiver, free_port
 
-__all__ = ["Access", "LocalSite", "Post", "Response", "SiteArticle", "WebhookReceiver", "default_articles",
-           "free_port", "make_articles"]
+__all__ = [
+    "Access",
+    "LocalSite",
+    "Post",
+    "Response",
+    "SiteArticle",
+    "WebhookReceiver",
+    "default_articles",
+    "free_port",
+    "make_articles",
+]

@@ -26,15 +26,17 @@ def rss(items: Iterable[SiteArticle], *, lang: str, base_url: str, now: datetime
         f"<description>{escape(a.lead or '')}</description></item>\n"
         for a in items
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n'
-            f'<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>\n'
-            f"<title>{escape(t['site'])} - {t['news']} (synthetic)</title>\n"
-            f"<link>{base_url}/{lang}/news/</link>\n"
-            f"<description>Synthetic feed of the Palimpsest local test site</description>\n"
-            f"<language>{lang}</language>\n"
-            f'<atom:link href="{base_url}/{lang}/rss/all/" rel="self" type="application/rss+xml"/>\n'
-            f"<lastBuildDate>{format_datetime(now)}</lastBuildDate>\n"
-            f"{entries}</channel></rss>\n").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>\n'
+        f"<title>{escape(t['site'])} - {t['news']} (synthetic)</title>\n"
+        f"<link>{base_url}/{lang}/news/</link>\n"
+        f"<description>Synthetic feed of the Palimpsest local test site</description>\n"
+        f"<language>{lang}</language>\n"
+        f'<atom:link href="{base_url}/{lang}/rss/all/" rel="self" type="application/rss+xml"/>\n'
+        f"<lastBuildDate>{format_datetime(now)}</lastBuildDate>\n"
+        f"{entries}</channel></rss>\n"
+    ).encode()
 
 
 _SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
@@ -45,14 +47,16 @@ def sitemap_index(locations: Iterable[str], items: Sequence[SiteArticle]) -> byt
     newest = max((a.lastmod for a in items), default=None)
     stamp = f"<lastmod>{newest.isoformat()}</lastmod>" if newest else ""
     entries = "".join(f"<sitemap><loc>{escape(loc)}</loc>{stamp}</sitemap>\n" for loc in locations)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex {_SITEMAP_NS}>\n'
-            f"{entries}</sitemapindex>\n").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex {_SITEMAP_NS}>\n{entries}</sitemapindex>\n'
+    ).encode()
 
 
 def sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
     """A urlset of one edition's articles with the time each last changed."""
-    entries = "".join(f"<url><loc>{base_url}{a.path}</loc><lastmod>{a.lastmod.isoformat()}</lastmod></url>\n"
-                      for a in items)
+    entries = "".join(
+        f"<url><loc>{base_url}{a.path}</loc><lastmod>{a.lastmod.isoformat()}</lastmod></url>\n" for a in items
+    )
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS}>\n{entries}</urlset>\n'.encode()
 
 
@@ -63,7 +67,9 @@ def news_sitemap(items: Iterable[SiteArticle], *, base_url: str) -> bytes:
         f"{escape(ui(a.lang)['site'])}</news:name><news:language>{a.lang}</news:language></news:publication>"
         f"<news:publication_date>{a.date.replace(tzinfo=SITE_TZ).isoformat()}</news:publication_date>"
         f"<news:title>{escape(a.headline)}</news:title></news:news></url>\n"
-        for a in items)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS} '
-            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n{entries}</urlset>\n').encode()
-
+        for a in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_SITEMAP_NS} '
+        f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n{entries}</urlset>\n'
+    ).encode()

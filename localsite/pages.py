@@ -29,34 +29,68 @@ WRITE_COMMENT_LINE = "Написать комментарий"
 
 UI = {
     "en": {
-        "site": "Charter'97", "news": "News", "most_read": "Most read",
-        "comments": "Comments", "no_comments": "No comments yet",
+        "site": "Charter'97",
+        "news": "News",
+        "most_read": "Most read",
+        "comments": "Comments",
+        "no_comments": "No comments yet",
         "not_found": "Page not found",
         "not_found_text": "The page you requested does not exist or has been removed.",
         "captcha": "Please confirm that you are not a robot",
-        "months": ("January", "February", "March", "April", "May", "June", "July",
-                   "August", "September", "October", "November", "December"),
-        "weekdays": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                     "Saturday", "Sunday"),
-        "slogans": ("Long live Belarus!", "Freedom to political prisoners!",
-                    "News that the regime would rather you did not read",
-                    "Belarus will be free!"),
+        "months": (
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+        "weekdays": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        "slogans": (
+            "Long live Belarus!",
+            "Freedom to political prisoners!",
+            "News that the regime would rather you did not read",
+            "Belarus will be free!",
+        ),
         "subscribe": "Subscribe to our newsletter",
         "opinion": "Opinion: what the council vote really means",
     },
     "ru": {
-        "site": "Хартия-97", "news": "Новости", "most_read": "Самое читаемое",
-        "comments": "Комментарии", "no_comments": "Комментариев пока нет",
+        "site": "Хартия-97",
+        "news": "Новости",
+        "most_read": "Самое читаемое",
+        "comments": "Комментарии",
+        "no_comments": "Комментариев пока нет",
         "not_found": "Страница не найдена",
         "not_found_text": "Запрошенная страница не существует или была удалена.",
         "captcha": "Подтвердите, что вы не робот",
-        "months": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля",
-                   "августа", "сентября", "октября", "ноября", "декабря"),
-        "weekdays": ("Понедельник", "Вторник", "Среда", "Четверг", "Пятница",
-                     "Суббота", "Воскресенье"),
-        "slogans": ("Жыве Беларусь!", "Свободу политзаключенным!",
-                    "Новости, которые режим не хочет показывать",
-                    "Беларусь будет свободной!"),
+        "months": (
+            "января",
+            "февраля",
+            "марта",
+            "апреля",
+            "мая",
+            "июня",
+            "июля",
+            "августа",
+            "сентября",
+            "октября",
+            "ноября",
+            "декабря",
+        ),
+        "weekdays": ("Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"),
+        "slogans": (
+            "Жыве Беларусь!",
+            "Свободу политзаключенным!",
+            "Новости, которые режим не хочет показывать",
+            "Беларусь будет свободной!",
+        ),
         "subscribe": "Подпишитесь на нашу рассылку",
         "opinion": "Мнение: что на самом деле значит голосование горсовета",
     },
@@ -118,8 +152,9 @@ class Padding:
         while self.bounds[-1] < self.target:
             lang = "ru" if k % 3 else "en"
             text = _PAD_TEXTS[lang][k % len(_PAD_TEXTS[lang])]
-            item = (f'<li class="side-more"><a href="/{lang}/tags/{1000 + k}/">'
-                    f"{escape(text)} ({k})</a></li>\n").encode()
+            item = (
+                f'<li class="side-more"><a href="/{lang}/tags/{1000 + k}/">{escape(text)} ({k})</a></li>\n'
+            ).encode()
             chunks.append(item)
             self.bounds.append(self.bounds[-1] + len(item))
             k += 1
@@ -134,12 +169,16 @@ class Padding:
 
 
 _PAD_TEXTS = {
-    "en": ("Sidebar boilerplate: archive of regional council reports",
-           "Sidebar boilerplate: weather in Zarechensk and Lipovka this week",
-           "Sidebar boilerplate: how to reach the site through a mirror"),
-    "ru": ("Боковая колонка: архив отчетов городских советов",
-           "Боковая колонка: погода в Зареченске и Липовке на неделю",
-           "Боковая колонка: как открыть сайт через зеркало"),
+    "en": (
+        "Sidebar boilerplate: archive of regional council reports",
+        "Sidebar boilerplate: weather in Zarechensk and Lipovka this week",
+        "Sidebar boilerplate: how to reach the site through a mirror",
+    ),
+    "ru": (
+        "Боковая колонка: архив отчетов городских советов",
+        "Боковая колонка: погода в Зареченске и Липовке на неделю",
+        "Боковая колонка: как открыть сайт через зеркало",
+    ),
 }
 
 
@@ -187,8 +226,7 @@ def page(lang: str, title: str, main: str, *, head_extra: str = "") -> str:
 def clock_html(now: datetime, n: int, lang: str) -> str:
     """The header clock and its slogan, which rotates on every request."""
     t = ui(lang)
-    when = (f"{t['weekdays'][now.weekday()]}, {now.day} {t['months'][now.month - 1]} "
-            f"{now.year}, {now:%H:%M:%S}")
+    when = f"{t['weekdays'][now.weekday()]}, {now.day} {t['months'][now.month - 1]} {now.year}, {now:%H:%M:%S}"
     slogans = t["slogans"]
     return f'{when} <span class="header__slogan">{escape(slogans[n % len(slogans)])}</span>'
 
@@ -233,15 +271,16 @@ def article_page(a: SiteArticle, base_url: str, *, relaunched: bool = False) -> 
     ``relaunched``: the markup of an invented redesign (see :func:`article_main`).
     """
     url = base_url + a.path
-    head = [f'<meta property="og:title" content="{escape(a.headline)}">',
-            '<meta property="og:type" content="article">',
-            f'<meta property="og:url" content="{url}">',
-            f'<link rel="canonical" href="{url}">']
+    head = [
+        f'<meta property="og:title" content="{escape(a.headline)}">',
+        '<meta property="og:type" content="article">',
+        f'<meta property="og:url" content="{url}">',
+        f'<link rel="canonical" href="{url}">',
+    ]
     if a.image:
         head.append(f'<meta property="og:image" content="{escape(base_url + a.image)}">')
     title = f"{a.headline} - {ui(a.lang)['site']}"
-    return Template(page(a.lang, title, article_main(a, relaunched=relaunched),
-                         head_extra="\n".join(head) + "\n"))
+    return Template(page(a.lang, title, article_main(a, relaunched=relaunched), head_extra="\n".join(head) + "\n"))
 
 
 def article_main(a: SiteArticle, *, relaunched: bool = False) -> str:
@@ -277,11 +316,12 @@ def _article_head(a: SiteArticle) -> list[str]:
         "</header>",
     ]
     if a.image:
-        parts.append(f'<figure class="article__left article__photo">'
-                     f'<img src="{escape(a.image)}" alt=""></figure>')
+        parts.append(f'<figure class="article__left article__photo"><img src="{escape(a.image)}" alt=""></figure>')
     if a.video:
-        parts.append(f'<div class="article__video"><iframe src="{escape(a.video)}" width="640"'
-                     f' height="360" frameborder="0" allowfullscreen></iframe></div>')
+        parts.append(
+            f'<div class="article__video"><iframe src="{escape(a.video)}" width="640"'
+            f' height="360" frameborder="0" allowfullscreen></iframe></div>'
+        )
     return parts
 
 
@@ -309,8 +349,7 @@ def article_boilerplate(lang: str) -> list[str]:
         '<a href="https://x.com/charter97_synthetic">X</a></div>',
         f'<div class="subscribe"><form action="/subscribe/"><label>{t["subscribe"]}</label>'
         '<input type="email" name="email"><button>OK</button></form></div>',
-        '<p><a href="https://www.patreon.com/charter97_synthetic">PATREON</a> '
-        "Поддержите сайт «Хартия-97»</p>",
+        '<p><a href="https://www.patreon.com/charter97_synthetic">PATREON</a> Поддержите сайт «Хартия-97»</p>',
         f'<div class="b opinion"><a href="/{lang}/news/">{t["opinion"]}</a></div>',
         '<div class="pluso" data-services="telegram,facebook,twitter"></div>',
         f'<div class="account"><a href="/{lang}/account/">Login</a></div>',
@@ -321,18 +360,20 @@ def article_boilerplate(lang: str) -> list[str]:
 # --- listings, feeds and other pages ------------------------------------------------
 
 
-def listing_main(items: Iterable[SiteArticle], ads: Iterable[str], *,
-                 lang: str, page_no: int, pages: int, prefix: str | None) -> str:
+def listing_main(
+    items: Iterable[SiteArticle], ads: Iterable[str], *, lang: str, page_no: int, pages: int, prefix: str | None
+) -> str:
     """``div.news.news_latest`` with an ad after every fifth item, then the pager."""
     ads = iter(ads)
     rows = []
     for k, a in enumerate(items, 1):
-        counter = (f'<a href="{a.path}#comments" class="news__counter">{a.comments}</a>'
-                   if a.comments else "")
+        counter = f'<a href="{a.path}#comments" class="news__counter">{a.comments}</a>' if a.comments else ""
         image = f'<div class="news__pic"><img src="{escape(a.image)}" alt=""></div>' if a.image else ""
-        rows.append(f'<li data-ai="{a.id}"><a href="{a.path}">{image}'
-                    f'<span class="news__time">{a.date:%H:%M}</span>'
-                    f'<strong class="news__title">{escape(a.headline)}</strong></a>{counter}</li>')
+        rows.append(
+            f'<li data-ai="{a.id}"><a href="{a.path}">{image}'
+            f'<span class="news__time">{a.date:%H:%M}</span>'
+            f'<strong class="news__title">{escape(a.headline)}</strong></a>{counter}</li>'
+        )
         if k % 5 == 0:
             rows.append(next(ads, ""))
     pager = []
@@ -342,22 +383,28 @@ def listing_main(items: Iterable[SiteArticle], ads: Iterable[str], *,
             pager.append(f'<a class="pager__prev" href="{prev}">&larr;</a>')
         if page_no < pages:
             pager.append(f'<a class="pager__next" href="{prefix}p/{page_no + 1}/">&rarr;</a>')
-    return (f'<h2 class="section__title">{ui(lang)["news"]}</h2>\n'
-            f'<div class="news news_latest"><ul>\n' + "\n".join(rows) + "\n</ul></div>\n"
-            f'<div class="pager">{" ".join(pager)}</div>')
+    return (
+        f'<h2 class="section__title">{ui(lang)["news"]}</h2>\n'
+        f'<div class="news news_latest"><ul>\n' + "\n".join(rows) + "\n</ul></div>\n"
+        f'<div class="pager">{" ".join(pager)}</div>'
+    )
 
 
 def message_main(lang: str, kind: str) -> str:
     """Main column of a page that is not an article: not found, captcha, empty chrome."""
     t = ui(lang)
     if kind == "not_found":
-        return (f'<div class="error-404"><h2>{t["not_found"]}</h2>'
-                f'<p class="error-404__text">{t["not_found_text"]}</p></div>')
+        return (
+            f'<div class="error-404"><h2>{t["not_found"]}</h2>'
+            f'<p class="error-404__text">{t["not_found_text"]}</p></div>'
+        )
     if kind == "captcha":
-        return (f'<div class="captcha"><h2>{t["captcha"]}</h2>'
-                '<form action="/captcha/" method="post"><img src="/captcha.php" alt="">'
-                '<input type="text" name="captcha_code"><button type="submit">OK</button>'
-                "</form></div>")
+        return (
+            f'<div class="captcha"><h2>{t["captcha"]}</h2>'
+            '<form action="/captcha/" method="post"><img src="/captcha.php" alt="">'
+            '<input type="text" name="captcha_code"><button type="submit">OK</button>'
+            "</form></div>"
+        )
     return '<div class="section section_empty"></div>'
 
 
@@ -378,5 +425,3 @@ def to_cp1251(body: bytes) -> bytes:
     text = text.replace('<meta charset="utf-8">', '<meta charset="windows-1251">', 1)
     text = text.replace('encoding="utf-8"', 'encoding="windows-1251"', 1)
     return text.encode("cp1251", "xmlcharrefreplace")
-
-

@@ -101,9 +101,18 @@ class Handler(BaseHTTPRequestHandler):
                 response.headers["Retry-After"] = str(RETRY_AFTER)
             return self._send(response)
         if kind == "challenge":
-            return self._send(Response(403, pages.CHALLENGE_HTML.encode(), "text/html; charset=UTF-8",
-                                       {"cf-mitigated": "challenge", "Server": "cloudflare",
-                                        "cf-ray": f"{time.time_ns() & 0xFFFFFFFFFFFF:x}-WAW"}))
+            return self._send(
+                Response(
+                    403,
+                    pages.CHALLENGE_HTML.encode(),
+                    "text/html; charset=UTF-8",
+                    {
+                        "cf-mitigated": "challenge",
+                        "Server": "cloudflare",
+                        "cf-ray": f"{time.time_ns() & 0xFFFFFFFFFFFF:x}-WAW",
+                    },
+                )
+            )
         if kind == "captcha_redirect":
             return self._send(site._redirect(f"{CAPTCHA_PATH}?back={path}", 302))
         if kind in ("captcha", "noparse"):
@@ -122,17 +131,21 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(response)
         if kind == "cutchar":  # the body ends inside its last multi-byte character
             lead = max(response.body.rfind(bytes([b])) for b in range(0xC2, 0xF5))
-            response.body = response.body[:lead + 1]
+            response.body = response.body[: lead + 1]
             return self._send(response)
         # "truncated": announce the whole body, send half of it, then close.
         return self._send(response, len(response.body) // 2)
 
     def _send(self, response: Response, limit: int | None = None) -> None:
         self.send_response_only(response.status)
-        headers = {"Server": self.version_string(), "Date": self.date_time_string(),
-                   "Content-Type": response.content_type,
-                   "Content-Length": str(len(response.body)), "Cache-Control": "no-cache",
-                   **response.headers}
+        headers = {
+            "Server": self.version_string(),
+            "Date": self.date_time_string(),
+            "Content-Type": response.content_type,
+            "Content-Length": str(len(response.body)),
+            "Cache-Control": "no-cache",
+            **response.headers,
+        }
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()

@@ -40,14 +40,30 @@ FEED_SIZE = 50
 CACHE_SIZE = 1024
 """Article page templates kept rendered (least recently used are dropped)."""
 
-FAULT_KINDS = frozenset({
-    "500", "502", "503", "408", "429", "timeout", "slow", "reset", "challenge", "captcha",
-    "truncated", "empty", "garbage", "noparse", "cp1251", "straybyte", "cutchar",
-    "captcha_redirect",
-    "gzipbomb",
-})
-DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section",
-                          "redirect_article", "soft404"})
+FAULT_KINDS = frozenset(
+    {
+        "500",
+        "502",
+        "503",
+        "408",
+        "429",
+        "timeout",
+        "slow",
+        "reset",
+        "challenge",
+        "captcha",
+        "truncated",
+        "empty",
+        "garbage",
+        "noparse",
+        "cp1251",
+        "straybyte",
+        "cutchar",
+        "captcha_redirect",
+        "gzipbomb",
+    }
+)
+DELETE_MODES = frozenset({"404", "410", "redirect_home", "redirect_section", "redirect_article", "soft404"})
 
 _ARTICLE_RE = re.compile(r"/([a-z]{2})/news/\d{4}/\d{1,2}/\d{1,2}/(\d+)(/?)")
 _LISTING_RE = re.compile(r"/(en|ru|be)/news/(?:p/(\d+)/)?")
@@ -63,8 +79,9 @@ class LocalSite:
     timeout_delay = TIMEOUT_DELAY
     slow_delay = SLOW_DELAY
 
-    def __init__(self, articles: Iterable[SiteArticle] | None = None, *, pad_kb: int = 0,
-                 listing_page_size: int = 20) -> None:
+    def __init__(
+        self, articles: Iterable[SiteArticle] | None = None, *, pad_kb: int = 0, listing_page_size: int = 20
+    ) -> None:
         self._lock = threading.Lock()
         self._articles: dict[int, SiteArticle] = {}
         self._deleted: dict[int, tuple[str, int | None]] = {}
@@ -98,9 +115,9 @@ class LocalSite:
         self._server = Server(self)
         host, port = self._server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name=f"localsite:{port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"localsite:{port}", daemon=True
+        )
         self._thread.start()
         logger.info("Synthetic local site serving on %s", self.base_url)
         return self
@@ -133,8 +150,11 @@ class LocalSite:
         return [f"{self.base_url}/{code}/news/" for code in self._editions() if lang in (None, code)]
 
     def feed_urls(self, lang: str | None = None) -> list[str]:
-        return [f"{self.base_url}/{code}/rss/all/" for code in ("ru", "en", "be")
-                if code in self._editions() and lang in (None, code)]
+        return [
+            f"{self.base_url}/{code}/rss/all/"
+            for code in ("ru", "en", "be")
+            if code in self._editions() and lang in (None, code)
+        ]
 
     def _editions(self) -> list[str]:
         """English and Russian always (the chrome links them); Belarusian when it has articles."""
@@ -269,33 +289,42 @@ class LocalSite:
             return self.message_page(path, "not_found", int(how))
         if how == "soft404":
             return self.message_page(path, "not_found", 200)
-        location = {"redirect_home": "/", "redirect_section": f"/{lang}/news/",
-                    "redirect_article": target.path if target else "/"}[how]
+        location = {
+            "redirect_home": "/",
+            "redirect_section": f"/{lang}/news/",
+            "redirect_article": target.path if target else "/",
+        }[how]
         return self._redirect(location, 302)
 
     def _article_page(self, article: SiteArticle) -> Response:
         relaunched = bool(self._relaunched & {None, article.lang})
         key = (*article.content_key(), relaunched)
         with self._lock:
-            template = self._cache.pop(key, None) or pages.article_page(article, self.base_url,
-                                                                         relaunched=relaunched)
+            template = self._cache.pop(key, None) or pages.article_page(article, self.base_url, relaunched=relaunched)
             self._cache[key] = template  # (re)inserted last: the most recently used
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
             views, comments = article.views, article.comments
-        body = self._fill(template, article.lang, {
-            "counter": str(comments).encode() if comments else b"",
-            "views": pages.format_views(views).encode(),
-            "comments": pages.comments_html(article.id, comments, article.lang).encode("utf-8"),
-        })
+        body = self._fill(
+            template,
+            article.lang,
+            {
+                "counter": str(comments).encode() if comments else b"",
+                "views": pages.format_views(views).encode(),
+                "comments": pages.comments_html(article.id, comments, article.lang).encode("utf-8"),
+            },
+        )
         return Response(200, body)
 
     def _ordered(self, lang: str | None) -> list[SiteArticle]:
         """Live articles newest first, of one edition or (None) of all."""
         with self._lock:
             if self._order is None:
-                live = sorted((a for a in self._articles.values() if a.id not in self._deleted),
-                              key=lambda a: (a.date, a.id), reverse=True)
+                live = sorted(
+                    (a for a in self._articles.values() if a.id not in self._deleted),
+                    key=lambda a: (a.date, a.id),
+                    reverse=True,
+                )
                 self._order = {None: live}
                 for a in live:
                     self._order.setdefault(a.lang, []).append(a)
@@ -309,17 +338,17 @@ class LocalSite:
             return self.message_page(path, "not_found", 404)
         n = self._next_request()
         edition = lang or "ru"  # the home page wears the Russian chrome
-        items = articles[(page_no - 1) * size: page_no * size]
+        items = articles[(page_no - 1) * size : page_no * size]
         ads = [pages.ads_html(n + k, 1) for k in range(len(items) // 5 + 1)]
-        main = pages.listing_main(items, ads, lang=edition, page_no=page_no, pages=pages_total,
-                                  prefix=f"/{lang}/news/" if lang else None)
+        main = pages.listing_main(
+            items, ads, lang=edition, page_no=page_no, pages=pages_total, prefix=f"/{lang}/news/" if lang else None
+        )
         title = f"{pages.ui(edition)['news']} - {pages.ui(edition)['site']}"
         template = pages.Template(pages.page(edition, title, main))
         return Response(200, self._fill(template, edition, {}, n=n))
 
     def _feed(self, lang: str) -> Response:
-        body = feeds.rss(self._ordered(lang)[:FEED_SIZE], lang=lang, base_url=self.base_url,
-                         now=datetime.now(SITE_TZ))
+        body = feeds.rss(self._ordered(lang)[:FEED_SIZE], lang=lang, base_url=self.base_url, now=datetime.now(SITE_TZ))
         return Response(200, body, "application/rss+xml; charset=utf-8")
 
     def sitemap_url(self) -> str:
@@ -328,8 +357,9 @@ class LocalSite:
 
     def _sitemap(self, name: str | None) -> Response:
         if name is None:
-            body = feeds.sitemap_index([f"{self.base_url}/sitemap-{n}.xml" for n in (*self._editions(), "news")],
-                                       self._ordered(None))
+            body = feeds.sitemap_index(
+                [f"{self.base_url}/sitemap-{n}.xml" for n in (*self._editions(), "news")], self._ordered(None)
+            )
         elif name == "news":
             body = feeds.news_sitemap(self._ordered(None)[:FEED_SIZE], base_url=self.base_url)
         elif name in self._editions():
@@ -355,8 +385,7 @@ class LocalSite:
             self._requests += 1
             return self._requests
 
-    def _fill(self, template: pages.Template, lang: str, values: dict[str, bytes],
-              n: int | None = None) -> bytes:
+    def _fill(self, template: pages.Template, lang: str, values: dict[str, bytes], n: int | None = None) -> bytes:
         """Render ``template`` with this request's clock, slogan, ads, most-read and padding."""
         n = self._next_request() if n is None else n
         most_read = self._ordered(lang)[:30]

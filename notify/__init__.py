@@ -17,6 +17,19 @@ from notify.outbox import (
 )
 
 __all__ = [
-    "AlertJob", "AlertRow", "DeliveryReport", "DestinationReport", "EventView", "Message", "claim", "deliver",
-    "event_view", "idempotency_key", "list_alerts", "mark_failed", "mark_sent", "render", "requeue_failed",
+    "AlertJob",
+    "AlertRow",
+    "DeliveryReport",
+    "DestinationReport",
+    "EventView",
+    "Message",
+    "claim",
+    "deliver",
+    "event_view",
+    "idempotency_key",
+    "list_alerts",
+    "mark_failed",
+    "mark_sent",
+    "render",
+    "requeue_failed",
 ]

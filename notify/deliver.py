@@ -47,8 +47,11 @@ DEFAULT_GIVE_UP = 50
 destination that is down is tried each run, so an outage costs one attempt per run:
 about 12 hours at a run every 15 minutes. ``notify --retry-failed`` requeues."""
 
-_FORMATS = {"text": apprise.NotifyFormat.TEXT, "markdown": apprise.NotifyFormat.MARKDOWN,
-            "html": apprise.NotifyFormat.HTML}
+_FORMATS = {
+    "text": apprise.NotifyFormat.TEXT,
+    "markdown": apprise.NotifyFormat.MARKDOWN,
+    "html": apprise.NotifyFormat.HTML,
+}
 # Services whose URLs take ``+Header=value`` (HTTP or email headers) and ``:field=value``
 # (payload fields): there the key travels outside the body too. Not as the email's
 # Message-ID: apprise always adds its own, and a second one would break the message.
@@ -106,13 +109,24 @@ class DeliveryReport:
         return not self.failed
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sent": self.sent, "failed": self.failed, "gave_up": self.gave_up, "pending": self.pending,
-                "unconfigured": self.unconfigured,
-                "destinations": {n: asdict(d) for n, d in self.destinations.items()}}
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "gave_up": self.gave_up,
+            "pending": self.pending,
+            "unconfigured": self.unconfigured,
+            "destinations": {n: asdict(d) for n, d in self.destinations.items()},
+        }
 
 
-def deliver(target: App | Config, store: Store | None = None, *, now: datetime | None = None,
-            lease: timedelta = DEFAULT_LEASE, give_up_after: int = DEFAULT_GIVE_UP) -> DeliveryReport:
+def deliver(
+    target: App | Config,
+    store: Store | None = None,
+    *,
+    now: datetime | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    give_up_after: int = DEFAULT_GIVE_UP,
+) -> DeliveryReport:
     """Send every deliverable alert once; ``deliver(app)`` or ``deliver(config, store)``.
 
     ``now`` fixes the clock (tests); by default each claim and mark reads the time.
@@ -130,8 +144,9 @@ def deliver(target: App | Config, store: Store | None = None, *, now: datetime |
 class _Run:
     """One pass over the outbox: claim one alert, send it, mark it; until nothing is left."""
 
-    def __init__(self, config: Config, store: Store, *, now: datetime | None, lease: timedelta,
-                 give_up_after: int) -> None:
+    def __init__(
+        self, config: Config, store: Store, *, now: datetime | None, lease: timedelta, give_up_after: int
+    ) -> None:
         self.config, self.store, self.now = config, store, now
         self.lease, self.give_up_after = lease, give_up_after
         self.report = DeliveryReport({d.name: DestinationReport() for d in config.destinations})
@@ -146,8 +161,7 @@ class _Run:
         active = list(dict.fromkeys(d.name for d in self.config.destinations))
         with guard_library_logs(self.secrets) as library_log:
             while active:
-                jobs = outbox.claim(self.store, active, now=self.clock(), lease=self.lease, limit=1,
-                                    exclude=self.tried)
+                jobs = outbox.claim(self.store, active, now=self.clock(), lease=self.lease, limit=1, exclude=self.tried)
                 if not jobs:
                     return
                 destination = self.config.destination(jobs[0].destination)
@@ -173,14 +187,27 @@ class _Run:
             entry.sent += 1
             logger.info("alert %d (event %d) sent to %s", job.alert_id, job.event_id, destination.name)
             return True
-        status = outbox.mark_failed(self.store, job.alert_id, error, give_up_after=self.give_up_after,
-                                    secrets=self.secrets, claimed_at=job.claimed_at)
+        status = outbox.mark_failed(
+            self.store,
+            job.alert_id,
+            error,
+            give_up_after=self.give_up_after,
+            secrets=self.secrets,
+            claimed_at=job.claimed_at,
+        )
         entry.failed += 1
         entry.gave_up += status == AlertStatus.FAILED
         entry.error = redact(error, self.secrets)
         given_up = ", given up" if status == AlertStatus.FAILED else ""
-        logger.warning("alert %d (event %d) to %s failed (attempt %d%s): %s", job.alert_id, job.event_id,
-                       destination.name, job.attempts, given_up, entry.error)
+        logger.warning(
+            "alert %d (event %d) to %s failed (attempt %d%s): %s",
+            job.alert_id,
+            job.event_id,
+            destination.name,
+            job.attempts,
+            given_up,
+            entry.error,
+        )
         # An alert that cannot be rendered is its own fault, not the destination's.
         return message is None
 

@@ -66,8 +66,10 @@ _lock = threading.Lock()
 
 def _library_loggers() -> list[logging.Logger]:
     names = set(LIBRARIES) | {
-        name for name, obj in logging.root.manager.loggerDict.items()
-        if isinstance(obj, logging.Logger) and name.split(".", 1)[0] in LIBRARIES}
+        name
+        for name, obj in logging.root.manager.loggerDict.items()
+        if isinstance(obj, logging.Logger) and name.split(".", 1)[0] in LIBRARIES
+    }
     return [logging.getLogger(name) for name in sorted(names)]
 
 

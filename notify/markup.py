@@ -21,8 +21,10 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
 _UNSAFE_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
 # Whole escape sequences, so that no parameter text ("[2J", "]0;title") is left behind:
 # OSC/DCS/PM/APC strings up to BEL or ST, CSI (7- and 8-bit), then any other ESC pair.
-_ESCAPES = re.compile(r"(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-                      r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -~]?")
+_ESCAPES = re.compile(
+    r"(?:\x1b[\]PX^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -~]?"
+)
 # Markdown: inline specials always; block markers only where a line could start. Only
 # characters that both CommonMark and Python-Markdown (apprise's converter) unescape.
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]()#!])")
@@ -90,6 +92,7 @@ def write(blocks: list[Block], fmt: str) -> str:
 
 # -- plain text ------------------------------------------------------------------------
 
+
 def _text_block(block: Block) -> str:
     if isinstance(block, Quotes):
         return "\n".join(f"  > {clean(p)}" for p in block.passages)
@@ -103,6 +106,7 @@ def _text_span(span: Span) -> str:
 
 
 # -- markdown ----------------------------------------------------------------------------
+
 
 def md_escape(text: str) -> str:
     """Scraped text as literal markdown: no links, emphasis, HTML or block markers."""
@@ -133,7 +137,7 @@ def _md_span(span: Span) -> str:
 def _around(text: str, start: str, end: str) -> str:
     """``text`` wrapped in ``start``/``end``, its outer white space left outside."""
     core = text.strip()
-    return text[: len(text) - len(text.lstrip())] + f"{start}{core}{end}" + text[len(text.rstrip()):]
+    return text[: len(text) - len(text.lstrip())] + f"{start}{core}{end}" + text[len(text.rstrip()) :]
 
 
 # -- html ------------------------------------------------------------------------------
@@ -144,8 +148,7 @@ _TONES = {"removed": "#c0392b", "added": "#27ae60", "neutral": "#999999"}
 def _html_block(block: Block) -> str:
     if isinstance(block, Quotes):
         style = f"margin:0 0 8px 0;padding-left:8px;border-left:3px solid {_TONES.get(block.tone, '#999999')}"
-        return "\n".join(f'<blockquote style="{style}">{html.escape(clean(p))}</blockquote>'
-                         for p in block.passages)
+        return "\n".join(f'<blockquote style="{style}">{html.escape(clean(p))}</blockquote>' for p in block.passages)
     inner = "".join(_html_span(s) for s in block.spans)
     return f'<p style="color:#777777;font-size:small">{inner}</p>' if block.small else f"<p>{inner}</p>"
 

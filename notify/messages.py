@@ -17,20 +17,32 @@ MAX_PASSAGE_CHARS = 300
 MAX_HEADLINE_CHARS = 150
 
 ARTICLE_TITLES = {
-    EventKind.NEW: "New", EventKind.EDITED: "Edited", EventKind.REVERTED: "Reverted to an earlier version",
-    EventKind.DELETED: "Deleted", EventKind.RESTORED: "Restored",
+    EventKind.NEW: "New",
+    EventKind.EDITED: "Edited",
+    EventKind.REVERTED: "Reverted to an earlier version",
+    EventKind.DELETED: "Deleted",
+    EventKind.RESTORED: "Restored",
 }
 OPERATOR_TITLES = {
-    EventKind.PARSER_BROKEN: "Parser broken", EventKind.SITE_UNREACHABLE: "Site unreachable",
+    EventKind.PARSER_BROKEN: "Parser broken",
+    EventKind.SITE_UNREACHABLE: "Site unreachable",
     EventKind.SITE_RECOVERED: "Site recovered",
     EventKind.MASS_DELETION: "Mass deletion",
 }
 # In reading order; ``published_changed`` is dropped when ``backdated`` says more.
 CHANGE_LABELS = {
-    "headline": "headline", "lead": "lead", "body_changed": "paragraphs rewritten",
-    "body_removed": "paragraphs removed", "body_added": "paragraphs added",
-    "backdated": "publication date moved back", "published_changed": "publication date",
-    "updated_changed": "update date", "author": "author", "tags": "tags", "image": "image", "videos": "videos",
+    "headline": "headline",
+    "lead": "lead",
+    "body_changed": "paragraphs rewritten",
+    "body_removed": "paragraphs removed",
+    "body_added": "paragraphs added",
+    "backdated": "publication date moved back",
+    "published_changed": "publication date",
+    "updated_changed": "update date",
+    "author": "author",
+    "tags": "tags",
+    "image": "image",
+    "videos": "videos",
 }
 OPERATOR_NOTES = {
     EventKind.PARSER_BROKEN: "Edit and deletion alerts for this site are held until its pages parse again.",
@@ -146,6 +158,7 @@ def change_labels(kinds: tuple[str, ...] | frozenset[str]) -> list[str]:
 
 # -- blocks per kind -------------------------------------------------------------------
 
+
 def _article_blocks(event: EventView) -> list[Block]:
     blocks: list[Block] = []
     if event.url:
@@ -180,8 +193,7 @@ def _deleted_blocks(event: EventView) -> list[Block]:
     why = str(event.details.get("reason") or "gone")
     checks = event.details.get("confirmations")
     since = event.details.get("gone_since")
-    detail = "".join([f"; gone since {since}" if since else "",
-                      f"; {checks} consecutive checks" if checks else ""])
+    detail = "".join([f"; gone since {since}" if since else "", f"; {checks} consecutive checks" if checks else ""])
     blocks.append(_line("Why: ", why + detail))
     if event.published_old:
         blocks.append(_line("Published: ", event.published_old))
@@ -215,8 +227,10 @@ def _passages(label: str, passages: tuple[str, ...], tone: str) -> list[Block]:
 def _views(event: EventView) -> list[Block]:
     if event.views is None and event.comments is None:
         return []
-    parts = [f"{event.views:,} views" if event.views is not None else "",
-             f"{event.comments:,} comments" if event.comments is not None else ""]
+    parts = [
+        f"{event.views:,} views" if event.views is not None else "",
+        f"{event.comments:,} comments" if event.comments is not None else "",
+    ]
     return [_line("At the time: ", ", ".join(p for p in parts if p))]
 
 

@@ -106,8 +106,16 @@ class AlertRow:
 
 # -- delivery protocol ------------------------------------------------------------------
 
-def claim(store: Store, destination_names: Iterable[str], *, now: datetime, lease: timedelta,
-          limit: int | None = None, exclude: Collection[int] = ()) -> list[AlertJob]:
+
+def claim(
+    store: Store,
+    destination_names: Iterable[str],
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int | None = None,
+    exclude: Collection[int] = (),
+) -> list[AlertJob]:
     """Move deliverable alerts of these destinations to ``sending`` and return them, oldest first.
 
     ``exclude``: alert ids not to take again (those this run already tried).
@@ -115,9 +123,10 @@ def claim(store: Store, destination_names: Iterable[str], *, now: datetime, leas
     names = list(destination_names)
     if not names:
         return []
-    deliverable = or_(Alert.status == AlertStatus.PENDING,
-                      and_(Alert.status == AlertStatus.SENDING,
-                           or_(Alert.claimed_at.is_(None), Alert.claimed_at < now - lease)))
+    deliverable = or_(
+        Alert.status == AlertStatus.PENDING,
+        and_(Alert.status == AlertStatus.SENDING, or_(Alert.claimed_at.is_(None), Alert.claimed_at < now - lease)),
+    )
     query = select(Alert.id).where(Alert.destination.in_(names), deliverable).order_by(Alert.id)
     if exclude:
         query = query.where(Alert.id.not_in(list(exclude)))
@@ -129,10 +138,16 @@ def claim(store: Store, destination_names: Iterable[str], *, now: datetime, leas
         ids = list(s.scalars(query).all())
         if not ids:
             return []
-        s.execute(update(Alert).where(Alert.id.in_(ids))
-                  .values(status=AlertStatus.SENDING, claimed_at=now, attempts=Alert.attempts + 1))
-        rows = s.execute(select(Alert.id, Alert.event_id, Alert.destination, Alert.attempts)
-                         .where(Alert.id.in_(ids)).order_by(Alert.id)).all()
+        s.execute(
+            update(Alert)
+            .where(Alert.id.in_(ids))
+            .values(status=AlertStatus.SENDING, claimed_at=now, attempts=Alert.attempts + 1)
+        )
+        rows = s.execute(
+            select(Alert.id, Alert.event_id, Alert.destination, Alert.attempts)
+            .where(Alert.id.in_(ids))
+            .order_by(Alert.id)
+        ).all()
     return [AlertJob(alert_id, event_id, dest, attempts, now) for alert_id, event_id, dest, attempts in rows]
 
 
@@ -142,8 +157,15 @@ def mark_sent(store: Store, alert_id: int, *, now: datetime) -> None:
         s.execute(update(Alert).where(Alert.id == alert_id).values(status=AlertStatus.SENT, sent_at=now))
 
 
-def mark_failed(store: Store, alert_id: int, error: str, *, give_up_after: int,
-                secrets: Iterable[str] = (), claimed_at: datetime | None = None) -> str | None:
+def mark_failed(
+    store: Store,
+    alert_id: int,
+    error: str,
+    *,
+    give_up_after: int,
+    secrets: Iterable[str] = (),
+    claimed_at: datetime | None = None,
+) -> str | None:
     """Back to ``pending`` for the next run, or ``failed`` after ``give_up_after`` attempts.
 
     Only an alert still ``sending`` (under this claim, when ``claimed_at`` is given)
@@ -177,24 +199,40 @@ def requeue_failed(store: Store, destination_names: Iterable[str] | None = None)
 
 # -- reading ----------------------------------------------------------------------------
 
+
 def counts(store: Store) -> dict[str, dict[str, int]]:
     """Destination name -> status -> number of alerts."""
     with store.reader() as s:
-        rows = s.execute(select(Alert.destination, Alert.status, func.count())
-                         .group_by(Alert.destination, Alert.status)).all()
+        rows = s.execute(
+            select(Alert.destination, Alert.status, func.count()).group_by(Alert.destination, Alert.status)
+        ).all()
     found: dict[str, dict[str, int]] = {}
     for destination, status, n in rows:
         found.setdefault(destination, {})[status] = n
     return found
 
 
-def list_alerts(store: Store, *, status: AlertStatus | None = None, since: datetime | None = None,
-                limit: int | None = None) -> list[AlertRow]:
+def list_alerts(
+    store: Store, *, status: AlertStatus | None = None, since: datetime | None = None, limit: int | None = None
+) -> list[AlertRow]:
     """Outbox rows, newest first."""
-    query = (select(Alert.id, Alert.event_id, Site.name, Event.kind, Alert.destination, Alert.status,
-                    Alert.attempts, Alert.last_error, Alert.created_at, Alert.sent_at)
-             .join(Event, Event.id == Alert.event_id).join(Site, Site.id == Event.site_id)
-             .order_by(Alert.id.desc()))
+    query = (
+        select(
+            Alert.id,
+            Alert.event_id,
+            Site.name,
+            Event.kind,
+            Alert.destination,
+            Alert.status,
+            Alert.attempts,
+            Alert.last_error,
+            Alert.created_at,
+            Alert.sent_at,
+        )
+        .join(Event, Event.id == Alert.event_id)
+        .join(Site, Site.id == Event.site_id)
+        .order_by(Alert.id.desc())
+    )
     if status:
         query = query.where(Alert.status == status)
     if since:
@@ -212,8 +250,10 @@ def event_view(session: Session, event_id: int, *, base_url: str | None = None) 
         raise LookupError(f"no event {event_id}")
     site = session.get(Site, event.site_id)
     article = session.get(Article, event.article_id) if event.article_id else None
-    old, new = (Content.from_json(session.get(Version, v).content) if v else None
-                for v in (event.from_version_id, event.to_version_id))
+    old, new = (
+        Content.from_json(session.get(Version, v).content) if v else None
+        for v in (event.from_version_id, event.to_version_id)
+    )
     changes: tuple[str, ...] = tuple(event.details.get("changes") or ())
     removed: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
@@ -228,12 +268,23 @@ def event_view(session: Session, event_id: int, *, base_url: str | None = None) 
         removed = (*((old.lead,) if old.lead else ()), *old.body)
     views, comments = _metrics_at(session, event) if article else (None, None)
     return EventView(
-        event_id=event.id, site=site.name, kind=event.kind, created_at=event.created_at,
-        article_id=event.article_id, url=article.url if article else None,
-        headline_old=old.headline if old else None, headline_new=new.headline if new else None,
-        changes=changes, removed=removed, added=added,
-        published_old=old.published if old else None, published_new=new.published if new else None,
-        views=views, comments=comments, details=dict(event.details or {}), base_url=base_url,
+        event_id=event.id,
+        site=site.name,
+        kind=event.kind,
+        created_at=event.created_at,
+        article_id=event.article_id,
+        url=article.url if article else None,
+        headline_old=old.headline if old else None,
+        headline_new=new.headline if new else None,
+        changes=changes,
+        removed=removed,
+        added=added,
+        published_old=old.published if old else None,
+        published_new=new.published if new else None,
+        views=views,
+        comments=comments,
+        details=dict(event.details or {}),
+        base_url=base_url,
     )
 
 
@@ -242,8 +293,14 @@ def _metrics_at(session: Session, event: Event) -> Sequence[int | None]:
     at = event.created_at
     if event.capture_id:
         at = session.scalar(select(Capture.fetched_at).where(Capture.id == event.capture_id)) or at
-    row = session.execute(select(Capture.views, Capture.comments)
-                          .where(Capture.article_id == event.article_id, Capture.fetched_at <= at,
-                                 or_(Capture.views.is_not(None), Capture.comments.is_not(None)))
-                          .order_by(Capture.fetched_at.desc(), Capture.id.desc()).limit(1)).first()
+    row = session.execute(
+        select(Capture.views, Capture.comments)
+        .where(
+            Capture.article_id == event.article_id,
+            Capture.fetched_at <= at,
+            or_(Capture.views.is_not(None), Capture.comments.is_not(None)),
+        )
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(1)
+    ).first()
     return tuple(row) if row else (None, None)

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 class App:
     """The composition root handed to commands as click's ``obj``."""
 
-    def __init__(self, config_path: str | None = None, *, config: Config | None = None,
-                 store: Store | None = None) -> None:
+    def __init__(
+        self, config_path: str | None = None, *, config: Config | None = None, store: Store | None = None
+    ) -> None:
         """Loads the config from ``config_path`` when first needed; tests hand in ``config`` and ``store``."""
         self._config_path = config_path
         if config is not None:

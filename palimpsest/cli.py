@@ -62,8 +62,13 @@ def _fail(message: str, code: int) -> None:
 
 
 @click.group(cls=Group)
-@click.option("--config", "config_path", metavar="PATH", envvar="PALIMPSEST_CONFIG",
-              help="Config file (default: ./palimpsest.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar="PALIMPSEST_CONFIG",
+    help="Config file (default: ./palimpsest.toml).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="palimpsest")
 @click.pass_context

@@ -252,9 +252,13 @@ def evidence_settings(entry: dict[str, Any], here: Path) -> LogSettings:
     for url in v["tsa"]:
         if urlsplit(str(url)).scheme not in ("http", "https"):
             raise ConfigError(f"evidence: tsa: not an http(s) URL: {url!r}")
-    return LogSettings(key_path=here / v["key"], heads_file=here / v["heads_file"],
-                       tsa_urls=tuple(v["tsa"]), tsa_certs=tuple(here / c for c in v["tsa_certs"]),
-                       tsa_timeout=v["tsa_timeout"])
+    return LogSettings(
+        key_path=here / v["key"],
+        heads_file=here / v["heads_file"],
+        tsa_urls=tuple(v["tsa"]),
+        tsa_certs=tuple(here / c for c in v["tsa_certs"]),
+        tsa_timeout=v["tsa_timeout"],
+    )
 
 
 def _check(entry: dict[str, Any], settings: dict[str, Setting], where: str) -> dict[str, Any]:
@@ -306,13 +310,15 @@ def check_store_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        raise ConfigError("store: not a database URL (e.g. sqlite:///palimpsest.db, "
-                          "postgresql+psycopg://user@host/db)") from None
+        raise ConfigError(
+            "store: not a database URL (e.g. sqlite:///palimpsest.db, postgresql+psycopg://user@host/db)"
+        ) from None
     try:
         parsed.get_dialect()
     except (NoSuchModuleError, ImportError):
-        raise ConfigError(f"store: unknown database driver {parsed.drivername!r} "
-                          "(use sqlite or postgresql+psycopg)") from None
+        raise ConfigError(
+            f"store: unknown database driver {parsed.drivername!r} (use sqlite or postgresql+psycopg)"
+        ) from None
     return url
 
 
@@ -330,15 +336,27 @@ def _site(entry: dict[str, Any], index: int) -> SiteConfig:
         raise ConfigError(f"site {v['name']!r}: give `start_urls`, `feeds` or `sitemaps`")
     _check_urls(v, where)
     site = SiteConfig(
-        name=v["name"], parser=v["parser"], start_urls=tuple(v["start_urls"]), feeds=tuple(v["feeds"]),
+        name=v["name"],
+        parser=v["parser"],
+        start_urls=tuple(v["start_urls"]),
+        feeds=tuple(v["feeds"]),
         sitemaps=tuple(v["sitemaps"]),
-        timezone=v["timezone"], listing_pages=v["listing_pages"], max_articles=v["max_articles"],
-        policy=from_settings(Policy, v), health=from_settings(HealthPolicy, v), schedule=_schedule(v, where),
-        concurrency=v["concurrency"], delay=v["delay"], timeout=v["timeout"],
+        timezone=v["timezone"],
+        listing_pages=v["listing_pages"],
+        max_articles=v["max_articles"],
+        policy=from_settings(Policy, v),
+        health=from_settings(HealthPolicy, v),
+        schedule=_schedule(v, where),
+        concurrency=v["concurrency"],
+        delay=v["delay"],
+        timeout=v["timeout"],
         user_agent=v["user_agent"].replace("{contact_url}", v["contact_url"]),
-        expect=tuple(v["expect"]) if v["expect"] is not None else None, article_urls=v["article_urls"],
+        expect=tuple(v["expect"]) if v["expect"] is not None else None,
+        article_urls=v["article_urls"],
         selectors=v["selectors"],
-        politeness=_politeness(v, where), lease=v["lease"], lease_batch=v["lease_batch"],
+        politeness=_politeness(v, where),
+        lease=v["lease"],
+        lease_batch=v["lease_batch"],
     )
     _check_parser(site)
     return site
@@ -355,7 +373,7 @@ def _check_parser(site: SiteConfig) -> None:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{where}: `timezone`: unknown time zone {site.timezone!r}") from None
     if (site.parser == "selectors") != (site.selectors is not None):
-        raise ConfigError(f"{where}: `selectors` goes with `parser = \"selectors\"` and is required by it")
+        raise ConfigError(f'{where}: `selectors` goes with `parser = "selectors"` and is required by it')
     if site.article_urls:
         try:
             re.compile(site.article_urls)
@@ -378,17 +396,24 @@ def _check_parser(site: SiteConfig) -> None:
 
 def _schedule(values: dict[str, Any], where: str) -> Schedule:
     if values["recheck_min"] > values["recheck_max"]:
-        raise ConfigError(f"{where}: `recheck_min` ({format_duration(values['recheck_min'])}) is longer than "
-                          f"`recheck_max` ({format_duration(values['recheck_max'])})")
+        raise ConfigError(
+            f"{where}: `recheck_min` ({format_duration(values['recheck_min'])}) is longer than "
+            f"`recheck_max` ({format_duration(values['recheck_max'])})"
+        )
     return from_settings(Schedule, values)
 
 
 def _politeness(v: dict[str, Any], where: str) -> Politeness:
     if not v["robots"] and not (v["robots_reason"] or "").strip():
         raise ConfigError(f"{where}: `robots = false` needs `robots_reason` (why this archive must ignore it)")
-    return Politeness(backoff=v["backoff"], backoff_max=v["backoff_max"], max_size=v["max_size"],
-                      robots=v["robots"], robots_reason=v["robots_reason"],
-                      hosts=tuple(h.lower() for h in v["hosts"]))
+    return Politeness(
+        backoff=v["backoff"],
+        backoff_max=v["backoff_max"],
+        max_size=v["max_size"],
+        robots=v["robots"],
+        robots_reason=v["robots_reason"],
+        hosts=tuple(h.lower() for h in v["hosts"]),
+    )
 
 
 def _destination(entry: dict[str, Any], index: int) -> Destination:
@@ -402,8 +427,14 @@ def _destination(entry: dict[str, Any], index: int) -> Destination:
     from notify.deliver import usable_url
 
     if not usable_url(v["url"]):
-        raise ConfigError(f"notify[{index}]: apprise cannot use the url {mask_url(v['url'])} "
-                          "(check its scheme and syntax)")
-    return Destination(name=v["name"] or destination_name(v["url"]), url=v["url"],
-                       events=frozenset(v["events"]), sites=frozenset(v["sites"]),
-                       format=v["format"], tag=v["tag"])
+        raise ConfigError(
+            f"notify[{index}]: apprise cannot use the url {mask_url(v['url'])} (check its scheme and syntax)"
+        )
+    return Destination(
+        name=v["name"] or destination_name(v["url"]),
+        url=v["url"],
+        events=frozenset(v["events"]),
+        sites=frozenset(v["sites"]),
+        format=v["format"],
+        tag=v["tag"],
+    )

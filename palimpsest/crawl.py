@@ -39,8 +39,12 @@ class SiteRun:
     @property
     def failed(self) -> bool:
         """The site could not be crawled at all, the run was stopped (SIGTERM, Ctrl-C), or a capture was lost."""
-        return (self.run_id is None or self.health == HealthStatus.UNREACHABLE or self.finish_reason == "shutdown"
-                or self.errors > 0)
+        return (
+            self.run_id is None
+            or self.health == HealthStatus.UNREACHABLE
+            or self.finish_reason == "shutdown"
+            or self.errors > 0
+        )
 
 
 def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") -> list[SiteRun]:
@@ -134,10 +138,24 @@ def _site_run(name: str, crawler: Any) -> SiteRun:
         return SiteRun(name, getattr(spider, "run_id", None), "store_error", store_error, finish, errors=errors)
     result = getattr(spider, "result", None)
     if result is None:
-        return SiteRun(name, getattr(spider, "run_id", None), HealthStatus.UNREACHABLE, "the run did not finish",
-                       finish, errors=errors)
-    return SiteRun(name, result.run_id, result.health.status, result.health.reason, finish,
-                   asdict(result.stats), result.events, errors)
+        return SiteRun(
+            name,
+            getattr(spider, "run_id", None),
+            HealthStatus.UNREACHABLE,
+            "the run did not finish",
+            finish,
+            errors=errors,
+        )
+    return SiteRun(
+        name,
+        result.run_id,
+        result.health.status,
+        result.health.reason,
+        finish,
+        asdict(result.stats),
+        result.events,
+        errors,
+    )
 
 
 def crawl_isolated(config: Config, names: list[str] | None = None, *, log_level: str = "WARNING") -> list[SiteRun]:

@@ -21,9 +21,15 @@ if TYPE_CHECKING:
 SITE = "charter97-demo"
 # The demo confirms at once; the real defaults wait for 2 captures (edits) and
 # 3 captures over 2 hours (deletions).
-THRESHOLDS = {"edit_confirmations": 1, "delete_confirmations": 1, "delete_min_age": "0s",
-              "recheck_min": "0s", "recheck_max": "0s", "listing_pages": 1,
-              "delay": 0.0}  # a copy on this machine: no one to be polite to
+THRESHOLDS = {
+    "edit_confirmations": 1,
+    "delete_confirmations": 1,
+    "delete_min_age": "0s",
+    "recheck_min": "0s",
+    "recheck_max": "0s",
+    "listing_pages": 1,
+    "delay": 0.0,
+}  # a copy on this machine: no one to be polite to
 
 
 def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> dict[str, Any]:
@@ -34,12 +40,22 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> 
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)
     with LocalSite() as site, WebhookReceiver() as hook:
-        config = from_dict({
-            "store": f"sqlite:///{db.resolve()}",
-            "sites": [{"name": SITE, "parser": "charter97", "start_urls": site.start_urls(),
-                       "feeds": site.feed_urls(), **THRESHOLDS}],
-            "notify": [{"name": "demo-webhook", "url": hook.url, "format": "text"}],
-        }, environ={})
+        config = from_dict(
+            {
+                "store": f"sqlite:///{db.resolve()}",
+                "sites": [
+                    {
+                        "name": SITE,
+                        "parser": "charter97",
+                        "start_urls": site.start_urls(),
+                        "feeds": site.feed_urls(),
+                        **THRESHOLDS,
+                    }
+                ],
+                "notify": [{"name": "demo-webhook", "url": hook.url, "format": "text"}],
+            },
+            environ={},
+        )
         say(f"Serving a synthetic copy of charter97.org at {site.base_url}")
         say(f"Archive: {db}\n")
 
@@ -52,10 +68,12 @@ def run_demo(directory: Path, *, echo: Callable[[str], None] | None = print) -> 
         site.edit(retitled.id, headline=retitled.headline + " — corrected")
         site.set_views(articles[3].id, articles[3].views + 5000)
         site.delete(deleted.id, "404")
-        say(f"2. The site quietly edits {site.url(edited.id)},\n"
+        say(
+            f"2. The site quietly edits {site.url(edited.id)},\n"
             f"   retitles {site.url(retitled.id)},\n"
             f"   deletes {site.url(deleted.id)}\n"
-            f"   and one article's view counter moves on (not an edit).")
+            f"   and one article's view counter moves on (not an edit)."
+        )
 
         second = crawl_isolated(config)[0]
         say(f"3. Second crawl: {len(second.events)} events; alerts delivered to a local webhook.\n")

@@ -28,8 +28,12 @@ class Moment(click.ParamType):
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r}: use an ISO date or time (2025-10-07, 2025-10-07T14:05+03:00) "
-                      "or a duration back from now (2h, 7d)", param, ctx)
+            self.fail(
+                f"{value!r}: use an ISO date or time (2025-10-07, 2025-10-07T14:05+03:00) "
+                "or a duration back from now (2h, 7d)",
+                param,
+                ctx,
+            )
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

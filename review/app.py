@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
-       "base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -101,14 +103,21 @@ class TokenGate:
             response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict", path="/")
             await response(scope, receive, send)
         else:
-            response = PlainTextResponse("An access token is needed: open this address with ?token=…\n", 401,
-                                         headers={"www-authenticate": "Bearer"})
+            response = PlainTextResponse(
+                "An access token is needed: open this address with ?token=…\n",
+                401,
+                headers={"www-authenticate": "Bearer"},
+            )
             await response(scope, receive, send)
 
 
 def templates() -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(render.FILTERS)
     env.globals.update(render.GLOBALS)
     return Jinja2Templates(env=env)
@@ -143,7 +152,8 @@ def create_app(store: Store, *, token: str | None = None, base_url: str | None =
 
 async def _error(request: Request, exc: Any) -> Any:
     return request.app.state.templates.TemplateResponse(
-        request, "error.html", {"status": exc.status_code, "message": exc.detail}, status_code=exc.status_code)
+        request, "error.html", {"status": exc.status_code, "message": exc.detail}, status_code=exc.status_code
+    )
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Any:

@@ -58,9 +58,13 @@ def view_chart(series: list[tuple[datetime, int]], marks: list[tuple[datetime, s
             before = [v for t, v in series if t <= at] or [series[0][1]]
             dots.append((x(at), y(before[-1]), label))
     y_ticks = tuple((y(v), f"{v:,}".replace(",", " ")) for v in (low, (low + high) // 2, high))
-    x_ticks = ((float(LEFT), series[0][0].strftime("%d %b %H:%M")),
-               (float(WIDTH - RIGHT), series[-1][0].strftime("%d %b %H:%M")))
-    summary = (f"Views rose from {series[0][1]:,} to {series[-1][1]:,} over {len(series)} readings"
-               if series[-1][1] >= series[0][1] else
-               f"Views went from {series[0][1]:,} to {series[-1][1]:,} over {len(series)} readings")
+    x_ticks = (
+        (float(LEFT), series[0][0].strftime("%d %b %H:%M")),
+        (float(WIDTH - RIGHT), series[-1][0].strftime("%d %b %H:%M")),
+    )
+    summary = (
+        f"Views rose from {series[0][1]:,} to {series[-1][1]:,} over {len(series)} readings"
+        if series[-1][1] >= series[0][1]
+        else f"Views went from {series[0][1]:,} to {series[-1][1]:,} over {len(series)} readings"
+    )
     return Chart(WIDTH, HEIGHT, points, tuple(dots), y_ticks, x_ticks, summary.replace(",", " "))

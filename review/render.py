@@ -25,14 +25,41 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FILTER_KINDS = (("edited", "edited"), ("deleted", "deleted"), ("restored", "restored"), ("reverted", "reverted"),
-                ("new", "new"), ("headline", "headline"), ("lead", "lead"), ("body_changed", "paragraphs rewritten"),
-                ("body_added", "paragraphs added"), ("body_removed", "paragraphs removed"),
-                ("backdated", "back-dated"), ("published_changed", "publication date"), ("author", "author"))
-BLOCK_LABELS = {"changed": "edited", "added": "added", "removed": "removed", "moved": "moved",
-                "moved_away": "moved away", "split": "split", "merged": "merged"}
-FIELD_LABELS = {"headline": "Headline", "lead": "Lead", "published": "Published", "published_raw": "Date as printed",
-                "updated": "Updated", "author": "Author", "tags": "Tags", "image": "Image", "videos": "Videos"}
+FILTER_KINDS = (
+    ("edited", "edited"),
+    ("deleted", "deleted"),
+    ("restored", "restored"),
+    ("reverted", "reverted"),
+    ("new", "new"),
+    ("headline", "headline"),
+    ("lead", "lead"),
+    ("body_changed", "paragraphs rewritten"),
+    ("body_added", "paragraphs added"),
+    ("body_removed", "paragraphs removed"),
+    ("backdated", "back-dated"),
+    ("published_changed", "publication date"),
+    ("author", "author"),
+)
+BLOCK_LABELS = {
+    "changed": "edited",
+    "added": "added",
+    "removed": "removed",
+    "moved": "moved",
+    "moved_away": "moved away",
+    "split": "split",
+    "merged": "merged",
+}
+FIELD_LABELS = {
+    "headline": "Headline",
+    "lead": "Lead",
+    "published": "Published",
+    "published_raw": "Date as printed",
+    "updated": "Updated",
+    "author": "Author",
+    "tags": "Tags",
+    "image": "Image",
+    "videos": "Videos",
+}
 
 
 def when(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
@@ -138,7 +165,21 @@ def page_params(current: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-FILTERS = {"when": when, "iso": iso, "size_label": size_label, "href": href, "clean": clean,
-           "pieces": pieces, "event_title": event_title}
-GLOBALS = {"BLOCK_LABELS": BLOCK_LABELS, "FIELD_LABELS": FIELD_LABELS, "FILTER_KINDS": FILTER_KINDS,
-           "side": side, "diff_href": diff_href, "page_params": page_params, "BREAK": BREAK}
+FILTERS = {
+    "when": when,
+    "iso": iso,
+    "size_label": size_label,
+    "href": href,
+    "clean": clean,
+    "pieces": pieces,
+    "event_title": event_title,
+}
+GLOBALS = {
+    "BLOCK_LABELS": BLOCK_LABELS,
+    "FIELD_LABELS": FIELD_LABELS,
+    "FILTER_KINDS": FILTER_KINDS,
+    "side": side,
+    "diff_href": diff_href,
+    "page_params": page_params,
+    "BREAK": BREAK,
+}

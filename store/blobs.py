@@ -65,8 +65,15 @@ class BlobStore:
             return set()
         return set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted))))
 
-    def stage(self, session: Session, data: bytes, *, base: str | None = None, digest: str | None = None,
-              exists: bool | None = None) -> str:
+    def stage(
+        self,
+        session: Session,
+        data: bytes,
+        *,
+        base: str | None = None,
+        digest: str | None = None,
+        exists: bool | None = None,
+    ) -> str:
         """Encode ``data`` for the next :meth:`flush` unless it is stored; return its SHA-256.
 
         ``exists`` (from :meth:`existing`) saves the lookup. Several workers may store
@@ -87,8 +94,17 @@ class BlobStore:
         """Insert the staged blobs, in one statement."""
         if not self._staged:
             return
-        rows = [{"sha256": b.sha256, "size": b.size, "codec": b.codec, "base_sha256": b.base_sha256,
-                 "depth": b.depth, "data": b.data} for b in self._staged.values()]
+        rows = [
+            {
+                "sha256": b.sha256,
+                "size": b.size,
+                "codec": b.codec,
+                "base_sha256": b.base_sha256,
+                "depth": b.depth,
+                "data": b.data,
+            }
+            for b in self._staged.values()
+        ]
         self._staged.clear()
         insert_new(session, Blob, ["sha256"], rows)
 
@@ -127,10 +143,15 @@ class BlobStore:
                     break  # small against the keyframe: no chain needed
         if best is not None and len(best[1]) < len(data) // 4:
             chosen, delta = best
-            return Blob(sha256=digest, size=len(data), codec="zstd-delta",
-                        base_sha256=chosen.sha256, depth=chosen.depth + 1, data=delta)
-        return Blob(sha256=digest, size=len(data), codec="zstd", depth=0,
-                    data=self._plain.compress(data))
+            return Blob(
+                sha256=digest,
+                size=len(data),
+                codec="zstd-delta",
+                base_sha256=chosen.sha256,
+                depth=chosen.depth + 1,
+                data=delta,
+            )
+        return Blob(sha256=digest, size=len(data), codec="zstd", depth=0, data=self._plain.compress(data))
 
     def _root(self, session: Session, blob: Blob) -> Blob:
         """The keyframe at the start of ``blob``'s chain of delta bases."""

@@ -23,16 +23,31 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EVENT_KINDS = ("edited", "reverted", "deleted", "restored", "new")
-DIGESTS = ("request_sha256", "response_sha256", "payload_sha256", "certificate_sha256",
-           "prev_hash", "record_hash", "ledger_hash")
+DIGESTS = (
+    "request_sha256",
+    "response_sha256",
+    "payload_sha256",
+    "certificate_sha256",
+    "prev_hash",
+    "record_hash",
+    "ledger_hash",
+)
 
 
 def capture_row(c: Capture) -> dict[str, Any]:
     """A capture as evidence: when, what came back, and every digest that proves it."""
     return {
-        "id": c.id, "url": c.url, "final_url": c.final_url, "fetched_at": c.fetched_at,
-        "status": c.status, "outcome": c.outcome, "reason": c.reason, "error": c.error,
-        "views": c.views, "comments": c.comments, "version_id": c.version_id,
+        "id": c.id,
+        "url": c.url,
+        "final_url": c.final_url,
+        "fetched_at": c.fetched_at,
+        "status": c.status,
+        "outcome": c.outcome,
+        "reason": c.reason,
+        "error": c.error,
+        "views": c.views,
+        "comments": c.comments,
+        "version_id": c.version_id,
         "digests": {name: getattr(c, name) for name in DIGESTS},
     }
 
@@ -49,8 +64,12 @@ class Shown:
 
 def state_at(s: Session, article: Article, at: datetime) -> Shown | None:
     """The content of the last capture at or before ``at`` that read any; None before the first."""
-    query = (select(Capture).where(Capture.article_id == article.id, Capture.fetched_at <= at)
-             .order_by(Capture.id.desc()).limit(1))
+    query = (
+        select(Capture)
+        .where(Capture.article_id == article.id, Capture.fetched_at <= at)
+        .order_by(Capture.id.desc())
+        .limit(1)
+    )
     capture = s.scalars(query.where(Capture.version_id.is_not(None))).first()
     if capture is None:
         return None
@@ -72,8 +91,11 @@ def versions(s: Session, article_id: int) -> list[Version]:
 
 def version_sightings(s: Session, version_id: int) -> dict[str, Any]:
     """How often and over what span captures showed one version."""
-    count, first, last = s.execute(select(func.count(), func.min(Capture.fetched_at), func.max(Capture.fetched_at))
-                                   .where(Capture.version_id == version_id)).one()
+    count, first, last = s.execute(
+        select(func.count(), func.min(Capture.fetched_at), func.max(Capture.fetched_at)).where(
+            Capture.version_id == version_id
+        )
+    ).one()
     return {"captures": count, "first": first, "last": last}
 
 
@@ -82,9 +104,11 @@ def capture_runs(s: Session, article_id: int) -> list[dict[str, Any]]:
 
     Ninety unchanged recaptures read as one line, a failure or a deletion stands out.
     """
-    rows = s.execute(select(Capture.id, Capture.fetched_at, Capture.outcome, Capture.status, Capture.reason,
-                            Capture.version_id).where(Capture.article_id == article_id)
-                     .order_by(Capture.id)).all()
+    rows = s.execute(
+        select(Capture.id, Capture.fetched_at, Capture.outcome, Capture.status, Capture.reason, Capture.version_id)
+        .where(Capture.article_id == article_id)
+        .order_by(Capture.id)
+    ).all()
     runs: list[dict[str, Any]] = []
     for cid, at, outcome, status, reason, version_id in rows:
         key = (outcome, status, version_id)
@@ -92,17 +116,34 @@ def capture_runs(s: Session, article_id: int) -> list[dict[str, Any]]:
             run = runs[-1]
             run.update(count=run["count"] + 1, last=at, last_id=cid)
             continue
-        runs.append({"key": key, "outcome": outcome, "status": status, "reason": reason, "version_id": version_id,
-                     "count": 1, "first": at, "last": at, "first_id": cid, "last_id": cid})
+        runs.append(
+            {
+                "key": key,
+                "outcome": outcome,
+                "status": status,
+                "reason": reason,
+                "version_id": version_id,
+                "count": 1,
+                "first": at,
+                "last": at,
+                "first_id": cid,
+                "last_id": cid,
+            }
+        )
     for run in runs:
         del run["key"]
     return runs
 
 
 def view_series(s: Session, article_id: int) -> list[tuple[datetime, int]]:
-    return [(at, views) for at, views in s.execute(
-        select(Capture.fetched_at, Capture.views).where(Capture.article_id == article_id, Capture.views.is_not(None))
-        .order_by(Capture.id))]
+    return [
+        (at, views)
+        for at, views in s.execute(
+            select(Capture.fetched_at, Capture.views)
+            .where(Capture.article_id == article_id, Capture.views.is_not(None))
+            .order_by(Capture.id)
+        )
+    ]
 
 
 def article_events(s: Session, article_id: int) -> list[Event]:
@@ -117,16 +158,27 @@ def site_names(s: Session) -> list[str]:
     return list(s.scalars(select(Site.name).order_by(Site.name)))
 
 
-def changes_page(s: Session, *, site: str | None = None, kind: str | None = None, since: datetime | None = None,
-                 until: datetime | None = None, before: int | None = None, after: int | None = None,
-                 limit: int = 50) -> tuple[list[dict[str, Any]], bool]:
+def changes_page(
+    s: Session,
+    *,
+    site: str | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], bool]:
     """Article events newest first, one page, and whether more lie beyond it.
 
     ``kind`` is an event kind (edited, deleted…) or a change kind (headline,
     backdated…). Pages turn on event ids (``before``/``after``): no OFFSET to scan.
     """
-    query = (select(Event, Site.name, Article.url, Article.status)
-             .join(Site, Site.id == Event.site_id).join(Article, Article.id == Event.article_id))
+    query = (
+        select(Event, Site.name, Article.url, Article.status)
+        .join(Site, Site.id == Event.site_id)
+        .join(Article, Article.id == Event.article_id)
+    )
     if site:
         query = query.where(Site.name == site)
     if kind in EVENT_KINDS:
@@ -149,25 +201,38 @@ def changes_page(s: Session, *, site: str | None = None, kind: str | None = None
         rows.reverse()
     ids = {v for e, *_ in rows for v in (e.from_version_id, e.to_version_id) if v}
     found = {v.id: v for v in s.scalars(select(Version).where(Version.id.in_(ids)))} if ids else {}
-    return [{"event": e, "site": name, "url": url, "status": status,
-             "from": found.get(e.from_version_id), "to": found.get(e.to_version_id)}
-            for e, name, url, status in rows], more
+    return [
+        {
+            "event": e,
+            "site": name,
+            "url": url,
+            "status": status,
+            "from": found.get(e.from_version_id),
+            "to": found.get(e.to_version_id),
+        }
+        for e, name, url, status in rows
+    ], more
 
 
 def _has_change(s: Session, kind: str) -> Any:
     """The event's details list this change kind (a JSON array, queried per dialect)."""
     if s.get_bind().dialect.name == "postgresql":
-        return text("(events.details::jsonb -> 'changes') @> jsonb_build_array(CAST(:change AS text))"
-                    ).bindparams(change=kind)
-    return text("EXISTS (SELECT 1 FROM json_each(events.details, '$.changes') AS c WHERE c.value = :change)"
-                ).bindparams(change=kind)
+        return text("(events.details::jsonb -> 'changes') @> jsonb_build_array(CAST(:change AS text))").bindparams(
+            change=kind
+        )
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(events.details, '$.changes') AS c WHERE c.value = :change)"
+    ).bindparams(change=kind)
 
 
 def deleted_articles(s: Session, *, before: int | None = None, limit: int = 50) -> tuple[list[dict[str, Any]], bool]:
     """Articles confirmed gone, newest deletion first, each with the last capture that showed it."""
-    query = (select(Article, Event, Site.name).join(Site, Site.id == Article.site_id)
-             .join(Event, (Event.article_id == Article.id) & (Event.kind == "deleted"))
-             .where(Article.status == "deleted"))
+    query = (
+        select(Article, Event, Site.name)
+        .join(Site, Site.id == Article.site_id)
+        .join(Event, (Event.article_id == Article.id) & (Event.kind == "deleted"))
+        .where(Article.status == "deleted")
+    )
     query = query.where(Event.id < before) if before is not None else query
     rows = s.execute(query.order_by(Event.id.desc()).limit(limit + 1)).all()
     out, seen = [], set()
@@ -175,8 +240,12 @@ def deleted_articles(s: Session, *, before: int | None = None, limit: int = 50) 
         if article.id in seen:  # deleted, restored and deleted again: the latest deletion
             continue
         seen.add(article.id)
-        last_ok = s.scalars(select(Capture).where(Capture.article_id == article.id, Capture.version_id.is_not(None))
-                            .order_by(Capture.id.desc()).limit(1)).first()
+        last_ok = s.scalars(
+            select(Capture)
+            .where(Capture.article_id == article.id, Capture.version_id.is_not(None))
+            .order_by(Capture.id.desc())
+            .limit(1)
+        ).first()
         version = s.get(Version, last_ok.version_id) if last_ok else None
         out.append({"article": article, "event": event, "site": name, "last_ok": last_ok, "version": version})
     return out, len(rows) > limit

@@ -25,14 +25,28 @@ from typing import Any
 
 GENESIS = "0" * 64
 CHAINED_FIELDS = (
-    "kind", "url", "final_url", "fetched_at", "elapsed_ms", "status", "error", "outcome",
-    "reason", "request_sha256", "response_sha256", "payload_sha256", "certificate_sha256",
-    "meta", "parse_error", "views", "comments", "prev_hash",
+    "kind",
+    "url",
+    "final_url",
+    "fetched_at",
+    "elapsed_ms",
+    "status",
+    "error",
+    "outcome",
+    "reason",
+    "request_sha256",
+    "response_sha256",
+    "payload_sha256",
+    "certificate_sha256",
+    "meta",
+    "parse_error",
+    "views",
+    "comments",
+    "prev_hash",
 )
 
 
-def record_hash(fields: dict[str, Any], *, site: str, article_url: str | None,
-                content_digest: str | None) -> str:
+def record_hash(fields: dict[str, Any], *, site: str, article_url: str | None, content_digest: str | None) -> str:
     """SHA-256 of a capture's canonical record (``fields`` as in ``CHAINED_FIELDS``)."""
     record = {name: fields.get(name) for name in CHAINED_FIELDS}
     record["fetched_at"] = fields["fetched_at"].astimezone(UTC).isoformat()

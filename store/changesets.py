@@ -52,8 +52,16 @@ def with_versions(event: Event, version: Callable[[int], Version | None]) -> Cha
 def between(s: Session, article_id: int, old_id: int, new_id: int) -> ChangeSet:
     """The change from ``old_id`` to ``new_id``: the one stored with the article's latest
     event between them when there is one, else computed (any other pair of versions)."""
-    event = s.scalars(select(Event).where(
-        Event.article_id == article_id, Event.from_version_id == old_id, Event.to_version_id == new_id,
-        Event.kind.in_(CHANGE_EVENTS)).order_by(Event.id.desc()).limit(1)).first()
+    event = s.scalars(
+        select(Event)
+        .where(
+            Event.article_id == article_id,
+            Event.from_version_id == old_id,
+            Event.to_version_id == new_id,
+            Event.kind.in_(CHANGE_EVENTS),
+        )
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).first()
     found = of_event(s, event) if event is not None else None
     return found if found is not None else for_versions(s, old_id, new_id)

@@ -49,6 +49,8 @@ def _password(url: str) -> str | None:
         return make_url(url).password
     except Exception:
         return None
+
+
 SCHEMA_LOCK = 0x7061_6C6D  # PostgreSQL advisory lock id held while upgrading the schema
 
 
@@ -199,8 +201,9 @@ class Store:
         with self._opening():
             current = is_current(self.engine)
         if not current:
-            raise SchemaBehind(f"the store at {self.engine.url.render_as_string()} needs a schema upgrade: "
-                               "run `palimpsest db upgrade`")
+            raise SchemaBehind(
+                f"the store at {self.engine.url.render_as_string()} needs a schema upgrade: run `palimpsest db upgrade`"
+            )
         return self
 
     @contextmanager

@@ -29,15 +29,35 @@ logger = logging.getLogger(__name__)
 CONFIRMING_EVENTS = (EventKind.NEW, EventKind.EDITED, EventKind.REVERTED)
 
 
-def insert_event(s: Session, route: Callable[[str, str], Sequence[str]], site_id: int, site: str, kind: EventKind,
-                 *, article_id: int | None = None, run_id: int | None = None, capture_id: int | None = None,
-                 from_version: int | None = None, to_version: int | None = None, details: dict | None = None,
-                 change_set: ChangeSet | None = None, now: datetime) -> int:
+def insert_event(
+    s: Session,
+    route: Callable[[str, str], Sequence[str]],
+    site_id: int,
+    site: str,
+    kind: EventKind,
+    *,
+    article_id: int | None = None,
+    run_id: int | None = None,
+    capture_id: int | None = None,
+    from_version: int | None = None,
+    to_version: int | None = None,
+    details: dict | None = None,
+    change_set: ChangeSet | None = None,
+    now: datetime,
+) -> int:
     """Write an event (with its change set) and its outbox rows in the caller's transaction."""
-    event = Event(site_id=site_id, article_id=article_id, run_id=run_id, capture_id=capture_id,
-                  kind=kind.value, from_version_id=from_version, to_version_id=to_version,
-                  details=details or {}, change_set=change_set.to_json() if change_set is not None else None,
-                  created_at=now)
+    event = Event(
+        site_id=site_id,
+        article_id=article_id,
+        run_id=run_id,
+        capture_id=capture_id,
+        kind=kind.value,
+        from_version_id=from_version,
+        to_version_id=to_version,
+        details=details or {},
+        change_set=change_set.to_json() if change_set is not None else None,
+        created_at=now,
+    )
     s.add(event)
     s.flush()
     for destination in dict.fromkeys(route(site, kind.value)):
@@ -49,6 +69,7 @@ def insert_event(s: Session, route: Callable[[str, str], Sequence[str]], site_id
 
 # -- runs -------------------------------------------------------------------------------
 
+
 def run_site(s: Session, run_id: int) -> tuple[int, str]:
     """(site id, site name) of a run."""
     site_id, name = s.execute(select(Site.id, Site.name).join(Run).where(Run.id == run_id)).one()
@@ -57,37 +78,58 @@ def run_site(s: Session, run_id: int) -> tuple[int, str]:
 
 def run_captures(s: Session, run_id: int) -> list[tuple[str, str, str | None, dict | None]]:
     """(kind, outcome, reason, meta) of every capture the run made."""
-    return [tuple(r) for r in s.execute(select(Capture.kind, Capture.outcome, Capture.reason, Capture.meta)
-                                        .where(Capture.run_id == run_id)).all()]
+    return [
+        tuple(r)
+        for r in s.execute(
+            select(Capture.kind, Capture.outcome, Capture.reason, Capture.meta).where(Capture.run_id == run_id)
+        ).all()
+    ]
 
 
 def article_ids_of_run(s: Session, run_id: int) -> list[int]:
     """The articles the run captured, in id order."""
-    return sorted(s.scalars(select(Capture.article_id).distinct().where(
-        Capture.run_id == run_id, Capture.article_id.is_not(None))).all())
+    return sorted(
+        s.scalars(
+            select(Capture.article_id).distinct().where(Capture.run_id == run_id, Capture.article_id.is_not(None))
+        ).all()
+    )
 
 
 def group_pages(s: Session, run_id: int) -> list[tuple[str, str | None, dict | None]]:
     """(outcome, reason, meta) of the run's article captures."""
-    return [tuple(r) for r in s.execute(select(Capture.outcome, Capture.reason, Capture.meta)
-                                        .where(Capture.run_id == run_id, Capture.kind == CaptureKind.ARTICLE)).all()]
+    return [
+        tuple(r)
+        for r in s.execute(
+            select(Capture.outcome, Capture.reason, Capture.meta).where(
+                Capture.run_id == run_id, Capture.kind == CaptureKind.ARTICLE
+            )
+        ).all()
+    ]
 
 
 def earlier_runs(s: Session, site_id: int, run_id: int, limit: int) -> list[tuple[str | None, dict | None]]:
     """(health, stats) of the site's finished runs before ``run_id``, newest first."""
-    return [tuple(r) for r in s.execute(select(Run.health, Run.stats).where(
-        Run.site_id == site_id, Run.id < run_id, Run.status != RunStatus.RUNNING)
-        .order_by(Run.id.desc()).limit(limit)).all()]
+    return [
+        tuple(r)
+        for r in s.execute(
+            select(Run.health, Run.stats)
+            .where(Run.site_id == site_id, Run.id < run_id, Run.status != RunStatus.RUNNING)
+            .order_by(Run.id.desc())
+            .limit(limit)
+        ).all()
+    ]
 
 
 def deleted_in_run(s: Session, run_id: int) -> int:
     """How many deletion events the run has confirmed so far (in the caller's transaction)."""
-    return s.scalar(select(func.count()).select_from(Event).where(
-        Event.run_id == run_id, Event.kind == EventKind.DELETED.value))
+    return s.scalar(
+        select(func.count()).select_from(Event).where(Event.run_id == run_id, Event.kind == EventKind.DELETED.value)
+    )
 
 
-def close_run(s: Session, run: Run, *, aborted: bool, health: HealthStatus, stats: dict[str, Any],
-              now: datetime) -> None:
+def close_run(
+    s: Session, run: Run, *, aborted: bool, health: HealthStatus, stats: dict[str, Any], now: datetime
+) -> None:
     """Mark the run finished (or aborted) with its health and stats; articles it leased but
     never recorded (killed, or over budget) are due again at once."""
     run.status = RunStatus.ABORTED if aborted else RunStatus.FINISHED
@@ -98,6 +140,7 @@ def close_run(s: Session, run: Run, *, aborted: bool, health: HealthStatus, stat
 
 
 # -- articles ---------------------------------------------------------------------------
+
 
 def lock_articles(s: Session, article_ids: Sequence[int]) -> list[Article]:
     """The articles in id order, locked for this transaction on PostgreSQL (in id order, so
@@ -117,11 +160,23 @@ def undetected_captures(s: Session, articles: Sequence[Article]) -> dict[int, li
     through = {a.id: a.detected_through for a in articles}
     found: dict[int, list[tuple]] = {a.id: [] for a in articles}
     for row in s.execute(
-            select(Capture.article_id, Capture.id, Capture.fetched_at, Capture.outcome, Capture.version_id,
-                   Capture.reason, Capture.run_id, Run.status, Run.health, Capture.meta, Run.stats)
-            .join(Run, Run.id == Capture.run_id)
-            .where(Capture.article_id.in_(list(through)), Capture.id > min(through.values()))
-            .order_by(Capture.article_id, Capture.id)).all():
+        select(
+            Capture.article_id,
+            Capture.id,
+            Capture.fetched_at,
+            Capture.outcome,
+            Capture.version_id,
+            Capture.reason,
+            Capture.run_id,
+            Run.status,
+            Run.health,
+            Capture.meta,
+            Run.stats,
+        )
+        .join(Run, Run.id == Capture.run_id)
+        .where(Capture.article_id.in_(list(through)), Capture.id > min(through.values()))
+        .order_by(Capture.article_id, Capture.id)
+    ).all():
         if row[1] > through[row[0]]:
             found[row[0]].append(tuple(row[1:]))
     return found
@@ -130,16 +185,23 @@ def undetected_captures(s: Session, articles: Sequence[Article]) -> dict[int, li
 def confirmed_version_ids(s: Session, article_ids: Sequence[int]) -> dict[int, frozenset[int]]:
     """Article id -> the versions an event has confirmed for it (new, edited to, reverted to)."""
     found: dict[int, set[int]] = {a: set() for a in article_ids}
-    for article_id, version_id in s.execute(select(Event.article_id, Event.to_version_id).where(
-            Event.article_id.in_(list(article_ids)), Event.kind.in_(CONFIRMING_EVENTS))).all():
+    for article_id, version_id in s.execute(
+        select(Event.article_id, Event.to_version_id).where(
+            Event.article_id.in_(list(article_ids)), Event.kind.in_(CONFIRMING_EVENTS)
+        )
+    ).all():
         found[article_id].add(version_id)
     return {a: frozenset(v) for a, v in found.items()}
 
 
 def last_meta_of_version(s: Session, article_id: int, version_id: int) -> dict | None:
     """The meta of the article's latest capture that read ``version_id``."""
-    return s.scalars(select(Capture.meta).where(Capture.article_id == article_id, Capture.version_id == version_id)
-                     .order_by(Capture.id.desc()).limit(1)).first()
+    return s.scalars(
+        select(Capture.meta)
+        .where(Capture.article_id == article_id, Capture.version_id == version_id)
+        .order_by(Capture.id.desc())
+        .limit(1)
+    ).first()
 
 
 def version_content(s: Session, version_id: int) -> dict[str, Any]:
@@ -147,9 +209,15 @@ def version_content(s: Session, version_id: int) -> dict[str, Any]:
 
 
 def state_of(article: Article) -> State:
-    return State(status=article.status, current=article.current_version_id, pending=article.pending_version_id,
-                 pending_count=article.pending_count, pending_since=article.pending_since,
-                 gone_count=article.gone_count, gone_since=article.gone_since)
+    return State(
+        status=article.status,
+        current=article.current_version_id,
+        pending=article.pending_version_id,
+        pending_count=article.pending_count,
+        pending_since=article.pending_since,
+        gone_count=article.gone_count,
+        gone_since=article.gone_since,
+    )
 
 
 def store_state(article: Article, state: State) -> None:

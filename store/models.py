@@ -235,8 +235,12 @@ class Capture(Base):
         Index("ix_captures_run", "run_id"),
         # Listing pages are delta-compressed against their previous capture: find it
         # by URL. Partial, so the many article captures pay nothing for it.
-        Index("ix_captures_listing_url", "url", sqlite_where=text("kind != 'article'"),
-              postgresql_where=text("kind != 'article'")),
+        Index(
+            "ix_captures_listing_url",
+            "url",
+            sqlite_where=text("kind != 'article'"),
+            postgresql_where=text("kind != 'article'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -372,6 +376,8 @@ class RateSlot(Base):
 
     site: Mapped[str] = mapped_column(String(100), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float)
+
+
 # -- the evidence log (``evidence.log``): signed tree heads over the captures and their
 # RFC 3161 timestamps. Append-only, like the captures they cover.
 

@@ -40,9 +40,11 @@ def _matching_versions(s: Session, words: list[str]) -> list[int]:
     if s.get_bind().dialect.name == "postgresql":
         # Materialised first: with ORDER BY … LIMIT beside it, the planner walks the primary
         # key backwards and computes the vector of every row instead of using the index.
-        sql = text("WITH m AS MATERIALIZED (SELECT id FROM versions WHERE to_tsvector('simple'::regconfig, "
-                   "palimpsest_version_text(content)) @@ to_tsquery('simple'::regconfig, :q)) "
-                   "SELECT id FROM m ORDER BY id DESC LIMIT :n")
+        sql = text(
+            "WITH m AS MATERIALIZED (SELECT id FROM versions WHERE to_tsvector('simple'::regconfig, "
+            "palimpsest_version_text(content)) @@ to_tsquery('simple'::regconfig, :q)) "
+            "SELECT id FROM m ORDER BY id DESC LIMIT :n"
+        )
         query = " & ".join(f"{w}:*" for w in words)
     else:
         sql = text("SELECT rowid FROM version_search WHERE version_search MATCH :q ORDER BY rowid DESC LIMIT :n")
@@ -65,22 +67,40 @@ def search(s: Session, query: str, *, limit: int = 50) -> list[dict[str, Any]]:
         ids = _matching_versions(s, words)
         # Which article each match belongs to, cheaply; contents only for the articles shown.
         seqs: dict[int, list[tuple[int, int]]] = {}
-        for vid, article_id, seq in (s.execute(select(Version.id, Version.article_id, Version.seq)
-                                               .where(Version.id.in_(ids))).all() if ids else []):
+        for vid, article_id, seq in (
+            s.execute(select(Version.id, Version.article_id, Version.seq).where(Version.id.in_(ids))).all()
+            if ids
+            else []
+        ):
             seqs.setdefault(article_id, []).append((vid, seq))
         shown = sorted(seqs, key=lambda a: -max(v for v, _ in seqs[a]))[:limit]
         latest = {max(seqs[a])[0] for a in shown}
         versions = {v.article_id: v for v in s.scalars(select(Version).where(Version.id.in_(latest)))} if latest else {}
-        rows = dict(s.execute(select(Article.id, Site.name).join(Site, Site.id == Article.site_id)
-                              .where(Article.id.in_(shown))).all()) if shown else {}
+        rows = (
+            dict(
+                s.execute(
+                    select(Article.id, Site.name).join(Site, Site.id == Article.site_id).where(Article.id.in_(shown))
+                ).all()
+            )
+            if shown
+            else {}
+        )
         articles = {a.id: a for a in s.scalars(select(Article).where(Article.id.in_(shown)))} if shown else {}
         for article_id in shown:
-            found[article_id] = {"article": articles[article_id], "site": rows[article_id],
-                                 "version": versions[article_id], "seqs": [seq for _, seq in seqs[article_id]]}
+            found[article_id] = {
+                "article": articles[article_id],
+                "site": rows[article_id],
+                "version": versions[article_id],
+                "seqs": [seq for _, seq in seqs[article_id]],
+            }
     if len(query) >= 3:
-        by_url = s.execute(select(Article, Site.name).join(Site, Site.id == Article.site_id)
-                           .where(Article.url.contains(query, autoescape=True)).order_by(Article.id.desc())
-                           .limit(limit)).all()
+        by_url = s.execute(
+            select(Article, Site.name)
+            .join(Site, Site.id == Article.site_id)
+            .where(Article.url.contains(query, autoescape=True))
+            .order_by(Article.id.desc())
+            .limit(limit)
+        ).all()
         for article, site in by_url:
             if article.id not in found:
                 version = s.get(Version, article.current_version_id) if article.current_version_id else None
@@ -105,7 +125,7 @@ def snippet(content: dict[str, Any], words: list[str], width: int = 90) -> list[
         return [(passage, False)]
     runs, last = [], 0
     for m in pattern.finditer(passage):
-        runs += [(passage[last:m.start()], False), (m.group(0), True)]
+        runs += [(passage[last : m.start()], False), (m.group(0), True)]
         last = m.end()
     runs.append((passage[last:], False))
     return [r for r in runs if r[0]]

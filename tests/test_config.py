@@ -39,21 +39,25 @@ def site(**values: Any) -> dict[str, Any]:
 
 # parse_duration ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("90s", timedelta(seconds=90)),
-    ("15m", timedelta(minutes=15)),
-    ("2h", timedelta(hours=2)),
-    ("7d", timedelta(days=7)),
-    ("1.5h", timedelta(minutes=90)),
-    ("0s", timedelta(0)),
-    ("0", timedelta(0)),
-    ("45", timedelta(seconds=45)),
-    (" 2h ", timedelta(hours=2)),
-    ("2 h", timedelta(hours=2)),
-    (30, timedelta(seconds=30)),
-    (2.5, timedelta(seconds=2.5)),
-    (0, timedelta(0)),
-])
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("15m", timedelta(minutes=15)),
+        ("2h", timedelta(hours=2)),
+        ("7d", timedelta(days=7)),
+        ("1.5h", timedelta(minutes=90)),
+        ("0s", timedelta(0)),
+        ("0", timedelta(0)),
+        ("45", timedelta(seconds=45)),
+        (" 2h ", timedelta(hours=2)),
+        ("2 h", timedelta(hours=2)),
+        (30, timedelta(seconds=30)),
+        (2.5, timedelta(seconds=2.5)),
+        (0, timedelta(0)),
+    ],
+)
 def test_parse_duration(value: str | float, expected: timedelta) -> None:
     assert parse_duration(value) == expected
 
@@ -65,6 +69,7 @@ def test_parse_duration_errors(value: str) -> None:
 
 
 # from_dict: what a site entry becomes ------------------------------------------------------
+
 
 def test_defaults() -> None:
     config = from_dict({"sites": [SITE]})
@@ -94,16 +99,20 @@ def test_the_detection_thresholds_are_declared_by_their_dataclasses() -> None:
     assert CoveragePolicy().min_pages == HealthPolicy().min_pages
 
 
-RANGED = [(table, s) for table, settings in (("sites", SITE_SETTINGS), ("notify", DESTINATION_SETTINGS),
-                                              ("evidence", EVIDENCE_SETTINGS))
-          for s in settings.values() if s.low is not None or s.high is not None]
+RANGED = [
+    (table, s)
+    for table, settings in (("sites", SITE_SETTINGS), ("notify", DESTINATION_SETTINGS), ("evidence", EVIDENCE_SETTINGS))
+    for s in settings.values()
+    if s.low is not None or s.high is not None
+]
 
 
 def _entry(table: str, key: str, value: Any) -> dict[str, Any]:
     if table == "sites":
         # the two recheck bounds must also keep their order
-        extra = {"recheck_max": "99999d"} if key == "recheck_min" else {"recheck_min": "0s"} \
-            if key == "recheck_max" else {}
+        extra = (
+            {"recheck_max": "99999d"} if key == "recheck_min" else {"recheck_min": "0s"} if key == "recheck_max" else {}
+        )
         return {"sites": [site(**{key: value}, **extra)]}
     return {table: {key: value}} if table == "evidence" else {table: [{"url": "json://localhost/", key: value}]}
 
@@ -134,10 +143,30 @@ def test_every_range_is_checked_at_load(s: Setting) -> None:
 
 def test_every_threshold_is_a_site_setting() -> None:
     """The brief: tests can set them to 1 and 0 s."""
-    entry = from_dict({"sites": [site(
-        edit_confirmations=1, delete_confirmations=1, delete_min_age="0s", broken_share=1, min_pages=1,
-        recheck_min="0s", recheck_max="1h", recheck_factor=1, listing_pages=1, max_articles=5,
-        concurrency=1, delay=0, timeout=5, timezone="UTC", feeds=["https://x/rss"], user_agent="ua")]}).sites[0]
+    entry = from_dict(
+        {
+            "sites": [
+                site(
+                    edit_confirmations=1,
+                    delete_confirmations=1,
+                    delete_min_age="0s",
+                    broken_share=1,
+                    min_pages=1,
+                    recheck_min="0s",
+                    recheck_max="1h",
+                    recheck_factor=1,
+                    listing_pages=1,
+                    max_articles=5,
+                    concurrency=1,
+                    delay=0,
+                    timeout=5,
+                    timezone="UTC",
+                    feeds=["https://x/rss"],
+                    user_agent="ua",
+                )
+            ]
+        }
+    ).sites[0]
     assert entry.policy == Policy(edit_confirmations=1, delete_confirmations=1, delete_min_age=timedelta(0))
     assert entry.health == HealthPolicy(broken_share=1.0, min_pages=1)
     assert entry.schedule == Schedule(min_interval=timedelta(0), max_interval=timedelta(hours=1), factor=1.0)
@@ -146,8 +175,9 @@ def test_every_threshold_is_a_site_setting() -> None:
 
 
 def test_expectations_and_article_rule_reach_the_parser() -> None:
-    entry = from_dict({"sites": [site(parser="generic", expect=["headline", "body", "views"],
-                                      article_urls=r"/story/\d+")]}).sites[0]
+    entry = from_dict(
+        {"sites": [site(parser="generic", expect=["headline", "body", "views"], article_urls=r"/story/\d+")]}
+    ).sites[0]
     parser = entry.build_parser()
     assert (parser.expects, parser.article_urls.pattern) == (("headline", "body", "views"), r"/story/\d+")
     assert from_dict({"sites": [site(parser="generic")]}).sites[0].build_parser().expects == ("headline", "body")
@@ -165,58 +195,118 @@ def test_base_url_loses_its_trailing_slash() -> None:
 ERRORS = [
     # (id, data, message fragments)
     ("unknown-top-level", {"sites": [SITE], "stores": "x"}, ["unknown top-level settings", "'stores'"]),
-    ("unknown-site-setting", {"sites": [site(delay_ms=5)]},
-     ["sites[0] (charter97-en)", "unknown settings ['delay_ms']", "known: name, parser, start_urls"]),
+    (
+        "unknown-site-setting",
+        {"sites": [site(delay_ms=5)]},
+        ["sites[0] (charter97-en)", "unknown settings ['delay_ms']", "known: name, parser, start_urls"],
+    ),
     ("wrong-type-int", {"sites": [site(listing_pages="3")]}, ["`listing_pages` must be int, not '3'"]),
-    ("wrong-type-list", {"sites": [site(start_urls="https://charter97.org/en/news/")]},
-     ["`start_urls` must be list"]),
+    ("wrong-type-list", {"sites": [site(start_urls="https://charter97.org/en/news/")]}, ["`start_urls` must be list"]),
     ("wrong-type-float", {"sites": [site(broken_share="half")]}, ["`broken_share` must be float"]),
     ("wrong-type-duration", {"sites": [site(delete_min_age=7200)]}, ["`delete_min_age` must be str"]),
     ("bad-duration", {"sites": [site(delete_min_age="2 hours")]}, ["not a duration: '2 hours'"]),
-    ("missing-parser", {"sites": [{"name": "a", "start_urls": ["https://x/"]}]},
-     ["sites[0] (a)", "`parser` is required"]),
-    ("missing-name", {"sites": [{"parser": "generic", "start_urls": ["https://x/"]}]},
-     ["sites[0] (?)", "`name` is required"]),
-    ("unknown-parser", {"sites": [site(parser="charter98")]},
-     ["site 'charter97-en'", "Parser not found: 'charter98'", "charter97", "generic"]),
+    (
+        "missing-parser",
+        {"sites": [{"name": "a", "start_urls": ["https://x/"]}]},
+        ["sites[0] (a)", "`parser` is required"],
+    ),
+    (
+        "missing-name",
+        {"sites": [{"parser": "generic", "start_urls": ["https://x/"]}]},
+        ["sites[0] (?)", "`name` is required"],
+    ),
+    (
+        "unknown-parser",
+        {"sites": [site(parser="charter98")]},
+        ["site 'charter97-en'", "Parser not found: 'charter98'", "charter97", "generic"],
+    ),
     ("no-urls", {"sites": [site(start_urls=[])]}, ["site 'charter97-en'", "give `start_urls`, `feeds` or `sitemaps`"]),
-    ("unknown-expected-field", {"sites": [site(expect=["headline", "colour"])]},
-     ["site 'charter97-en'", "`expect`", "unknown fields ['colour']", "views"]),
-    ("bad-article-pattern", {"sites": [site(article_urls="/news/(\\d+")]},
-     ["site 'charter97-en'", "`article_urls`: bad regular expression", "missing )"]),
-    ("bad-css-selector", {"sites": [site(parser="selectors", selectors={"headline": "h1", "body": "div[p"})]},
-     ["site 'charter97-en'", "selectors: `body`: bad CSS selector 'div[p'"]),
-    ("bad-xpath-selector", {"sites": [site(parser="selectors", selectors={"headline": "//h1[", "body": "p"})]},
-     ["selectors: `headline`: bad XPath selector '//h1['"]),
-    ("selectors-without-body", {"sites": [site(parser="selectors", selectors={"headline": "h1"})]},
-     ["selectors: `body` is required"]),
-    ("selectors-unknown-key", {"sites": [site(parser="selectors", selectors={"headline": "h1", "body": "p",
-                                                                              "colour": "x"})]},
-     ["selectors: unknown keys ['colour']"]),
-    ("selectors-bad-format", {"sites": [site(parser="selectors", selectors={"headline": "h1", "body": "p",
-                                                                             "published_format": "DD.MM"})]},
-     ["`published_format` must be a strptime format"]),
-    ("selector-parser-needs-selectors", {"sites": [site(parser="selectors")]},
-     ["`selectors` goes with `parser = \"selectors\"`"]),
-    ("selectors-need-the-selector-parser", {"sites": [site(selectors={"headline": "h1", "body": "p"})]},
-     ["`selectors` goes with `parser = \"selectors\"`"]),
-    ("unknown-timezone", {"sites": [site(timezone="Europe/Atlantis")]},
-     ["site 'charter97-en'", "`timezone`: unknown time zone 'Europe/Atlantis'"]),
-    ("duplicate-site-names", {"sites": [SITE, site(start_urls=["https://charter97.org/ru/news/"])]},
-     ["site names must be unique", "charter97-en"]),
-    ("second-site-is-named", {"sites": [SITE, {"name": "b", "parser": "generic", "start_urls": ["x"], "x": 1}]},
-     ["sites[1] (b)", "['x']"]),
+    (
+        "unknown-expected-field",
+        {"sites": [site(expect=["headline", "colour"])]},
+        ["site 'charter97-en'", "`expect`", "unknown fields ['colour']", "views"],
+    ),
+    (
+        "bad-article-pattern",
+        {"sites": [site(article_urls="/news/(\\d+")]},
+        ["site 'charter97-en'", "`article_urls`: bad regular expression", "missing )"],
+    ),
+    (
+        "bad-css-selector",
+        {"sites": [site(parser="selectors", selectors={"headline": "h1", "body": "div[p"})]},
+        ["site 'charter97-en'", "selectors: `body`: bad CSS selector 'div[p'"],
+    ),
+    (
+        "bad-xpath-selector",
+        {"sites": [site(parser="selectors", selectors={"headline": "//h1[", "body": "p"})]},
+        ["selectors: `headline`: bad XPath selector '//h1['"],
+    ),
+    (
+        "selectors-without-body",
+        {"sites": [site(parser="selectors", selectors={"headline": "h1"})]},
+        ["selectors: `body` is required"],
+    ),
+    (
+        "selectors-unknown-key",
+        {"sites": [site(parser="selectors", selectors={"headline": "h1", "body": "p", "colour": "x"})]},
+        ["selectors: unknown keys ['colour']"],
+    ),
+    (
+        "selectors-bad-format",
+        {"sites": [site(parser="selectors", selectors={"headline": "h1", "body": "p", "published_format": "DD.MM"})]},
+        ["`published_format` must be a strptime format"],
+    ),
+    (
+        "selector-parser-needs-selectors",
+        {"sites": [site(parser="selectors")]},
+        ['`selectors` goes with `parser = "selectors"`'],
+    ),
+    (
+        "selectors-need-the-selector-parser",
+        {"sites": [site(selectors={"headline": "h1", "body": "p"})]},
+        ['`selectors` goes with `parser = "selectors"`'],
+    ),
+    (
+        "unknown-timezone",
+        {"sites": [site(timezone="Europe/Atlantis")]},
+        ["site 'charter97-en'", "`timezone`: unknown time zone 'Europe/Atlantis'"],
+    ),
+    (
+        "duplicate-site-names",
+        {"sites": [SITE, site(start_urls=["https://charter97.org/ru/news/"])]},
+        ["site names must be unique", "charter97-en"],
+    ),
+    (
+        "second-site-is-named",
+        {"sites": [SITE, {"name": "b", "parser": "generic", "start_urls": ["x"], "x": 1}]},
+        ["sites[1] (b)", "['x']"],
+    ),
     ("notify-missing-url", {"notify": [{"name": "desk"}]}, ["notify[0]", "`url` is required"]),
-    ("notify-unknown-setting", {"notify": [{"name": "n", "url": "json://localhost/", "to": "me"}]},
-     ["notify[0]", "unknown settings ['to']"]),
-    ("notify-unknown-event", {"notify": [{"name": "n", "url": "json://localhost/", "events": ["edited", "changed"]}]},
-     ["notify[0]", "unknown event kinds ['changed']", "deleted"]),
-    ("notify-bad-format", {"notify": [{"name": "n", "url": "json://localhost/", "format": "rtf"}]},
-     ["format must be text, markdown or html"]),
-    ("notify-events-not-a-list", {"notify": [{"name": "n", "url": "json://localhost/", "events": "edited"}]},
-     ["`events` must be list"]),
-    ("notify-second-entry", {"notify": [{"name": "a", "url": "json://a/"}, {"name": "b"}]},
-     ["notify[1]", "`url` is required"]),
+    (
+        "notify-unknown-setting",
+        {"notify": [{"name": "n", "url": "json://localhost/", "to": "me"}]},
+        ["notify[0]", "unknown settings ['to']"],
+    ),
+    (
+        "notify-unknown-event",
+        {"notify": [{"name": "n", "url": "json://localhost/", "events": ["edited", "changed"]}]},
+        ["notify[0]", "unknown event kinds ['changed']", "deleted"],
+    ),
+    (
+        "notify-bad-format",
+        {"notify": [{"name": "n", "url": "json://localhost/", "format": "rtf"}]},
+        ["format must be text, markdown or html"],
+    ),
+    (
+        "notify-events-not-a-list",
+        {"notify": [{"name": "n", "url": "json://localhost/", "events": "edited"}]},
+        ["`events` must be list"],
+    ),
+    (
+        "notify-second-entry",
+        {"notify": [{"name": "a", "url": "json://a/"}, {"name": "b"}]},
+        ["notify[1]", "`url` is required"],
+    ),
 ]
 
 
@@ -243,6 +333,7 @@ def test_site_lookup() -> None:
 
 
 # Environment overrides --------------------------------------------------------------------
+
 
 def test_palimpsest_db_overrides_the_file() -> None:
     data = {"store": "sqlite:///from-file.db"}
@@ -283,8 +374,15 @@ def test_destination_names_are_stable_and_secret_free() -> None:
 
 def test_default_events_exclude_new_and_recovered() -> None:
     default = set(DESTINATION_SETTINGS["events"].default)
-    assert default == {"edited", "reverted", "deleted", "restored", "mass_deletion", "parser_broken",
-                       "site_unreachable"}
+    assert default == {
+        "edited",
+        "reverted",
+        "deleted",
+        "restored",
+        "mass_deletion",
+        "parser_broken",
+        "site_unreachable",
+    }
     assert default <= {k.value for k in EventKind}
 
 
@@ -368,10 +466,11 @@ MASKED = [
     ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-100123456", ["AAHdqTcv", "100123456"]),
     ("matrixs://bot:hunter22@matrix.example.org/!room:example.org", ["bot", "hunter22", "room"]),
     pytest.param("tgram://bottoken/chatid", ["bottoken", "chatid"]),
-    pytest.param("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general",
-                 ["T1JJ3T3L2", "A1BRTD4JD", "TIiajkdnlazkcOXrIdevi7FQ", "general"]),
-    pytest.param("pover://uQiRzpo4DXghDmr9QzzfQu27cmVRsG@azGDORePK8gMaC0QOYAMyEEuzJnyUi",
-                 ["uQiRzpo4", "azGDORePK8"]),
+    pytest.param(
+        "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general",
+        ["T1JJ3T3L2", "A1BRTD4JD", "TIiajkdnlazkcOXrIdevi7FQ", "general"],
+    ),
+    pytest.param("pover://uQiRzpo4DXghDmr9QzzfQu27cmVRsG@azGDORePK8gMaC0QOYAMyEEuzJnyUi", ["uQiRzpo4", "azGDORePK8"]),
 ]
 
 
@@ -400,13 +499,24 @@ def test_destination_never_shows_its_url() -> None:
 
 # Routing ----------------------------------------------------------------------------------
 
+
 def test_route_honours_events_and_sites() -> None:
-    config = from_dict({"sites": [SITE, site(name="charter97-ru")], "notify": [
-        {"name": "all", "url": "json://localhost/all"},  # the default events
-        {"name": "ru-deletions", "url": "json://localhost/ru", "events": ["deleted"], "sites": ["charter97-ru"]},
-        {"name": "ops", "url": "json://localhost/ops", "events": ["parser_broken", "site_unreachable"]},
-        {"name": "firehose", "url": "json://localhost/fh", "events": [k.value for k in EventKind]},
-    ]})
+    config = from_dict(
+        {
+            "sites": [SITE, site(name="charter97-ru")],
+            "notify": [
+                {"name": "all", "url": "json://localhost/all"},  # the default events
+                {
+                    "name": "ru-deletions",
+                    "url": "json://localhost/ru",
+                    "events": ["deleted"],
+                    "sites": ["charter97-ru"],
+                },
+                {"name": "ops", "url": "json://localhost/ops", "events": ["parser_broken", "site_unreachable"]},
+                {"name": "firehose", "url": "json://localhost/fh", "events": [k.value for k in EventKind]},
+            ],
+        }
+    )
     assert config.route("charter97-ru", "deleted") == ["all", "ru-deletions", "firehose"]
     assert config.route("charter97-en", "deleted") == ["all", "firehose"]
     assert config.route("charter97-en", "new") == ["firehose"]
@@ -418,6 +528,7 @@ def test_route_honours_events_and_sites() -> None:
 
 
 # Docs enforced by tests: every setting is in README's settings tables ----------------------
+
 
 def _readme_tables() -> list[dict[str, str]]:
     """The ``### Settings`` section's tables: setting name -> default cell."""
@@ -443,13 +554,15 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     assert list(evidence) == list(EVIDENCE_SETTINGS)
 
 
-@pytest.mark.parametrize("settings", [SITE_SETTINGS, DESTINATION_SETTINGS, EVIDENCE_SETTINGS],
-                         ids=["sites", "notify", "evidence"])
+@pytest.mark.parametrize(
+    "settings", [SITE_SETTINGS, DESTINATION_SETTINGS, EVIDENCE_SETTINGS], ids=["sites", "notify", "evidence"]
+)
 def test_readme_tables_are_the_schema(settings: dict[str, Setting]) -> None:
     """Names, defaults and meanings: the README's tables are generated from the schema."""
     table = settings_table(settings)
     assert table in README.read_text(encoding="utf-8"), (
-        "README.md's settings table differs from the schema in palimpsest/settings.py; paste this one:\n" + table)
+        "README.md's settings table differs from the schema in palimpsest/settings.py; paste this one:\n" + table
+    )
 
 
 def test_readme_defaults_match_the_code() -> None:
@@ -471,11 +584,14 @@ def test_evidence_settings_are_relative_to_the_config_file(tmp_path: Path) -> No
     assert beside_store.key_path == tmp_path / "palimpsest.key"
 
 
-@pytest.mark.parametrize(("evidence", "message"), [
-    ({"keys": "x"}, "unknown settings"),
-    ({"tsa": ["ftp://tsa.example"]}, "not an http"),
-    ({"tsa_timeout": "soon"}, "must be float"),
-])
+@pytest.mark.parametrize(
+    ("evidence", "message"),
+    [
+        ({"keys": "x"}, "unknown settings"),
+        ({"tsa": ["ftp://tsa.example"]}, "not an http"),
+        ({"tsa_timeout": "soon"}, "must be float"),
+    ],
+)
 def test_evidence_setting_errors(evidence: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         from_dict({"evidence": evidence}, environ={})

@@ -76,8 +76,12 @@ def wrong(edge: tuple[str, str]) -> bool:
     package, target = file.split("/")[0], module.split(".")[0]
     if target not in MAY_IMPORT[package]:
         return True
-    return package == "evidence" and target == "crawler" and module != "crawler" and not any(
-        module == allowed or module.startswith(f"{allowed}.") for allowed in CRAWLER_FOR_EVIDENCE)
+    return (
+        package == "evidence"
+        and target == "crawler"
+        and module != "crawler"
+        and not any(module == allowed or module.startswith(f"{allowed}.") for allowed in CRAWLER_FOR_EVIDENCE)
+    )
 
 
 def known(edge: tuple[str, str]) -> tuple[str, str] | None:
@@ -97,10 +101,17 @@ def test_the_known_exception_is_still_there_or_goes_from_the_list():
 
 def test_the_check_sees_imports_inside_functions_and_skips_type_checking(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from palimpsest.app import App\n"
-                      "def f():\n    from crawler.pipelines import ArchivePipeline\n    import notify\n")
-    assert set(imports(sample)) == {"typing", "typing.TYPE_CHECKING", "crawler.pipelines",
-                                    "crawler.pipelines.ArchivePipeline", "notify"}
+    sample.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from palimpsest.app import App\n"
+        "def f():\n    from crawler.pipelines import ArchivePipeline\n    import notify\n"
+    )
+    assert set(imports(sample)) == {
+        "typing",
+        "typing.TYPE_CHECKING",
+        "crawler.pipelines",
+        "crawler.pipelines.ArchivePipeline",
+        "notify",
+    }
     assert wrong(("store/x.py", "crawler.pipelines")) and wrong(("notify/x.py", "evidence"))
     assert wrong(("evidence/x.py", "crawler.pipelines")) and not wrong(("evidence/x.py", "crawler.sites"))
     assert not wrong(("crawler/x.py", "store.writer"))

@@ -41,11 +41,12 @@ def register(cls: type[SiteParser]) -> type[SiteParser]:
         return cls
     for other in versions:
         if other.version == cls.version:
-            raise ValueError(f"Parser {cls.name!r} version {cls.version!r} is registered twice: "
-                             f"{other!r} and {cls!r}")
+            raise ValueError(f"Parser {cls.name!r} version {cls.version!r} is registered twice: {other!r} and {cls!r}")
         if other.valid_from == cls.valid_from:
-            raise ValueError(f"Parser {cls.name!r}: versions {other.version!r} and {cls.version!r} "
-                             f"are both valid from {cls.valid_from}")
+            raise ValueError(
+                f"Parser {cls.name!r}: versions {other.version!r} and {cls.version!r} "
+                f"are both valid from {cls.valid_from}"
+            )
     versions.append(cls)
     versions.sort(key=lambda c: c.valid_from)
     return cls
@@ -112,5 +113,13 @@ def available() -> list[str]:
     return sorted(_registry)
 
 
-__all__ = ["PageNotFound", "ParseError", "SiteParser", "available", "parser_class", "register", "split_name",
-           "versions_of"]
+__all__ = [
+    "PageNotFound",
+    "ParseError",
+    "SiteParser",
+    "available",
+    "parser_class",
+    "register",
+    "split_name",
+    "versions_of",
+]

@@ -18,8 +18,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Fields of ArticleItem a parser may promise to read (content and metrics, not ids).
-PROMISABLE_FIELDS = ("headline", "lead", "body", "published", "updated", "author", "tags", "image",
-                     "videos", "views", "comments")
+PROMISABLE_FIELDS = (
+    "headline",
+    "lead",
+    "body",
+    "published",
+    "updated",
+    "author",
+    "tags",
+    "image",
+    "videos",
+    "views",
+    "comments",
+)
 
 
 class ParseError(Exception):
@@ -67,8 +78,9 @@ class SiteParser:
         self._arguments = (args, kwargs)
         return self
 
-    def __init__(self, timezone: ZoneInfo | None = None, *, expects: Sequence[str] | None = None,
-                 article_urls: str | None = None) -> None:
+    def __init__(
+        self, timezone: ZoneInfo | None = None, *, expects: Sequence[str] | None = None, article_urls: str | None = None
+    ) -> None:
         from zoneinfo import ZoneInfo
 
         self.timezone = timezone or ZoneInfo(self.default_timezone)

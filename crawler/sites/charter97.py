@@ -219,4 +219,3 @@ def _opengraph(document: Selector) -> dict[str, str]:
         if value:
             extras.setdefault(key, value)
     return extras
-

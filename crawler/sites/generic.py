@@ -38,8 +38,22 @@ NOISE = (  # a class word that starts a class name or a BEM part: "share-bar", "
     "//*[contains(concat(' ', @class), ' {0}') or contains(@class, '_{0}') or contains(@class, '-{0}')"
     " or starts-with(@id, '{0}')]"
 )
-NOISE_CLASS_WORDS = ("share", "social", "counter", "views", "pluso", "subscribe", "likes", "rating",
-                     "date", "time", "meta", "byline", "info", "comments")
+NOISE_CLASS_WORDS = (
+    "share",
+    "social",
+    "counter",
+    "views",
+    "pluso",
+    "subscribe",
+    "likes",
+    "rating",
+    "date",
+    "time",
+    "meta",
+    "byline",
+    "info",
+    "comments",
+)
 NOISE_TAGS = "//time | //form | //button"
 NOISE_MAX_TEXT = 300
 """Characters of text above which a matching element is kept (it holds more than furniture)."""
@@ -47,8 +61,10 @@ NOISE_MAX_TEXT = 300
 # their size, unless they hold the headline or most of the page's paragraph text.
 BLOCK_CLASS_WORDS = ("related", "popular", "promo", "recommend", "trending", "newsletter", "bio")
 # What a reader never sees: hidden elements and closed overlays (a "bookmark" lightbox).
-HIDDEN = ("//*[@hidden or contains(translate(@style, ' ', ''), 'display:none') or @aria-hidden='true'"
-          " or contains(@class, 'nodisplay')] | //amp-lightbox")
+HIDDEN = (
+    "//*[@hidden or contains(translate(@style, ' ', ''), 'display:none') or @aria-hidden='true'"
+    " or contains(@class, 'nodisplay')] | //amp-lightbox"
+)
 
 # What an article URL usually looks like when the site gives no rule: a date in the path,
 # a long number (an id), a slug of several words, or a page file.
@@ -78,8 +94,13 @@ class GenericParser(SiteParser):
         host = urlsplit(page.url).netloc.lower()
         own = self.canonical_url(page.url)
         links = self.canonical_links(page, html_selector(page).xpath("//a/@href").getall())
-        return [url for url in links if urlsplit(url).netloc == host and url != own
-                and (self.article_urls is not None or looks_like_article(url))]
+        return [
+            url
+            for url in links
+            if urlsplit(url).netloc == host
+            and url != own
+            and (self.article_urls is not None or looks_like_article(url))
+        ]
 
     def read_article(self, page: Page) -> ArticleItem:
         document = html_selector(page)
@@ -124,8 +145,7 @@ class GenericParser(SiteParser):
             return ()
         drop_noise(tree)
         text = trafilatura.extract(tree, url=page.url, output_format="txt", **EXTRACT_OPTIONS)
-        return tuple(line for line in map(collapse, (text or "").splitlines())
-                     if line and not is_noise_line(line))
+        return tuple(line for line in map(collapse, (text or "").splitlines()) if line and not is_noise_line(line))
 
     def find_published(self, page: Page) -> tuple[datetime | None, str | None]:
         """htmldate's day of original publication, as midnight in the site's zone."""

@@ -62,8 +62,9 @@ class OnlinerParser(SiteParser):
         document = html_selector(page)
         headline = next((element_text(f[0]) for css in sel.HEADLINE if (f := document.css(css))), "")
         body = _body(document)
-        if not (headline and body) and any(sel.NOT_FOUND.search(element_text(t))
-                                           for t in document.xpath("//title | //h1")):
+        if not (headline and body) and any(
+            sel.NOT_FOUND.search(element_text(t)) for t in document.xpath("//title | //h1")
+        ):
             raise PageNotFound("soft-404: the page says not found")
         if not headline:
             raise ParseError("no headline")
@@ -81,13 +82,18 @@ class OnlinerParser(SiteParser):
         return ArticleItem(
             url=self.canonical_url(page.url) or page.url,
             language="ru",
-            headline=headline, lead=lead or None, body=body,
-            published=published, published_raw=published_raw,
+            headline=headline,
+            lead=lead or None,
+            body=body,
+            published=published,
+            published_raw=published_raw,
             author=_raw(document.css(sel.AUTHOR)) or None,
             tags=tuple(t for t in (element_text(a) for a in document.css(sel.TAGS)) if t),
             image=urljoin(page.url, image) if image else None,
-            views=parse_count(views_raw), views_raw=views_raw,
-            comments=(0 if comments_raw == "" else parse_count(comments_raw)), comments_raw=comments_raw,
+            views=parse_count(views_raw),
+            views_raw=views_raw,
+            comments=(0 if comments_raw == "" else parse_count(comments_raw)),
+            comments_raw=comments_raw,
         )
 
     def published(self, printed: str | None, meta: str | None) -> tuple[datetime | None, str | None]:
@@ -97,9 +103,14 @@ class OnlinerParser(SiteParser):
             day, month, year, hour, minute = match.groups()
             raw = collapse(match.group(0))
             try:
-                when = datetime(int(year) if year else datetime.now(self.timezone).year,
-                                sel.MONTHS.index(month.lower()) + 1, int(day), int(hour), int(minute),
-                                tzinfo=self.timezone)
+                when = datetime(
+                    int(year) if year else datetime.now(self.timezone).year,
+                    sel.MONTHS.index(month.lower()) + 1,
+                    int(day),
+                    int(hour),
+                    int(minute),
+                    tzinfo=self.timezone,
+                )
             except ValueError:
                 return None, raw
             return when, raw

@@ -78,8 +78,7 @@ class SelectorSpec:
             if key in data:
                 value = data[key]
                 if not isinstance(value, str) or "%" not in value:
-                    raise ValueError(f"`{key}` must be a strptime format such as '%d.%m.%Y, %H:%M', "
-                                     f"not {value!r}")
+                    raise ValueError(f"`{key}` must be a strptime format such as '%d.%m.%Y, %H:%M', not {value!r}")
                 formats[key.removesuffix("_format")] = value
         root = _checked("root", data["root"]) if "root" in data else None
         return cls(fields=fields, root=root, noise=tuple(_checked("noise", n) for n in noise), formats=formats)
@@ -112,12 +111,19 @@ class SelectorParser(GenericParser):
     name = "selectors"
     version = "1"
 
-    def __init__(self, timezone: ZoneInfo | None = None, *, expects: Sequence[str] | None = None,
-                 article_urls: str | None = None, selectors: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        timezone: ZoneInfo | None = None,
+        *,
+        expects: Sequence[str] | None = None,
+        article_urls: str | None = None,
+        selectors: Mapping[str, Any] | None = None,
+    ) -> None:
         self.spec = SelectorSpec.from_mapping(selectors or {"headline": "h1", "body": "article p"})
         # It promises what it was told to read, unless the site says otherwise.
-        super().__init__(timezone, expects=expects if expects is not None else tuple(self.spec.fields),
-                         article_urls=article_urls)
+        super().__init__(
+            timezone, expects=expects if expects is not None else tuple(self.spec.fields), article_urls=article_urls
+        )
 
     def read_article(self, page: Page) -> ArticleItem:
         document = html_selector(page)
@@ -147,13 +153,21 @@ class SelectorParser(GenericParser):
         return ArticleItem(
             url=self.canonical_url(page.url) or page.url,
             language=document.xpath("/html/@lang").get(default="")[:2].lower() or None,
-            headline=headline, lead=lead or None, body=body,
-            published=published, published_raw=published_raw, updated=updated, updated_raw=updated_raw,
-            author=first.get("author") or None, tags=tuple(texts.get("tags", [])),
+            headline=headline,
+            lead=lead or None,
+            body=body,
+            published=published,
+            published_raw=published_raw,
+            updated=updated,
+            updated_raw=updated_raw,
+            author=first.get("author") or None,
+            tags=tuple(texts.get("tags", [])),
             image=urljoin(page.url, first["image"]) if first.get("image") else None,
             videos=tuple(urljoin(page.url, v) for v in texts.get("videos", [])),
-            views=_count(views_raw), views_raw=views_raw,
-            comments=_count(comments_raw), comments_raw=comments_raw,
+            views=_count(views_raw),
+            views_raw=views_raw,
+            comments=_count(comments_raw),
+            comments_raw=comments_raw,
         )
 
     def texts(self, root: Selector, key: str) -> list[str]:

@@ -6,10 +6,17 @@ import re
 
 # Hosts that serve the same articles as charter97.org; they map to the main host.
 MAIN_ORIGIN = "https://charter97.org"
-MIRROR_HOSTS = frozenset({
-    "charter97.org", "www.charter97.org", "m.charter97.org",
-    "charter97.link", "www.charter97.link", "m.charter97.link", "c97.org",
-})
+MIRROR_HOSTS = frozenset(
+    {
+        "charter97.org",
+        "www.charter97.org",
+        "m.charter97.org",
+        "charter97.link",
+        "www.charter97.link",
+        "m.charter97.link",
+        "c97.org",
+    }
+)
 MIRROR_SUFFIXES = (".c97.org",)  # random subdomains of c97.org
 
 ARTICLE_PATH = re.compile(r"^/(en|ru|be)/news/(\d{4})/(\d{1,2})/(\d{1,2})/(\d+)/?$")
@@ -24,10 +31,7 @@ INFO_ITEMS = "ul.article__info li, ul.post__date li"
 HEADER = "header, .article__header, .post__header"
 VIEWS = ".//span[has-class('news__views')]"
 # The header counter, not any counter inside the comments block.
-COMMENTS = (
-    ".//a[has-class('news__counter')]"
-    "[not(ancestor::*[has-class('comments') or @id='comments'])]"
-)
+COMMENTS = ".//a[has-class('news__counter')][not(ancestor::*[has-class('comments') or @id='comments'])]"
 OPENGRAPH = "//meta[starts-with(@property, 'og:') or starts-with(@property, 'article:')]"
 IMAGE = ("figure.article__photo img", "figure img", "img")
 VIDEOS = ".//iframe | .//video | .//video/source"  # elements: src is read after the boilerplate check

@@ -15,15 +15,15 @@ MAIN_DOMAIN = "onliner.by"
 # Sections live on subdomains: people.onliner.by, tech., auto., realt., money. [inferred]
 ARTICLE_PATH = re.compile(r"^/(\d{4})/(\d{2})/(\d{2})/([a-z0-9][a-z0-9-]*)/?$")
 
-HEADLINE = ("div.news-header__title h1", "div.news-header__title", "h1")    # [seen] the div
-TIME = "div.news-header__time"                                              # [seen]
-AUTHOR = "div.news-header__author"                                          # [seen]
-VIEWS = "div.news-header__button_views"                                     # [seen] digits with spaces
-COMMENTS = "#news-header-comments-counter"                                  # [seen]
-BODY = ("div.news-text > p", "div.news-text p", "article p")                # [inferred]
-LEAD = "div.news-text > p:first-child strong"                               # [inferred] a bold opener
+HEADLINE = ("div.news-header__title h1", "div.news-header__title", "h1")  # [seen] the div
+TIME = "div.news-header__time"  # [seen]
+AUTHOR = "div.news-header__author"  # [seen]
+VIEWS = "div.news-header__button_views"  # [seen] digits with spaces
+COMMENTS = "#news-header-comments-counter"  # [seen]
+BODY = ("div.news-text > p", "div.news-text p", "article p")  # [inferred]
+LEAD = "div.news-text > p:first-child strong"  # [inferred] a bold opener
 IMAGE = ("div.news-header__image img::attr(src)", "meta[property='og:image']::attr(content)")
-TAGS = "div.news-reference a, div.news-tags a"                              # [inferred]
+TAGS = "div.news-reference a, div.news-tags a"  # [inferred]
 PUBLISHED_META = "meta[property='article:published_time']::attr(content)"
 
 # Blocks inside the text to drop: widgets, "read also", polls, ads. [inferred]
@@ -34,15 +34,30 @@ BOILERPLATE = (
 )
 BOILERPLATE_LINES = re.compile(
     r"^(Наш канал в Telegram|Есть о чем рассказать\? Пишите в наш телеграм-бот|"
-    r"Перепечатка текста и фотографий Onliner без разрешения редакции запрещена)", re.IGNORECASE)
+    r"Перепечатка текста и фотографий Onliner без разрешения редакции запрещена)",
+    re.IGNORECASE,
+)
 
 # "7 октября 2025 в 17:05"; the year may be left out for this year's stories. [inferred]
-MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-          "октября", "ноября", "декабря")
-DATE = re.compile(r"(\d{1,2})\s+(" + "|".join(MONTHS) + r")(?:\s+(\d{4}))?\s*(?:г\.?)?,?\s*(?:в\s*)?(\d{1,2}):(\d{2})",
-                  re.IGNORECASE)
+MONTHS = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+DATE = re.compile(
+    r"(\d{1,2})\s+(" + "|".join(MONTHS) + r")(?:\s+(\d{4}))?\s*(?:г\.?)?,?\s*(?:в\s*)?(\d{1,2}):(\d{2})", re.IGNORECASE
+)
 
 NOT_FOUND = re.compile(r"\b404\b|страница не найдена|not found", re.IGNORECASE)
 
-LISTING_ITEMS = ".news-tidings__item"                                       # [seen] data-post-date
+LISTING_ITEMS = ".news-tidings__item"  # [seen] data-post-date
 LISTING_LINKS = ".news-tidings__item a[href]"

@@ -48,8 +48,11 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def for_site(cls, site: SiteConfig, app: App) -> type[SiteSpider]:
         settings = site_settings(site, app.config.store_url)
-        return type(f"SiteSpider_{site.name}", (cls,),
-                    {"name": site.name, "site": site, "app": app, "custom_settings": settings})
+        return type(
+            f"SiteSpider_{site.name}",
+            (cls,),
+            {"name": site.name, "site": site, "app": app, "custom_settings": settings},
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,8 +85,13 @@ class SiteSpider(scrapy.Spider):
 
     def _request(self, url: str, kind: CaptureKind, article_url: str | None = None) -> scrapy.Request:
         callback = self.parse_article if kind == CaptureKind.ARTICLE else self.parse_listing
-        return scrapy.Request(url, callback=callback, errback=self.failed, dont_filter=True,
-                              meta={"kind": kind, "article_url": article_url, "started": time.monotonic()})
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.failed,
+            dont_filter=True,
+            meta={"kind": kind, "article_url": article_url, "started": time.monotonic()},
+        )
 
     def _due_articles(self) -> Iterator[scrapy.Request]:
         """Lease due articles a batch at a time, so that several workers share a round."""
@@ -108,8 +116,9 @@ class SiteSpider(scrapy.Spider):
         if self.run_id is None:
             return
         try:
-            self.result = self.app.archive.finish_run(self.run_id, policy=self.site.policy,
-                                                      health_policy=self.site.health)
+            self.result = self.app.archive.finish_run(
+                self.run_id, policy=self.site.policy, health_policy=self.site.health
+            )
         except SQLAlchemyError as exc:  # the next run finishes this one
             stop_for_store_error(self.crawler, exc)
             return
@@ -143,8 +152,12 @@ class SiteSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[CaptureItem | scrapy.Request]:
         yield from self._answered()
         article_url = response.meta["article_url"]
-        item = dict(fetched=fetched_from_response(response), article_url=article_url,
-                    parser=self.parser.name, parser_version=self.parser.version)
+        item = dict(
+            fetched=fetched_from_response(response),
+            article_url=article_url,
+            parser=self.parser.name,
+            parser_version=self.parser.version,
+        )
         if response.status != 200:
             yield CaptureItem(**item)
             return
@@ -162,11 +175,20 @@ class SiteSpider(scrapy.Spider):
         if meta["kind"] == "article":
             yield from self._answered()
         yield CaptureItem(
-            fetched=Fetched(kind=meta["kind"], url=request.url, fetched_at=datetime.now(UTC),
-                            method=request.method, request_headers=_pairs(request.headers),
-                            error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:1000],
-                            elapsed_ms=_elapsed(meta), provenance=meta.get("provenance", {})),
-            article_url=meta.get("article_url"), parser=self.parser.name, parser_version=self.parser.version)
+            fetched=Fetched(
+                kind=meta["kind"],
+                url=request.url,
+                fetched_at=datetime.now(UTC),
+                method=request.method,
+                request_headers=_pairs(request.headers),
+                error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:1000],
+                elapsed_ms=_elapsed(meta),
+                provenance=meta.get("provenance", {}),
+            ),
+            article_url=meta.get("article_url"),
+            parser=self.parser.name,
+            parser_version=self.parser.version,
+        )
 
     def _ref(self, url: str, lastmod: datetime | None = None) -> ArticleRef | None:
         canonical = self.parser.canonical_url(url)
@@ -185,13 +207,20 @@ def fetched_from_response(response: Response) -> Fetched:
     redirects = tuple(meta.get("redirect_urls", ()))
     certificate = getattr(response, "certificate", None)
     return Fetched(
-        kind=meta["kind"], url=redirects[0] if redirects else response.url,
-        fetched_at=datetime.now(UTC), method=response.request.method,
-        request_headers=_pairs(response.request.headers), status=response.status,
-        reason_phrase=_phrase(response.status), http_version=response.protocol or "HTTP/1.1",
-        response_headers=_pairs(response.headers), body=response.body,
-        final_url=response.url if redirects else None, redirects=redirects,
-        elapsed_ms=_elapsed(meta), ip=str(response.ip_address) if response.ip_address else None,
+        kind=meta["kind"],
+        url=redirects[0] if redirects else response.url,
+        fetched_at=datetime.now(UTC),
+        method=response.request.method,
+        request_headers=_pairs(response.request.headers),
+        status=response.status,
+        reason_phrase=_phrase(response.status),
+        http_version=response.protocol or "HTTP/1.1",
+        response_headers=_pairs(response.headers),
+        body=response.body,
+        final_url=response.url if redirects else None,
+        redirects=redirects,
+        elapsed_ms=_elapsed(meta),
+        ip=str(response.ip_address) if response.ip_address else None,
         certificate_pem=certificate.dumpPEM() if certificate is not None else None,
         provenance=meta.get("provenance", {}),
     )

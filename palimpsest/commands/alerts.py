@@ -40,11 +40,21 @@ def alerts(app: App, status: str | None, since: datetime | None, limit: int, as_
     """
     rows = list_alerts(app.store, status=status, since=since, limit=limit)
     secrets = _secrets(app)
-    docs = [{"id": r.id, "event": r.event_id, "site": r.site, "kind": r.kind, "destination": r.destination,
-             "status": r.status, "attempts": r.attempts,
-             "last_error": redact(r.last_error, secrets) if r.last_error else None,
-             "created_at": r.created_at.isoformat(), "sent_at": r.sent_at.isoformat() if r.sent_at else None}
-            for r in rows]
+    docs = [
+        {
+            "id": r.id,
+            "event": r.event_id,
+            "site": r.site,
+            "kind": r.kind,
+            "destination": r.destination,
+            "status": r.status,
+            "attempts": r.attempts,
+            "last_error": redact(r.last_error, secrets) if r.last_error else None,
+            "created_at": r.created_at.isoformat(),
+            "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+        }
+        for r in rows
+    ]
     emit({"alerts": docs, "count": len(docs)}, as_json, _print_alerts)
 
 
@@ -52,11 +62,24 @@ def _print_alerts(doc: dict[str, Any]) -> None:
     if not doc["alerts"]:
         say("No alerts.")
         return
-    table(("id", "event", "site", "kind", "destination", "status", "tries", "created", "last error"),
-          [(d["id"], d["event"], d["site"], d["kind"], d["destination"], d["status"], d["attempts"],
-            when(d["created_at"]), (d["last_error"] or "")[:80])
-           for d in reversed(doc["alerts"])],  # oldest at the top, as a log reads
-          wide=("last error",))
+    table(
+        ("id", "event", "site", "kind", "destination", "status", "tries", "created", "last error"),
+        [
+            (
+                d["id"],
+                d["event"],
+                d["site"],
+                d["kind"],
+                d["destination"],
+                d["status"],
+                d["attempts"],
+                when(d["created_at"]),
+                (d["last_error"] or "")[:80],
+            )
+            for d in reversed(doc["alerts"])
+        ],  # oldest at the top, as a log reads
+        wide=("last error",),
+    )
 
 
 @click.command()
@@ -85,9 +108,21 @@ def _print_report(app: App, report: DeliveryReport) -> None:
     if not app.config.destinations:
         say("No destinations configured: add [[notify]] entries or set PALIMPSEST_NOTIFY.")
     if report.destinations:
-        table(("destination", "sent", "failed", "gave up", "waiting", "last error"),
-              [(name if d.configured else f"{name} (not in the config)", d.sent, d.failed, d.gave_up, d.pending,
-                d.error or "") for name, d in report.destinations.items()], wide=("last error",))
+        table(
+            ("destination", "sent", "failed", "gave up", "waiting", "last error"),
+            [
+                (
+                    name if d.configured else f"{name} (not in the config)",
+                    d.sent,
+                    d.failed,
+                    d.gave_up,
+                    d.pending,
+                    d.error or "",
+                )
+                for name, d in report.destinations.items()
+            ],
+            wide=("last error",),
+        )
     say(f"{report.sent} sent, {report.failed} failed, {report.pending} waiting.")
 
 

@@ -52,8 +52,17 @@ def _print_runs(summary: dict[str, Any]) -> None:
     rows = []
     for run in summary["runs"]:
         stats = run["stats"]
-        rows.append((run["site"], run["run_id"], run["health"], stats.get("pages", 0), stats.get("listings", 0),
-                     len(run["events"]), run["reason"]))
+        rows.append(
+            (
+                run["site"],
+                run["run_id"],
+                run["health"],
+                stats.get("pages", 0),
+                stats.get("listings", 0),
+                len(run["events"]),
+                run["reason"],
+            )
+        )
     table(("site", "run", "health", "pages", "listings", "events", "why"), rows, wide=("why",))
     if summary.get("delivery"):
         d = summary["delivery"]

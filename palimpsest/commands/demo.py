@@ -11,8 +11,14 @@ from palimpsest.terminal import say, say_json
 
 
 @click.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("palimpsest-demo"), show_default=True, help="Where the demo keeps its store.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("palimpsest-demo"),
+    show_default=True,
+    help="Where the demo keeps its store.",
+)
 @json_option("Print the outcome as one JSON document.")
 def demo(directory: Path, as_json: bool) -> None:
     """Watch a local copy of a news site: crawl, edit and delete articles, crawl again.

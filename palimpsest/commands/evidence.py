@@ -35,15 +35,30 @@ if TYPE_CHECKING:
 @click.option("--event", "event_id", type=int, metavar="ID", help="A report about this event (--out FILE.html|.pdf).")
 @click.option("--since", type=Moment(), help="Captures fetched at or after this time (UTC unless stated).")
 @click.option("--until", type=Moment(), help="Captures fetched before this time.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write: a WARC; a signed WACZ bundle when it ends in .wacz; a printable "
-                   "evidence report of the article or event when it ends in .html or .pdf "
-                   "[default: exports/<scope>-<time>.warc.gz].")
-@click.option("--bundle", "bundle_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write an evidence bundle (WARC + JSON manifest) per article into this directory.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: a WARC; a signed WACZ bundle when it ends in .wacz; a printable "
+    "evidence report of the article or event when it ends in .html or .pdf "
+    "[default: exports/<scope>-<time>.warc.gz].",
+)
+@click.option(
+    "--bundle",
+    "bundle_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write an evidence bundle (WARC + JSON manifest) per article into this directory.",
+)
 @pass_app
-def export(app: App, article_url: str | None, site: str | None, event_id: int | None, since: datetime | None,
-           until: datetime | None, out: Path | None, bundle_dir: Path | None) -> None:
+def export(
+    app: App,
+    article_url: str | None,
+    site: str | None,
+    event_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    out: Path | None,
+    bundle_dir: Path | None,
+) -> None:
     """Export captures as a WARC 1.1 file, or evidence bundles per article.
 
     Every fetch attempt in scope becomes request, response (or revisit) and metadata
@@ -89,8 +104,9 @@ def _report(app: App, out: Path, article_url: str | None, event_id: int | None) 
     say(f"{path}: evidence report")
 
 
-def _wacz(app: App, out: Path, article_url: str | None, site: str | None, since: datetime | None,
-          until: datetime | None) -> None:
+def _wacz(
+    app: App, out: Path, article_url: str | None, site: str | None, since: datetime | None, until: datetime | None
+) -> None:
     from evidence.log import publish_head
     from evidence.wacz import export_wacz
 
@@ -98,13 +114,16 @@ def _wacz(app: App, out: Path, article_url: str | None, site: str | None, since:
         raise click.UsageError("a WACZ bundle holds whole histories: drop --since/--until")
     publish_head(app.store, app.config.evidence)  # so that a signed head covers every capture in it
     summary = export_wacz(app.store, out, app.config.evidence, article_url=article_url, site=site)
-    say(f"{summary.path}: {summary.captures} captures, {summary.pages} pages, {summary.proofs} proofs, "
-               f"signed by {app.config.evidence.key_path}")
+    say(
+        f"{summary.path}: {summary.captures} captures, {summary.pages} pages, {summary.proofs} proofs, "
+        f"signed by {app.config.evidence.key_path}"
+    )
     say(f"sha256 {summary.sha256}")
 
 
-def _bundles(store: Any, article_url: str | None, site: str | None, since: datetime | None,
-             until: datetime | None, out: Path) -> None:
+def _bundles(
+    store: Any, article_url: str | None, site: str | None, since: datetime | None, until: datetime | None, out: Path
+) -> None:
     if since or until:
         raise click.UsageError("a bundle holds an article's whole history: drop --since/--until")
     if article_url:
@@ -137,9 +156,14 @@ def _parser_factory(app: App) -> Callable[[str, str], SiteParser]:
 
 
 @click.command("verify")
-@click.option("--head", "kept", metavar="FILE|HASH", multiple=True,
-              help="Also check against a tree head someone kept: a file (heads file, head JSON, alert "
-                   "footer) or a root hash. Repeatable.")
+@click.option(
+    "--head",
+    "kept",
+    metavar="FILE|HASH",
+    multiple=True,
+    help="Also check against a tree head someone kept: a file (heads file, head JSON, alert "
+    "footer) or a root hash. Repeatable.",
+)
 @json_option("Print the full report as JSON.")
 @pass_app
 def verify_command(app: App, kept: tuple[str, ...], as_json: bool) -> None:
@@ -183,8 +207,9 @@ def _kept_heads(item: str) -> list[dict[str, Any]]:
     try:
         heads = parse_heads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise click.BadParameter(f"{item}: neither a 64-hex root hash nor a readable file ({exc.strerror})",
-                                 param_hint="--head") from None
+        raise click.BadParameter(
+            f"{item}: neither a 64-hex root hash nor a readable file ({exc.strerror})", param_hint="--head"
+        ) from None
     except ValueError as exc:
         raise click.BadParameter(f"{item}: not a tree head ({exc})", param_hint="--head") from None
     if not heads:
@@ -194,8 +219,13 @@ def _kept_heads(item: str) -> list[dict[str, Any]]:
 
 @click.command("proof")
 @click.argument("target", metavar="CAPTURE|URL")
-@click.option("--head", "kept", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Add a consistency proof to each tree head in this file (a copy someone kept).")
+@click.option(
+    "--head",
+    "kept",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Add a consistency proof to each tree head in this file (a copy someone kept).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here, not to stdout.")
 @pass_app
 def proof_command(app: App, target: str, kept: Path | None, out: Path | None) -> None:
@@ -225,8 +255,10 @@ def proof_command(app: App, target: str, kept: Path | None, out: Path | None) ->
     else:
         text = to_json(document, sort_keys=True)
         out.write_text(text + "\n", encoding="utf-8")
-        say(f"{out}: proof of capture {capture_id}, leaf {document['leaf_index']} of "
-                   f"{document['tree_head']['tree_size']}")
+        say(
+            f"{out}: proof of capture {capture_id}, leaf {document['leaf_index']} of "
+            f"{document['tree_head']['tree_size']}"
+        )
 
 
 def _capture_of(store: Any, target: str) -> int:
@@ -236,8 +268,9 @@ def _capture_of(store: Any, target: str) -> int:
         return int(target)
     with store.reader() as s:
         covered = s.scalar(select(func.max(TreeHead.last_capture_id)))
-        query = (select(func.max(Capture.id)).join(Article, Article.id == Capture.article_id)
-                 .where(Article.url == target))
+        query = (
+            select(func.max(Capture.id)).join(Article, Article.id == Capture.article_id).where(Article.url == target)
+        )
         capture_id = s.scalar(query.where(Capture.id <= covered)) if covered else None
         capture_id = capture_id or s.scalar(query)
     if capture_id is None:
@@ -247,15 +280,23 @@ def _capture_of(store: Any, target: str) -> int:
 
 @click.command("reparse")
 @click.option("--site", metavar="NAME", help="Only this site's versions.")
-@click.option("--parser", "parser_name", metavar="NAME[/VERSION]",
-              help="Use this parser (or this version of it) instead of the one valid at each capture's date.")
+@click.option(
+    "--parser",
+    "parser_name",
+    metavar="NAME[/VERSION]",
+    help="Use this parser (or this version of it) instead of the one valid at each capture's date.",
+)
 @click.option("--all-captures", is_flag=True, help="Re-read every capture, not only each version's first.")
-@click.option("--rebuild", is_flag=True,
-              help="Write the new readings as versions marked with their parser version (no events, no alerts).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Write the new readings as versions marked with their parser version (no events, no alerts).",
+)
 @json_option("Print the full report as JSON.")
 @pass_app
-def reparse_command(app: App, site: str | None, parser_name: str | None, all_captures: bool,
-                    rebuild: bool, as_json: bool) -> None:
+def reparse_command(
+    app: App, site: str | None, parser_name: str | None, all_captures: bool, rebuild: bool, as_json: bool
+) -> None:
     """Re-read stored raw captures with the parser version of each capture's date (or
     the one named) and compare with each version.
 
@@ -270,8 +311,14 @@ def reparse_command(app: App, site: str | None, parser_name: str | None, all_cap
       palimpsest reparse --site charter97 --rebuild
     """
     try:
-        report = reparse(app.store, site=site, parser_name=parser_name, all_captures=all_captures,
-                         make_parser=_parser_factory(app), keep_readings=rebuild)
+        report = reparse(
+            app.store,
+            site=site,
+            parser_name=parser_name,
+            all_captures=all_captures,
+            make_parser=_parser_factory(app),
+            keep_readings=rebuild,
+        )
     except KeyError as exc:  # unknown parser name: the registry lists the known ones
         raise Failure(str(exc.args[0])) from exc
     rebuilt = rebuild_versions(app.store, report) if rebuild else None
@@ -285,11 +332,15 @@ def _print_reparse(report: Any, rebuilt: Any) -> None:
         say("enriched fields: " + ", ".join(f"{k} ({n})" for k, n in report.enriched_fields.items()))
     for finding in report.discrepancies:
         what = ", ".join(f"{k} {v}" for k, v in finding.fields.items()) or finding.details.get("message", "")
-        say(f"{finding.status.upper()} version {finding.version_id} ({finding.article_url}, "
-                   f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}")
+        say(
+            f"{finding.status.upper()} version {finding.version_id} ({finding.article_url}, "
+            f"capture {finding.capture_id}, {finding.old_parser} -> {finding.new_parser}): {what}"
+        )
     if rebuilt is not None:
-        say(f"rebuilt: {rebuilt.created} new versions, {rebuilt.reused} equal to existing ones, "
-            f"{rebuilt.articles} articles moved to them (captures and events unchanged)")
+        say(
+            f"rebuilt: {rebuilt.created} new versions, {rebuilt.reused} equal to existing ones, "
+            f"{rebuilt.articles} articles moved to them (captures and events unchanged)"
+        )
 
 
 COMMANDS = [export, verify_command, proof_command, reparse_command]

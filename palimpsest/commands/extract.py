@@ -20,15 +20,21 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", required=True, help="The URL the page was fetched from.")
-@click.option("--parser", "parser_name",
-              help="A configured site's name (its parser as configured, selectors included) or a "
-                   "registered parser (default: the site whose start URLs share the host, else charter97).")
+@click.option(
+    "--parser",
+    "parser_name",
+    help="A configured site's name (its parser as configured, selectors included) or a "
+    "registered parser (default: the site whose start URLs share the host, else charter97).",
+)
 @click.option("--timezone", help="Zone for dates printed without one.")
-@click.option("--fields", "by_field", is_flag=True,
-              help="Print one line per field (promised or not, found or missing) instead of JSON.")
+@click.option(
+    "--fields",
+    "by_field",
+    is_flag=True,
+    help="Print one line per field (promised or not, found or missing) instead of JSON.",
+)
 @pass_app
-def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: str | None,
-            by_field: bool) -> None:
+def extract(app: App, file: Path, url: str, parser_name: str | None, timezone: str | None, by_field: bool) -> None:
     """Run a parser on a saved page and print what it extracts, as JSON.
 
     The JSON also says which fields the parser promises (``expects``) and which of them
@@ -88,8 +94,9 @@ def _site_for(sites: Any, url: str) -> Any:
     from urllib.parse import urlsplit
 
     host = urlsplit(url).hostname
-    return next((s for s in sites
-                 if any(urlsplit(u).hostname == host for u in (*s.start_urls, *s.feeds, *s.sitemaps))), None)
+    return next(
+        (s for s in sites if any(urlsplit(u).hostname == host for u in (*s.start_urls, *s.feeds, *s.sitemaps))), None
+    )
 
 
 def _print_fields(data: dict[str, Any]) -> None:
@@ -104,8 +111,14 @@ def _print_fields(data: dict[str, Any]) -> None:
         found = value not in (None, "", [], ())
         raw = data.get(f"{name}_raw")
         shown = _short(value) + (f"   (printed: {_short(raw)})" if raw and str(raw) != str(value) else "")
-        rows.append(("ok" if found else "MISSING" if promised else "-", name, "promised" if promised else "",
-                     shown if found else ""))
+        rows.append(
+            (
+                "ok" if found else "MISSING" if promised else "-",
+                name,
+                "promised" if promised else "",
+                shown if found else "",
+            )
+        )
     table(("read", "field", "", "value"), rows, wide=("value",))
 
 

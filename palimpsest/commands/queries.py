@@ -38,18 +38,34 @@ def _print_history(data: dict[str, Any]) -> None:
     a = data["article"]
     say(f"{a['url']}  [{a['site']}] {a['status']}")
     say(f"  {a['headline'] or '(no content read yet)'}")
-    say(f"  first seen {when(a['first_seen_at'])}, last capture {when(a['last_capture_at'])}, "
-        f"next check {when(a['next_check_at'], never='not scheduled')}")
+    say(
+        f"  first seen {when(a['first_seen_at'])}, last capture {when(a['last_capture_at'])}, "
+        f"next check {when(a['next_check_at'], never='not scheduled')}"
+    )
     say("  captures: " + (", ".join(f"{k} {v}" for k, v in sorted(data["captures"].items())) or "none"))
     say("")
     # * the current version, ? a candidate not (yet) confirmed.
-    table(("", "version", "first seen", "last seen", "captures", "headline"),
-          [("*" if v["current"] else "" if v["confirmed"] else "?", version(v["seq"]), when(v["first_seen_at"]),
-            when(v["last_seen_at"]), v["captures"], v["headline"]) for v in data["versions"]], wide=("headline",))
+    table(
+        ("", "version", "first seen", "last seen", "captures", "headline"),
+        [
+            (
+                "*" if v["current"] else "" if v["confirmed"] else "?",
+                version(v["seq"]),
+                when(v["first_seen_at"]),
+                when(v["last_seen_at"]),
+                v["captures"],
+                v["headline"],
+            )
+            for v in data["versions"]
+        ],
+        wide=("headline",),
+    )
     say("")
-    table(("event", "at", "kind", "versions", "what"),
-          [(f"#{e['id']}", when(e["at"]), e["kind"], _versions(e), _what(e)) for e in data["events"]],
-          wide=("what",))
+    table(
+        ("event", "at", "kind", "versions", "what"),
+        [(f"#{e['id']}", when(e["at"]), e["kind"], _versions(e), _what(e)) for e in data["events"]],
+        wide=("what",),
+    )
     if data["metrics"]:
         last = data["metrics"][-1]
         say(f"views: {len(data['metrics'])} readings, latest {last['views']} at {when(last['at'])}")
@@ -73,8 +89,13 @@ def _what(event: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.option("--since", type=Moment(), default="1d", show_default=True,
-              help="ISO date or time (UTC unless it names an offset), or a duration back from now.")
+@click.option(
+    "--since",
+    type=Moment(),
+    default="1d",
+    show_default=True,
+    help="ISO date or time (UTC unless it names an offset), or a duration back from now.",
+)
 @click.option("--site", help="Only this site.")
 @click.option("--kind", "kinds", multiple=True, help="Only these event kinds (repeatable).")
 @click.option("--limit", default=200, show_default=True, help="At most this many events.")
@@ -98,9 +119,14 @@ def _print_changes(data: dict[str, Any]) -> None:
     if not data["events"]:
         say(f"no events since {when(data['since'])}")
         return
-    table(("event", "at", "site", "kind", "versions", "article", "headline", "what"),
-          [(f"#{e['id']}", when(e["at"]), e["site"], e["kind"], _versions(e), e["url"], e["headline"], _what(e))
-           for e in data["events"]], wide=("headline", "what"))
+    table(
+        ("event", "at", "site", "kind", "versions", "article", "headline", "what"),
+        [
+            (f"#{e['id']}", when(e["at"]), e["site"], e["kind"], _versions(e), e["url"], e["headline"], _what(e))
+            for e in data["events"]
+        ],
+        wide=("headline", "what"),
+    )
 
 
 COMMANDS = [history, changes]

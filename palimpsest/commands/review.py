@@ -30,10 +30,12 @@ _PAINT = {"delete": {"fg": "yellow", "strikethrough": True}, "insert": {"fg": "b
 
 def _safe(content: dict[str, Any]) -> Content:
     """Stored content with terminal control and direction-override characters blanked."""
+
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
             return clean(value)
         return [scrub(v) for v in value] if isinstance(value, list) else value
+
     return Content.from_json({k: scrub(v) for k, v in content.items()})
 
 
@@ -63,38 +65,60 @@ def show(app: App, url: str, at: datetime | None, seq: int | None, as_json: bool
         shown = version_by_seq(s, article, seq) if seq is not None else state_at(s, article, at or datetime.now(UTC))
         if shown is None:
             have = [v.seq for v in versions(s, article.id)]
-            raise Failure(f"{article.url}: " + (f"no version {seq} (have {have})" if seq is not None
-                          else f"nothing read at or before {when(at)} (first version {have[:1] or 'not yet read'})"))
+            raise Failure(
+                f"{article.url}: "
+                + (
+                    f"no version {seq} (have {have})"
+                    if seq is not None
+                    else f"nothing read at or before {when(at)} (first version {have[:1] or 'not yet read'})"
+                )
+            )
         data = _shown_json(article.url, len(versions(s, article.id)), shown)
     emit(data, as_json, _print_shown)
 
 
 def _shown_json(url: str, count: int, shown: Shown) -> dict[str, Any]:
     v = shown.version
-    return {"url": url, "version": v.seq, "versions": count, "first_seen_at": v.first_seen_at,
-            "parser": f"{v.parser}/{v.parser_version}", "content_hash": v.content_hash, "content": v.content,
-            "capture": capture_row(shown.capture),
-            "latest_capture": capture_row(shown.latest) if shown.latest else None}
+    return {
+        "url": url,
+        "version": v.seq,
+        "versions": count,
+        "first_seen_at": v.first_seen_at,
+        "parser": f"{v.parser}/{v.parser_version}",
+        "content_hash": v.content_hash,
+        "content": v.content,
+        "capture": capture_row(shown.capture),
+        "latest_capture": capture_row(shown.latest) if shown.latest else None,
+    }
 
 
 def _print_shown(data: dict[str, Any]) -> None:
     c, cap = _safe(data["content"]), data["capture"]
-    say(f"{data['url']}\nversion {data['version']} of {data['versions']}, first seen "
-        f"{when(data['first_seen_at'])}, parser {data['parser']}")
-    say(f"from capture #{cap['id']} fetched {when(cap['fetched_at'])}: HTTP {cap['status']} {cap['outcome']}"
-        + (f", {cap['views']} views" if cap["views"] is not None else ""))
+    say(
+        f"{data['url']}\nversion {data['version']} of {data['versions']}, first seen "
+        f"{when(data['first_seen_at'])}, parser {data['parser']}"
+    )
+    say(
+        f"from capture #{cap['id']} fetched {when(cap['fetched_at'])}: HTTP {cap['status']} {cap['outcome']}"
+        + (f", {cap['views']} views" if cap["views"] is not None else "")
+    )
     for name, digest in cap["digests"].items():
         if digest:
             say(f"  {name:<18} {digest}")
     latest = data["latest_capture"]
     if latest:
-        say(f"note: the latest capture then (#{latest['id']}, {when(latest['fetched_at'])}) "
-            f"read no content: {latest['outcome']} {latest['reason'] or ''}")
+        say(
+            f"note: the latest capture then (#{latest['id']}, {when(latest['fetched_at'])}) "
+            f"read no content: {latest['outcome']} {latest['reason'] or ''}"
+        )
     say("")
     say(c.headline)
-    facts = [f"published {c.published_raw or c.published}" if c.published or c.published_raw else "",
-             f"updated {c.updated}" if c.updated else "", f"by {c.author}" if c.author else "",
-             f"tags: {', '.join(c.tags)}" if c.tags else ""]
+    facts = [
+        f"published {c.published_raw or c.published}" if c.published or c.published_raw else "",
+        f"updated {c.updated}" if c.updated else "",
+        f"by {c.author}" if c.author else "",
+        f"tags: {', '.join(c.tags)}" if c.tags else "",
+    ]
     if any(facts):
         say(" · ".join(f for f in facts if f))
     if c.lead:
@@ -108,17 +132,31 @@ def _print_shown(data: dict[str, Any]) -> None:
 
 @click.command()
 @click.argument("url")
-@click.option("--from", "--old", "old", type=VersionOrTime(),
-              help="Version number or time to compare from (default: the version before --to).")
-@click.option("--to", "--new", "new", type=VersionOrTime(),
-              help="Version number or time to compare to (default: the latest).")
+@click.option(
+    "--from",
+    "--old",
+    "old",
+    type=VersionOrTime(),
+    help="Version number or time to compare from (default: the version before --to).",
+)
+@click.option(
+    "--to", "--new", "new", type=VersionOrTime(), help="Version number or time to compare to (default: the latest)."
+)
 @click.option("--at", "at", type=Moment(), help="Compare what the page said at this time with its latest version.")
 @click.option("--context", default=1, show_default=True, help="Unchanged paragraphs shown around each change.")
 @click.option("--all", "whole", is_flag=True, help="Show every paragraph, not only the changes.")
 @json_option()
 @pass_app
-def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | None, at: datetime | None,
-         context: int, whole: bool, as_json: bool) -> None:
+def diff(
+    app: App,
+    url: str,
+    old: int | datetime | None,
+    new: int | datetime | None,
+    at: datetime | None,
+    context: int,
+    whole: bool,
+    as_json: bool,
+) -> None:
     """Show what changed between two versions of an article ([-removed-] {+added+}).
 
     Words are marked inside changed paragraphs; moved, split and merged paragraphs are
@@ -160,14 +198,19 @@ def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | N
     result = diff_content(a, b)
     color = sys.stdout.isatty() and not as_json
     paint = (lambda op, text: click.style(text, **_PAINT[op])) if color else None
-    data = {"url": article.url, "old": old_v.seq, "new": new_v.seq,
-            "candidates": [v.seq for v in (old_v, new_v) if v.id not in confirmed],
-            "changes": kinds,
-            "size": dict(zip(("words_added", "words_removed"), result.size, strict=True)),
-            "diff": render_diff(result, context=None if whole else context),
-            "fields": [asdict(f) for f in result.changed_fields],
-            "blocks": [asdict(blk) for blk in result.body if blk.kind != "equal"],
-            "old_content": old_v.content, "new_content": new_v.content}
+    data = {
+        "url": article.url,
+        "old": old_v.seq,
+        "new": new_v.seq,
+        "candidates": [v.seq for v in (old_v, new_v) if v.id not in confirmed],
+        "changes": kinds,
+        "size": dict(zip(("words_added", "words_removed"), result.size, strict=True)),
+        "diff": render_diff(result, context=None if whole else context),
+        "fields": [asdict(f) for f in result.changed_fields],
+        "blocks": [asdict(blk) for blk in result.body if blk.kind != "equal"],
+        "old_content": old_v.content,
+        "new_content": new_v.content,
+    }
     if as_json:
         say_json(data)
         return
@@ -175,9 +218,11 @@ def diff(app: App, url: str, old: int | datetime | None, new: int | datetime | N
     def label(seq: int) -> str:
         return f"v{seq} (candidate, not confirmed)" if seq in data["candidates"] else f"v{seq}"
 
-    say(f"{data['url']}\n{label(data['old'])} → {label(data['new'])}: "
+    say(
+        f"{data['url']}\n{label(data['old'])} → {label(data['new'])}: "
         f"{', '.join(data['changes']) or 'no change'}"
-        f" (+{result.size[0]} −{result.size[1]} words)\n")
+        f" (+{result.size[0]} −{result.size[1]} words)\n"
+    )
     # The texts were cleaned by _safe(); the only escapes left are the diff's own colours.
     say_painted(render_diff(result, context=None if whole else context, paint=paint), color=color)
 

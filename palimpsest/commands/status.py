@@ -19,8 +19,14 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--stale", "stale_after", type=Duration(), default="1h", show_default=True,
-              help="A site with no successful run for this long fails the check.")
+@click.option(
+    "--stale",
+    "stale_after",
+    type=Duration(),
+    default="1h",
+    show_default=True,
+    help="A site with no successful run for this long fails the check.",
+)
 @json_option()
 @pass_app
 def status(app: App, stale_after: timedelta, as_json: bool) -> None:
@@ -41,8 +47,13 @@ def status(app: App, stale_after: timedelta, as_json: bool) -> None:
     with app.store.reader() as s:
         sites = site_status(s, names, now=now, stale_after=stale_after)
         outbox = outbox_backlog(s)
-    doc = {"at": now.isoformat(), "stale_after_s": stale_after.total_seconds(), "sites": sites, "outbox": outbox,
-           "ok": not any(site["stale"] for site in sites)}
+    doc = {
+        "at": now.isoformat(),
+        "stale_after_s": stale_after.total_seconds(),
+        "sites": sites,
+        "outbox": outbox,
+        "ok": not any(site["stale"] for site in sites),
+    }
     emit(doc, as_json, _print)
     finish(doc["ok"])
 
@@ -55,14 +66,24 @@ def _print(doc: dict[str, Any]) -> None:
         last = site["last_run"]
         run = f"{last['id']} {last['status']} ({last['pages']} pages)" if last else "never run"
         oldest = site["oldest_overdue"]
-        rows.append((site["site"], "STALE" if site["stale"] else "ok", site["health"] or "—", run,
-                     when(site["last_success_at"]),
-                     ", ".join(f"{k} {v}" for k, v in site["errors"].items() if v) or "none",
-                     f"{site['due']} due, {site['leased']} leased, {site['running']} running",
-                     f"{span(oldest['overdue_s'])}: {oldest['url']}" if oldest else "—"))
+        rows.append(
+            (
+                site["site"],
+                "STALE" if site["stale"] else "ok",
+                site["health"] or "—",
+                run,
+                when(site["last_success_at"]),
+                ", ".join(f"{k} {v}" for k, v in site["errors"].items() if v) or "none",
+                f"{site['due']} due, {site['leased']} leased, {site['running']} running",
+                f"{span(oldest['overdue_s'])}: {oldest['url']}" if oldest else "—",
+            )
+        )
     if rows:
-        table(("site", "check", "health", "last run", "last success", "errors", "backlog", "oldest overdue"),
-              rows, wide=("errors", "oldest overdue"))
+        table(
+            ("site", "check", "health", "last run", "last success", "errors", "backlog", "oldest overdue"),
+            rows,
+            wide=("errors", "oldest overdue"),
+        )
     pending = {k: v for k, v in doc["outbox"].items() if k != "sent"}
     say("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(pending.items())) or "empty"))
 

@@ -26,14 +26,27 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _timeline(runs: list[dict[str, Any]], events: list[Any], seq_of: dict[int, int],
-              by_id: dict[int, Any]) -> list[dict[str, Any]]:
+def _timeline(
+    runs: list[dict[str, Any]], events: list[Any], seq_of: dict[int, int], by_id: dict[int, Any]
+) -> list[dict[str, Any]]:
     """Capture runs and events in one list, newest first."""
-    items = [{"type": "run", "at": r["last"], "order": r["last_id"], **r,
-              "version": seq_of.get(r["version_id"])} for r in runs]
-    items += [{"type": "event", "at": e.created_at, "order": e.capture_id or 0, "event": e,
-               "from": seq_of.get(e.from_version_id), "to": seq_of.get(e.to_version_id),
-               "labels": render.change_labels(e, by_id), "target": render.event_target(e, seq_of)} for e in events]
+    items = [
+        {"type": "run", "at": r["last"], "order": r["last_id"], **r, "version": seq_of.get(r["version_id"])}
+        for r in runs
+    ]
+    items += [
+        {
+            "type": "event",
+            "at": e.created_at,
+            "order": e.capture_id or 0,
+            "event": e,
+            "from": seq_of.get(e.from_version_id),
+            "to": seq_of.get(e.to_version_id),
+            "labels": render.change_labels(e, by_id),
+            "target": render.event_target(e, seq_of),
+        }
+        for e in events
+    ]
     # An event follows the capture that made it; a run ends at its last capture.
     items.sort(key=lambda i: (i["order"], i["type"] == "event"), reverse=True)
     return items
@@ -53,16 +66,33 @@ def article(request: Request) -> Any:
     for v in versions:
         diff = render.version_diff(previous, v)
         sightings = [r for r in runs if r["version_id"] == v.id]
-        rows.append({"version": v, "size": diff.size if diff else None, "labels": _kinds(diff),
-                     "captures": sum(r["count"] for r in sightings),
-                     "last_seen": max((r["last"] for r in sightings), default=None)})
+        rows.append(
+            {
+                "version": v,
+                "size": diff.size if diff else None,
+                "labels": _kinds(diff),
+                "captures": sum(r["count"] for r in sightings),
+                "last_seen": max((r["last"] for r in sightings), default=None),
+            }
+        )
         previous = v
     current = next((v for v in versions if v.id == a.current_version_id), versions[-1] if versions else None)
     chart = view_chart(series, [(v.first_seen_at, f"v{v.seq}") for v in versions[1:]])
-    return page(request, "article.html", {
-        "article": a, "site": site, "versions": rows, "current": current,
-        "content": render.content_of(current), "timeline": _timeline(runs, events, seq_of, {v.id: v for v in versions}),
-        "chart": chart, "chain": chain, "title": (current.content.get("headline") if current else a.url)})
+    return page(
+        request,
+        "article.html",
+        {
+            "article": a,
+            "site": site,
+            "versions": rows,
+            "current": current,
+            "content": render.content_of(current),
+            "timeline": _timeline(runs, events, seq_of, {v.id: v for v in versions}),
+            "chart": chart,
+            "chain": chain,
+            "title": (current.content.get("headline") if current else a.url),
+        },
+    )
 
 
 def _kinds(diff: Any) -> list[str]:
@@ -75,14 +105,25 @@ def _kinds(diff: Any) -> list[str]:
 
 def _version_page(request: Request, s: Any, a: Any, shown: browse.Shown | None, at: datetime | None = None) -> Any:
     if shown is None:
-        raise HTTPException(404, "no such version" if at is None
-                            else f"nothing was read at or before {at:%Y-%m-%d %H:%M} UTC")
-    return page(request, "version.html", {
-        "article": a, "site": browse.site_name(s, a.site_id), "version": shown.version,
-        "content": render.content_of(shown.version), "capture": browse.capture_row(shown.capture),
-        "latest": browse.capture_row(shown.latest) if shown.latest else None,
-        "sightings": browse.version_sightings(s, shown.version.id), "count": len(browse.versions(s, a.id)),
-        "at": at, "title": f"v{shown.version.seq}: {shown.version.content.get('headline')}"})
+        raise HTTPException(
+            404, "no such version" if at is None else f"nothing was read at or before {at:%Y-%m-%d %H:%M} UTC"
+        )
+    return page(
+        request,
+        "version.html",
+        {
+            "article": a,
+            "site": browse.site_name(s, a.site_id),
+            "version": shown.version,
+            "content": render.content_of(shown.version),
+            "capture": browse.capture_row(shown.capture),
+            "latest": browse.capture_row(shown.latest) if shown.latest else None,
+            "sightings": browse.version_sightings(s, shown.version.id),
+            "count": len(browse.versions(s, a.id)),
+            "at": at,
+            "title": f"v{shown.version.seq}: {shown.version.content.get('headline')}",
+        },
+    )
 
 
 def version(request: Request) -> Any:
@@ -114,8 +155,9 @@ def bundle(request: Request) -> Response:
             for path in (made.warc, made.manifest):
                 zf.write(path, Path(path).name)
     name = f"{slugify(url)}.evidence.zip"
-    return Response(data.getvalue(), media_type="application/zip",
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data.getvalue(), media_type="application/zip", headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def deleted(request: Request) -> Any:

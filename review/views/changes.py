@@ -32,10 +32,16 @@ def change_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seq_of = {v.id: v.seq for v in by_id.values()}
         diff = render.version_diff(old, new)
         shown = new or old
-        out.append({**row, "headline": shown.content.get("headline") if shown else None,
-                    "labels": render.change_labels(e, by_id), "diff": diff,
-                    "size": diff.size if diff is not None else None,
-                    "target": render.event_target(e, seq_of)})
+        out.append(
+            {
+                **row,
+                "headline": shown.content.get("headline") if shown else None,
+                "labels": render.change_labels(e, by_id),
+                "diff": diff,
+                "size": diff.size if diff is not None else None,
+                "target": render.event_target(e, seq_of),
+            }
+        )
     return out
 
 
@@ -47,15 +53,19 @@ def changes_list(request: Request) -> Any:
     since, until = time_param(request, "since"), time_param(request, "until", end_of_day=True)
     before, after = int_param(request, "before"), int_param(request, "after")
     with reader(request) as s:
-        rows, more = browse.changes_page(s, site=site, kind=kind, since=since, until=until, before=before,
-                                         after=after, limit=PAGE_SIZE)
+        rows, more = browse.changes_page(
+            s, site=site, kind=kind, since=since, until=until, before=before, after=after, limit=PAGE_SIZE
+        )
         sites = browse.site_names(s)
     items = change_rows(rows)
     filters = {"site": site, "kind": kind, "since": q.get("since"), "until": q.get("until")}
     older = items[-1]["event"].id if items and (more or after is not None) else None
     newer = items[0]["event"].id if items and (before is not None or (after is not None and more)) else None
-    return page(request, "changes.html", {"items": items, "sites": sites, "filters": filters,
-                                          "older": older, "newer": newer, "title": "Recent changes"})
+    return page(
+        request,
+        "changes.html",
+        {"items": items, "sites": sites, "filters": filters, "older": older, "newer": newer, "title": "Recent changes"},
+    )
 
 
 def event(request: Request) -> Any:

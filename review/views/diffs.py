@@ -56,11 +56,28 @@ def diff(request: Request) -> Any:
     step = new_seq - old_seq
     nav = {
         "prev": render.diff_href(a.id, old_seq - step, new_seq - step, view=view, mode=mode)
-        if old_seq - step >= 1 else None,
+        if old_seq - step >= 1
+        else None,
         "next": render.diff_href(a.id, old_seq + step, new_seq + step, view=view, mode=mode)
-        if new_seq + step in by_seq else None,
+        if new_seq + step in by_seq
+        else None,
     }
-    return page(request, "diff.html", {
-        "article": a, "site": site, "old": old, "new": new, "diff": result, "items": numbered, "changes": n,
-        "view": view, "mode": mode, "params": params, "nav": nav, "versions": versions,
-        "title": f"v{old_seq} → v{new_seq}: {new.content.get('headline')}"})
+    return page(
+        request,
+        "diff.html",
+        {
+            "article": a,
+            "site": site,
+            "old": old,
+            "new": new,
+            "diff": result,
+            "items": numbered,
+            "changes": n,
+            "view": view,
+            "mode": mode,
+            "params": params,
+            "nav": nav,
+            "versions": versions,
+            "title": f"v{old_seq} → v{new_seq}: {new.content.get('headline')}",
+        },
+    )

@@ -53,9 +53,11 @@ CASES = [
     ("image", {"image": "https://x/2.jpg"}, {K.IMAGE}),
     ("image-removed", {"image": None}, {K.IMAGE}),
     ("videos", {"videos": ["https://v/1"]}, {K.VIDEOS}),
-    ("many-at-once", {"headline": "Riot in Minsk", "body": ["One."], "author": None,
-                      "published": "2025-01-01T00:00:00+03:00"},
-     {K.HEADLINE, K.BODY_REMOVED, K.AUTHOR, K.PUBLISHED_CHANGED, K.BACKDATED}),
+    (
+        "many-at-once",
+        {"headline": "Riot in Minsk", "body": ["One."], "author": None, "published": "2025-01-01T00:00:00+03:00"},
+        {K.HEADLINE, K.BODY_REMOVED, K.AUTHOR, K.PUBLISHED_CHANGED, K.BACKDATED},
+    ),
 ]
 
 
@@ -87,20 +89,33 @@ def test_no_change_is_empty_and_falsy() -> None:
     assert result.paragraphs == (ParagraphOp("equal", ("One.", "Two.", "Three."), ("One.", "Two.", "Three.")),)
 
 
-@pytest.mark.parametrize(("new_body", "ops", "added", "removed"), [
-    (["One.", "Two.", "Three.", "Four."],
-     [("equal", ["One.", "Two.", "Three."], ["One.", "Two.", "Three."]), ("insert", [], ["Four."])],
-     ["Four."], []),
-    (["One.", "Three."],
-     [("equal", ["One."], ["One."]), ("delete", ["Two."], []), ("equal", ["Three."], ["Three."])],
-     [], ["Two."]),
-    (["One.", "2.", "Three."],
-     [("equal", ["One."], ["One."]), ("replace", ["Two."], ["2."]), ("equal", ["Three."], ["Three."])],
-     ["2."], ["Two."]),
-    ([], [("delete", ["One.", "Two.", "Three."], [])], [], ["One.", "Two.", "Three."]),
-])
-def test_paragraph_ops(new_body: list[str], ops: list[tuple[str, list[str], list[str]]],
-                       added: list[str], removed: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("new_body", "ops", "added", "removed"),
+    [
+        (
+            ["One.", "Two.", "Three.", "Four."],
+            [("equal", ["One.", "Two.", "Three."], ["One.", "Two.", "Three."]), ("insert", [], ["Four."])],
+            ["Four."],
+            [],
+        ),
+        (
+            ["One.", "Three."],
+            [("equal", ["One."], ["One."]), ("delete", ["Two."], []), ("equal", ["Three."], ["Three."])],
+            [],
+            ["Two."],
+        ),
+        (
+            ["One.", "2.", "Three."],
+            [("equal", ["One."], ["One."]), ("replace", ["Two."], ["2."]), ("equal", ["Three."], ["Three."])],
+            ["2."],
+            ["Two."],
+        ),
+        ([], [("delete", ["One.", "Two.", "Three."], [])], [], ["One.", "Two.", "Three."]),
+    ],
+)
+def test_paragraph_ops(
+    new_body: list[str], ops: list[tuple[str, list[str], list[str]]], added: list[str], removed: list[str]
+) -> None:
     result = compare(content(), content(body=new_body))
     assert result.paragraphs == tuple(ParagraphOp(op, tuple(a), tuple(b)) for op, a, b in ops)
     assert result.added == added
@@ -111,8 +126,11 @@ def test_repeated_paragraphs_are_not_junk() -> None:
     """A body of many identical short paragraphs ("Photo.") must still diff exactly."""
     photos = ("Photo.",) * 100
     ops = paragraph_ops((*photos, "Caption one.", *photos), (*photos, "Caption two.", *photos))
-    assert ops == [ParagraphOp("equal", photos, photos), ParagraphOp("replace", ("Caption one.",), ("Caption two.",)),
-                   ParagraphOp("equal", photos, photos)]
+    assert ops == [
+        ParagraphOp("equal", photos, photos),
+        ParagraphOp("replace", ("Caption one.",), ("Caption two.",)),
+        ParagraphOp("equal", photos, photos),
+    ]
 
 
 def test_published_raw_change_is_a_change() -> None:
@@ -127,10 +145,14 @@ def test_published_raw_change_is_a_change() -> None:
 _TEXT = st.sampled_from(["", "a", "b", "a b", "Ў"])
 _CONTENT = st.builds(
     Content.build,
-    headline=_TEXT, lead=st.none() | _TEXT, body=st.lists(_TEXT, max_size=4),
+    headline=_TEXT,
+    lead=st.none() | _TEXT,
+    body=st.lists(_TEXT, max_size=4),
     published=st.none() | st.sampled_from(["2025-10-07T12:30:00+03:00", "2025-10-07T09:00:00Z", "x"]),
-    updated=st.none() | st.sampled_from(["2025-10-08T00:00:00+03:00"]), author=st.none() | _TEXT,
-    tags=st.lists(_TEXT, max_size=2), image=st.none() | st.sampled_from(["https://x/1.jpg"]),
+    updated=st.none() | st.sampled_from(["2025-10-08T00:00:00+03:00"]),
+    author=st.none() | _TEXT,
+    tags=st.lists(_TEXT, max_size=2),
+    image=st.none() | st.sampled_from(["https://x/1.jpg"]),
     videos=st.lists(st.sampled_from(["https://v/1"]), max_size=1),
 )
 

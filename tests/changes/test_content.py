@@ -64,10 +64,12 @@ SAME = [
     ("narrow-nbsp-and-thin-space", {}, {"lead": "Among\u202fthem\u2009is a journalist."}),
     ("whitespace-runs", {}, {"headline": "Lukashenka   pardons \t 52\nprisoners"}),
     ("crlf-in-body", {}, {"body": ["Minsk,\r\n7 October.", *BASE["body"][1:]]}),
-    ("leading-trailing-space", {}, {"headline": "  Lukashenka pardons 52 prisoners \n",
-                                    "author": " Charter97 "}),
-    ("empty-paragraphs-dropped", {}, {"body": ["", BASE["body"][0], "   ", "\u200b", BASE["body"][1],
-                                              "\u00a0\n", BASE["body"][2], ""]}),
+    ("leading-trailing-space", {}, {"headline": "  Lukashenka pardons 52 prisoners \n", "author": " Charter97 "}),
+    (
+        "empty-paragraphs-dropped",
+        {},
+        {"body": ["", BASE["body"][0], "   ", "\u200b", BASE["body"][1], "\u00a0\n", BASE["body"][2], ""]},
+    ),
     ("empty-tags-dropped", {}, {"tags": ["", "politics", " ", "prisoners"]}),
     ("tag-whitespace", {}, {"tags": [" politics", "prisoners\n"]}),
     ("empty-lead-is-none", {"lead": None}, {"lead": "  \u200b "}),
@@ -109,15 +111,18 @@ def test_real_changes_change_the_digest(change: dict[str, Any]) -> None:
     assert build(**change).digest != build().digest
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    (None, None),
-    ("", None),
-    (" \u200b\u00a0\ufeff ", None),
-    ("a\u00a0 \t\nb", "a b"),
-    ("Cafe\u0301", "Caf\u00e9"),
-    ("x\u00ady", "xy"),
-    ("  keep inner  punctuation ,  ", "keep inner punctuation ,"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (None, None),
+        ("", None),
+        (" \u200b\u00a0\ufeff ", None),
+        ("a\u00a0 \t\nb", "a b"),
+        ("Cafe\u0301", "Caf\u00e9"),
+        ("x\u00ady", "xy"),
+        ("  keep inner  punctuation ,  ", "keep inner punctuation ,"),
+    ],
+)
 def test_clean_text(raw: str | None, clean: str | None) -> None:
     assert clean_text(raw) == clean
 
@@ -174,13 +179,19 @@ def test_content_is_frozen_and_hashable() -> None:
 # combining mark (that case is tested above).
 _CHARS = st.sampled_from(list("ab Яў.,\n\t") + ["\u00a0", "\u200b", "\u00ad", "\ufeff", "\u00e9", "e\u0301"])
 _TEXT = st.lists(_CHARS, max_size=12).map("".join)
-_CONTENT = st.fixed_dictionaries({
-    "headline": _TEXT, "lead": st.none() | _TEXT, "body": st.lists(_TEXT, max_size=4),
-    "published": st.none() | st.sampled_from(["2025-10-07T12:30:00+03:00", "2025-10-06T09:00:00+00:00"]),
-    "published_raw": st.none() | _TEXT, "author": st.none() | _TEXT, "tags": st.lists(_TEXT, max_size=3),
-    "image": st.none() | st.sampled_from(["", "https://x/1.jpg"]),
-    "videos": st.lists(st.sampled_from(["https://v/1", "https://v/2"]), max_size=2),
-})
+_CONTENT = st.fixed_dictionaries(
+    {
+        "headline": _TEXT,
+        "lead": st.none() | _TEXT,
+        "body": st.lists(_TEXT, max_size=4),
+        "published": st.none() | st.sampled_from(["2025-10-07T12:30:00+03:00", "2025-10-06T09:00:00+00:00"]),
+        "published_raw": st.none() | _TEXT,
+        "author": st.none() | _TEXT,
+        "tags": st.lists(_TEXT, max_size=3),
+        "image": st.none() | st.sampled_from(["", "https://x/1.jpg"]),
+        "videos": st.lists(st.sampled_from(["https://v/1", "https://v/2"]), max_size=2),
+    }
+)
 
 
 @settings(max_examples=60, deadline=None)

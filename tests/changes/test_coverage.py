@@ -22,10 +22,18 @@ def test_tally_and_merge() -> None:
 CASES = [
     # (id, current, baseline, expected drops)
     ("steady", tally(pages("en", 6)), tally(pages("en", 6)), {}),
-    ("one-group-loses-views", tally(pages("en", 6, ("views",)) + pages("ru", 6)),
-     tally(pages("en", 6) + pages("ru", 6)), {"en": ["views"]}),
-    ("no-history-means-full-coverage", tally(pages("be", 5, ("published", "views"))), {},
-     {"be": ["published", "views"]}),
+    (
+        "one-group-loses-views",
+        tally(pages("en", 6, ("views",)) + pages("ru", 6)),
+        tally(pages("en", 6) + pages("ru", 6)),
+        {"en": ["views"]},
+    ),
+    (
+        "no-history-means-full-coverage",
+        tally(pages("be", 5, ("published", "views"))),
+        {},
+        {"be": ["published", "views"]},
+    ),
     ("usually-absent-stays-absent", tally(pages("en", 6, ("lead",))), tally(pages("en", 6, ("lead",))), {}),
     ("small-drop", tally(pages("en", 4) + pages("en", 2, ("views",))), tally(pages("en", 6)), {}),
     ("too-few-pages-now", tally(pages("en", 3, ("views",))), tally(pages("en", 6)), {}),
@@ -42,11 +50,14 @@ def test_drops(current, baseline, want) -> None:
 OLD = Content.build(headline="H", body=["x" * 200, "y" * 200], published="2025-10-07T17:05:00+03:00")
 
 
-@pytest.mark.parametrize(("new", "now", "before", "want"), [
-    (Content.build(headline="H", body=["x" * 200]), (), (), None),                   # a real cut
-    (Content.build(headline="H", body=["x" * 200, "y" * 200, "z"]), ("views",), (), "lost views"),
-    (Content.build(headline="H", body=["x" * 200]), ("views",), ("views",), None),  # never had views
-    (Content.build(headline="H", body=["Teaser."]), (), (), "body shrank to a fragment (7 of 400 characters)"),
-])
+@pytest.mark.parametrize(
+    ("new", "now", "before", "want"),
+    [
+        (Content.build(headline="H", body=["x" * 200]), (), (), None),  # a real cut
+        (Content.build(headline="H", body=["x" * 200, "y" * 200, "z"]), ("views",), (), "lost views"),
+        (Content.build(headline="H", body=["x" * 200]), ("views",), ("views",), None),  # never had views
+        (Content.build(headline="H", body=["Teaser."]), (), (), "body shrank to a fragment (7 of 400 characters)"),
+    ],
+)
 def test_degradation(new, now, before, want) -> None:
     assert degradation(OLD, new, missing_now=now, missing_before=before, policy=POLICY) == want

@@ -81,8 +81,9 @@ def policy_of(case: dict[str, Any]) -> Policy:
     return Policy(**given_)
 
 
-def replay(observations: list[tuple[Observation, bool]], policy: Policy,
-           state: State | None = None) -> tuple[State, list[Decision]]:
+def replay(
+    observations: list[tuple[Observation, bool]], policy: Policy, state: State | None = None
+) -> tuple[State, list[Decision]]:
     """Feed observations in order, as the archive writer does."""
     state = state or State()
     confirmed: frozenset[int] = frozenset()
@@ -106,8 +107,7 @@ def test_scenario(case: dict[str, Any]) -> None:
     state, events = replay([(c.obs, c.trusted) for c in captures], policy_of(case))
 
     expected = [e if isinstance(e, dict) else {"event": e} for e in case["events"]]
-    got = [f"{times[d.capture_id - 1]} {d.kind} {letter(d.from_version)} {letter(d.to_version)}"
-           for d in events]
+    got = [f"{times[d.capture_id - 1]} {d.kind} {letter(d.from_version)} {letter(d.to_version)}" for d in events]
     assert got == [e["event"] for e in expected]
     for decision, want in zip(events, expected, strict=True):
         time = want["event"].split()[0]
@@ -138,14 +138,19 @@ def test_deleted_details_name_the_reason() -> None:
     gone = Observation(2, START + timedelta(hours=1), Outcome.GONE, reason="redirected to the home page")
     state, [decision] = step(state, gone, policy, confirmed=frozenset({1}))
     assert decision.kind is EventKind.DELETED
-    assert decision.details == {"reason": "redirected to the home page", "confirmations": 1,
-                                "gone_since": gone.at.isoformat()}
+    assert decision.details == {
+        "reason": "redirected to the home page",
+        "confirmations": 1,
+        "gone_since": gone.at.isoformat(),
+    }
     assert state.status == "deleted"
 
 
 def test_step_does_not_mutate_and_is_replayable() -> None:
-    captures = [parse_capture(t, i + 1) for i, t in enumerate(
-        ["0m ok A", "15m ok B", "30m ok B", "1h gone", "2h gone", "3h gone", "4h ok A"])]
+    captures = [
+        parse_capture(t, i + 1)
+        for i, t in enumerate(["0m ok A", "15m ok B", "30m ok B", "1h gone", "2h gone", "3h gone", "4h ok A"])
+    ]
     observations = [(c.obs, c.trusted) for c in captures]
     first = replay(observations, Policy())
     assert first == replay(observations, Policy())
@@ -169,10 +174,13 @@ def test_event_families_partition_the_kinds() -> None:
 # Properties over random capture sequences ------------------------------------------------
 
 _OUTCOMES = st.sampled_from([Outcome.OK, Outcome.OK, Outcome.TRANSIENT, Outcome.BLOCKED, Outcome.GONE])
-_RAW = st.lists(st.tuples(_OUTCOMES, st.integers(1, 3), st.integers(0, 180), st.booleans()),
-                max_size=25)
-_POLICIES = st.builds(Policy, edit_confirmations=st.integers(1, 3), delete_confirmations=st.integers(1, 4),
-                      delete_min_age=st.sampled_from([timedelta(0), timedelta(minutes=30), timedelta(hours=2)]))
+_RAW = st.lists(st.tuples(_OUTCOMES, st.integers(1, 3), st.integers(0, 180), st.booleans()), max_size=25)
+_POLICIES = st.builds(
+    Policy,
+    edit_confirmations=st.integers(1, 3),
+    delete_confirmations=st.integers(1, 4),
+    delete_min_age=st.sampled_from([timedelta(0), timedelta(minutes=30), timedelta(hours=2)]),
+)
 
 
 def observations_of(raw: list[tuple[Outcome, int, int, bool]]) -> list[tuple[Observation, bool]]:
@@ -185,8 +193,9 @@ def observations_of(raw: list[tuple[Outcome, int, int, bool]]) -> list[tuple[Obs
 
 @settings(max_examples=60, deadline=None)
 @given(raw=_RAW, policy=_POLICIES, inserted=st.lists(st.tuples(st.integers(0, 30), st.booleans()), max_size=8))
-def test_transient_and_blocked_captures_change_nothing(raw: list[tuple[Outcome, int, int, bool]], policy: Policy,
-                                                        inserted: list[tuple[int, bool]]) -> None:
+def test_transient_and_blocked_captures_change_nothing(
+    raw: list[tuple[Outcome, int, int, bool]], policy: Policy, inserted: list[tuple[int, bool]]
+) -> None:
     """Inserting failed fetches anywhere leaves the events exactly as they were."""
     plain = observations_of(raw)
     _, expected = replay(plain, policy)
@@ -198,7 +207,8 @@ def test_transient_and_blocked_captures_change_nothing(raw: list[tuple[Outcome, 
         noisy.insert(index, (noise, True))
     _, got = replay(noisy, policy)
     assert [(d.kind, d.capture_id, d.from_version, d.to_version) for d in got] == [
-        (d.kind, d.capture_id, d.from_version, d.to_version) for d in expected]
+        (d.kind, d.capture_id, d.from_version, d.to_version) for d in expected
+    ]
 
 
 @settings(max_examples=60, deadline=None)
@@ -222,8 +232,7 @@ def test_event_invariants(raw: list[tuple[Outcome, int, int, bool]], policy: Pol
     # Deleted and restored alternate, starting with deleted.
     life = [k for k in kinds if k in (EventKind.DELETED, EventKind.RESTORED)]
     assert life == [EventKind.DELETED, EventKind.RESTORED] * (len(life) // 2) + [EventKind.DELETED] * (len(life) % 2)
-    assert state.status == ("deleted" if life and life[-1] is EventKind.DELETED else
-                            "live" if events else "unseen")
+    assert state.status == ("deleted" if life and life[-1] is EventKind.DELETED else "live" if events else "unseen")
     by_id = {obs.capture_id: (obs, trusted) for obs, trusted in observations}
     for d in events:
         obs, trusted = by_id[d.capture_id]
@@ -233,11 +242,14 @@ def test_event_invariants(raw: list[tuple[Outcome, int, int, bool]], policy: Pol
             # The last M trusted ok captures up to this one all showed the new version
             # (a broken run's captures neither count nor reset, like failed fetches).
             oks = [o for o, t in observations if o.capture_id <= d.capture_id and o.outcome is Outcome.OK and t]
-            assert all(o.version == d.to_version for o in oks[-policy.edit_confirmations:])
+            assert all(o.version == d.to_version for o in oks[-policy.edit_confirmations :])
         if d.kind is EventKind.DELETED:
             assert trusted and obs.outcome is Outcome.GONE
             since = datetime.fromisoformat(d.details["gone_since"])
             assert obs.at - since >= policy.delete_min_age
-            gones = [o for o, t in observations if since <= o.at and o.capture_id <= d.capture_id
-                     and o.outcome is Outcome.GONE and t]
+            gones = [
+                o
+                for o, t in observations
+                if since <= o.at and o.capture_id <= d.capture_id and o.outcome is Outcome.GONE and t
+            ]
             assert len(gones) >= policy.delete_confirmations

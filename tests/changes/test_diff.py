@@ -23,8 +23,7 @@ WORDS = [
     ("Лукашэнка памілаваў 52", "Лукашэнка памілаваў 53", "Лукашэнка памілаваў [-52-]{+53+}"),
     # Spaces never anchor a match, so words align (and a reorder keeps one run whole).
     ("one two three", "three two one", "{+three two +}one[- two three-]"),
-    ("52 prisoners were pardoned", "53 prisoners pardoned today",
-     "[-52-]{+53+} prisoners [-were -]pardoned{+ today+}"),
+    ("52 prisoners were pardoned", "53 prisoners pardoned today", "[-52-]{+53+} prisoners [-were -]pardoned{+ today+}"),
 ]
 
 
@@ -109,14 +108,28 @@ def test_added_and_removed_paragraphs() -> None:
     added = render_text(content(), content(body=[*BODY, "Added at the end."]))
     assert added.splitlines() == ["body:", "  … 9 unchanged", "  Paragraph 9.", "+ Added at the end."]
     removed = render_text(content(), content(body=[p for p in BODY if p != "Paragraph 3."]))
-    assert removed.splitlines() == ["body:", "  … 2 unchanged", "  Paragraph 2.", "- Paragraph 3.",
-                                    "  Paragraph 4.", "  … 5 unchanged"]
+    assert removed.splitlines() == [
+        "body:",
+        "  … 2 unchanged",
+        "  Paragraph 2.",
+        "- Paragraph 3.",
+        "  Paragraph 4.",
+        "  … 5 unchanged",
+    ]
 
 
 def test_more_context() -> None:
     text = render_text(content(), content(body=with_paragraph(5, "Paragraph 5b.")), context=2)
-    assert text.splitlines() == ["body:", "  … 3 unchanged", "  Paragraph 3.", "  Paragraph 4.",
-                                 "~ Paragraph [-5.-]{+5b.+}", "  Paragraph 6.", "  Paragraph 7.", "  … 2 unchanged"]
+    assert text.splitlines() == [
+        "body:",
+        "  … 3 unchanged",
+        "  Paragraph 3.",
+        "  Paragraph 4.",
+        "~ Paragraph [-5.-]{+5b.+}",
+        "  Paragraph 6.",
+        "  Paragraph 7.",
+        "  … 2 unchanged",
+    ]
 
 
 def test_short_equal_runs_are_not_elided() -> None:
@@ -124,8 +137,15 @@ def test_short_equal_runs_are_not_elided() -> None:
     body = with_paragraph(1, "Paragraph 1b.")
     body[3] = "Paragraph 3b."
     text = render_text(content(), content(body=body))
-    assert text.splitlines() == ["body:", "  Paragraph 0.", "~ Paragraph [-1.-]{+1b.+}", "  Paragraph 2.",
-                                 "~ Paragraph [-3.-]{+3b.+}", "  Paragraph 4.", "  … 5 unchanged"]
+    assert text.splitlines() == [
+        "body:",
+        "  Paragraph 0.",
+        "~ Paragraph [-1.-]{+1b.+}",
+        "  Paragraph 2.",
+        "~ Paragraph [-3.-]{+3b.+}",
+        "  Paragraph 4.",
+        "  … 5 unchanged",
+    ]
 
 
 def test_context_zero_elides_all_unchanged_paragraphs() -> None:
@@ -138,15 +158,23 @@ def test_fields_with_lists_and_none() -> None:
     old = content(lead=None, tags=["politics"], author="Charter97")
     new = content(lead="A new lead.", tags=["politics", "protest"], author=None)
     assert render_text(old, new).splitlines() == [
-        "lead:", "  - (none)", "  + A new lead.",
-        "author:", "  - Charter97", "  + (none)",
-        "tags:", "  - politics", "  + politics, protest",
+        "lead:",
+        "  - (none)",
+        "  + A new lead.",
+        "author:",
+        "  - Charter97",
+        "  + (none)",
+        "tags:",
+        "  - politics",
+        "  + politics, protest",
     ]
 
 
 def test_dates_are_word_marked() -> None:
-    text = render_text(content(published="2025-10-07T12:30:00+03:00", published_raw="7.10.2025, 12:30"),
-                       content(published="2025-10-06T12:30:00+03:00", published_raw="6.10.2025, 12:30"))
+    text = render_text(
+        content(published="2025-10-07T12:30:00+03:00", published_raw="7.10.2025, 12:30"),
+        content(published="2025-10-06T12:30:00+03:00", published_raw="6.10.2025, 12:30"),
+    )
     assert text.splitlines() == [
         "published: [-2025-10-07T12:30:00+03:00-]{+2025-10-06T12:30:00+03:00+}",
         "published_raw: [-7.10.2025,-]{+6.10.2025,+} 12:30",
@@ -158,8 +186,7 @@ _PARAS = st.lists(st.sampled_from(["a", "b", "c d", "Ў"]), max_size=6)
 
 @settings(max_examples=60, deadline=None)
 @given(old=_PARAS, new=_PARAS, headline=st.sampled_from(["h", "h2"]), context=st.integers(1, 3))
-def test_render_text_says_no_difference_iff_equal(old: list[str], new: list[str], headline: str,
-                                                   context: int) -> None:
+def test_render_text_says_no_difference_iff_equal(old: list[str], new: list[str], headline: str, context: int) -> None:
     a, b = Content.build(headline="h", body=old), Content.build(headline=headline, body=new)
     text = render_text(a, b, context=context)
     assert (text == "(no difference)") is (a == b)

@@ -9,8 +9,11 @@ from changes.content import Content
 from changes.diff import body_blocks, diff_content, render_text, shown, with_context, word_ops
 
 BODY = tuple(f"Paragraph {i}: a sentence of its own about topic {chr(65 + i)}." for i in range(8))
-OTHER = ("The minister resigned on Friday after the vote.", "Prices rose by four percent in a month.",
-         "Opposition leaders met in Vilnius to plan the campaign.")
+OTHER = (
+    "The minister resigned on Friday after the vote.",
+    "Prices rose by four percent in a month.",
+    "Opposition leaders met in Vilnius to plan the campaign.",
+)
 
 
 def content(body: list[str] | tuple[str, ...], **values: object) -> Content:
@@ -45,8 +48,10 @@ def test_edits_inside_a_moved_paragraph_are_marked():
     [moved] = [b for b in body_blocks(BODY, new) if b.kind == "moved"]
     assert moved.edited
     assert [(s.op, s.text) for s in moved.words if s.op != "equal"] == [("delete", "A."), ("insert", "Z.")]
-    assert "> (moved from ¶1) Paragraph 0: a sentence of its own about topic [-A.-]{+Z.+}" in \
-        render_text(content(BODY), content(new)).splitlines()
+    assert (
+        "> (moved from ¶1) Paragraph 0: a sentence of its own about topic [-A.-]{+Z.+}"
+        in render_text(content(BODY), content(new)).splitlines()
+    )
 
 
 def test_unrelated_paragraphs_are_not_moves():
@@ -78,8 +83,9 @@ def test_merged_paragraphs_with_an_edit():
 
 
 def test_fields_and_size():
-    diff = diff_content(content(BODY, author="Charter97"),
-                        content([*BODY, "Added words here."], headline="Riot in Minsk", author=None))
+    diff = diff_content(
+        content(BODY, author="Charter97"), content([*BODY, "Added words here."], headline="Riot in Minsk", author=None)
+    )
     assert [f.name for f in diff.changed_fields] == ["headline", "author"]
     headline = diff.changed_fields[0]
     assert (headline.old, headline.new) == ("Protest in Minsk", "Riot in Minsk")

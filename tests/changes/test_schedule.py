@@ -33,15 +33,18 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("age", "settled", "schedule", "interval"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("age", "settled", "schedule", "interval"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_next_check(age: timedelta, settled: bool, schedule: Schedule, interval: timedelta) -> None:
     assert next_check(NOW, NOW - age, settled=settled, schedule=schedule) == NOW + interval
 
 
 @settings(max_examples=60, deadline=None)
-@given(age=st.integers(0, 400 * 86400), older=st.integers(0, 86400), settled=st.booleans(),
-       factor=st.sampled_from([0.1, 0.25, 1.0]))
+@given(
+    age=st.integers(0, 400 * 86400),
+    older=st.integers(0, 86400),
+    settled=st.booleans(),
+    factor=st.sampled_from([0.1, 0.25, 1.0]),
+)
 def test_interval_within_bounds_and_growing_with_age(age: int, older: int, settled: bool, factor: float) -> None:
     schedule = Schedule(factor=factor)
     due = next_check(NOW, NOW - timedelta(seconds=age), settled=settled, schedule=schedule)

@@ -33,13 +33,16 @@ def crawled_store(tmp_path, monkeypatch) -> Callable[..., str]:
     body for a headline (one plain page by default).
     """
 
-    def write(runs: Sequence[Mapping[str, tuple[Content, int | None]]], *, edit_confirmations: int = 1,
-              page: Callable[[str], bytes] = lambda _headline: PLAIN_PAGE) -> str:
+    def write(
+        runs: Sequence[Mapping[str, tuple[Content, int | None]]],
+        *,
+        edit_confirmations: int = 1,
+        page: Callable[[str], bytes] = lambda _headline: PLAIN_PAGE,
+    ) -> str:
         url = f"sqlite:///{tmp_path / 'p.db'}"
         store = Store(url).upgrade()
         archive = Archive(store)
-        policy = Policy(edit_confirmations=edit_confirmations, delete_confirmations=1,
-                        delete_min_age=timedelta(0))
+        policy = Policy(edit_confirmations=edit_confirmations, delete_confirmations=1, delete_min_age=timedelta(0))
         for i, pages in enumerate(runs):
             at = T0 + timedelta(hours=i)
             run = archive.start_run("c97", "charter97", now=at)
@@ -47,10 +50,14 @@ def crawled_store(tmp_path, monkeypatch) -> Callable[..., str]:
             for article_url, (content, views) in pages.items():
                 body = page(content.headline)
                 fetched = Fetched(kind="article", url=article_url, fetched_at=at, status=200, body=body)
-                verdict = classify_fetch(status=200, error=None, headers={}, body=body, url=article_url,
-                                         final_url=None)
-                archive.record(run, fetched, verdict, article_url=article_url, reading=Reading(
-                    parser="charter97", parser_version="1", views=views, content=content))
+                verdict = classify_fetch(status=200, error=None, headers={}, body=body, url=article_url, final_url=None)
+                archive.record(
+                    run,
+                    fetched,
+                    verdict,
+                    article_url=article_url,
+                    reading=Reading(parser="charter97", parser_version="1", views=views, content=content),
+                )
             archive.finish_run(run, policy=policy, health_policy=HealthPolicy(), now=at)
         store.close()
         monkeypatch.chdir(tmp_path)

@@ -50,9 +50,13 @@ def test_every_command_is_in_the_readme():
 @pytest.fixture
 def archived(crawled_store):
     """A store with one article in two versions, and the env pointing the CLI at it."""
-    return crawled_store([{URL: (Content.build(headline=headline, body=["Same paragraph."]), 10 + i)}
-                          for i, headline in enumerate(["Bridge opens", "Bridge opening delayed"])],
-                         page=lambda headline: f"<html><body><h1>{headline}</h1></body></html>".encode())
+    return crawled_store(
+        [
+            {URL: (Content.build(headline=headline, body=["Same paragraph."]), 10 + i)}
+            for i, headline in enumerate(["Bridge opens", "Bridge opening delayed"])
+        ],
+        page=lambda headline: f"<html><body><h1>{headline}</h1></body></html>".encode(),
+    )
 
 
 def run(*args: str) -> click.testing.Result:
@@ -138,6 +142,5 @@ def test_bad_config_is_one_clear_line(tmp_path, monkeypatch):
 
 
 def test_console_script_runs():
-    result = subprocess.run([sys.executable, "-m", "palimpsest", "--help"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run([sys.executable, "-m", "palimpsest", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "crawl" in result.stdout

@@ -11,8 +11,13 @@ import pytest
 
 @pytest.mark.slow
 def test_demo_shows_edits_a_deletion_a_diff_and_the_alerts(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "palimpsest", "demo", "--json", "--dir", str(tmp_path / "d")],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "palimpsest", "demo", "--json", "--dir", str(tmp_path / "d")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     outcome = json.loads(result.stdout)
     kinds = sorted(e["kind"] for e in outcome["events"])

@@ -42,8 +42,12 @@ def assert_one_line(result, status: int, *fragments: str) -> None:
 
 
 STORES = [
-    ("postgres-unreachable", f"postgresql+psycopg://archive:{SECRET}@127.0.0.1:1/palimpsest", 1,
-     ["store", "127.0.0.1"]),
+    (
+        "postgres-unreachable",
+        f"postgresql+psycopg://archive:{SECRET}@127.0.0.1:1/palimpsest",
+        1,
+        ["store", "127.0.0.1"],
+    ),
     ("sqlite-unopenable", "sqlite:////nonexistent-dir/palimpsest.db", 1, ["store", "open", "nonexistent-dir"]),
     ("unknown-driver", f"foo://user:{SECRET}@host/db", 2, ["store", "foo"]),
     ("malformed-url", "not a database url", 2, ["store", "not a database URL"]),
@@ -71,10 +75,16 @@ CONFIGS = [
     ("confirmations-zero", SITE + "edit_confirmations = 0\n", ["edit_confirmations"]),
     ("listing-pages-zero", SITE + "listing_pages = 0\n", ["listing_pages"]),
     ("recheck-min-over-max", SITE + 'recheck_min = "8d"\n', ["recheck_min", "recheck_max"]),
-    ("start-url-not-http", '[[sites]]\nname = "c97"\nparser = "charter97"\nstart_urls = ["charter97.org"]\n',
-     ["start_urls"]),
-    ("apprise-unparseable", SITE + f'[[notify]]\nurl = "nosuchscheme://user:{SECRET}@host/"\n',
-     ["notify[0]", "apprise"]),
+    (
+        "start-url-not-http",
+        '[[sites]]\nname = "c97"\nparser = "charter97"\nstart_urls = ["charter97.org"]\n',
+        ["start_urls"],
+    ),
+    (
+        "apprise-unparseable",
+        SITE + f'[[notify]]\nurl = "nosuchscheme://user:{SECRET}@host/"\n',
+        ["notify[0]", "apprise"],
+    ),
     ("url-as-list", SITE + f'[[notify]]\nurl = ["mailtos://user:{SECRET}@example.org"]\n', ["notify[0]", "url"]),
     ("url-as-number", SITE + "[[notify]]\nurl = 5\n", ["notify[0]", "url"]),
 ]

@@ -15,9 +15,14 @@ META = json.loads((FIXTURE / "meta.json").read_text("utf-8"))
 
 def write_config(tmp_path: Path, **selectors: str) -> None:
     spec = {**META["options"]["selectors"], **selectors}
-    lines = ["[[sites]]", 'name = "evening"', 'parser = "selectors"',
-             'start_urls = ["https://vechernii-gorod.example/news/"]', 'timezone = "Europe/Minsk"',
-             "[sites.selectors]"]
+    lines = [
+        "[[sites]]",
+        'name = "evening"',
+        'parser = "selectors"',
+        'start_urls = ["https://vechernii-gorod.example/news/"]',
+        'timezone = "Europe/Minsk"',
+        "[sites.selectors]",
+    ]
     lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in spec.items()]
     (tmp_path / "palimpsest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

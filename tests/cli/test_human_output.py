@@ -41,9 +41,16 @@ def archived(tmp_path, monkeypatch):
         body = f"<html><body><h1>{headline}</h1></body></html>".encode()
         fetched = Fetched(kind="article", url=URL, fetched_at=at, status=status, body=body)
         verdict = classify_fetch(status=status, error=None, headers={}, body=body, url=URL, final_url=None)
-        reading = None if headline is None else Reading(
-            parser="charter97", parser_version="1", views=10 + i,
-            content=Content.build(headline=headline, body=["Same paragraph."]))
+        reading = (
+            None
+            if headline is None
+            else Reading(
+                parser="charter97",
+                parser_version="1",
+                views=10 + i,
+                content=Content.build(headline=headline, body=["Same paragraph."]),
+            )
+        )
         archive.record(run, fetched, verdict, article_url=URL, reading=reading)
         archive.finish_run(run, policy=policy, health_policy=HealthPolicy(min_pages=1), now=at)
     store.close()
@@ -69,8 +76,9 @@ def test_when_is_to_the_minute_in_utc_marked_as_such():
     assert [span(s) for s in (0, 45, 1234, 3600, 187_200.4)] == ["0s", "45s", "20m 34s", "1h", "2d 4h"]
 
 
-@pytest.mark.parametrize("args", [["history", URL], ["changes", "--since", "2025-10-01"],
-                                  ["show", URL, "--version", "1"]])
+@pytest.mark.parametrize(
+    "args", [["history", URL], ["changes", "--since", "2025-10-01"], ["show", URL, "--version", "1"]]
+)
 def test_human_times_are_minutes_in_utc(archived, args):
     text = run(*args)
     assert MINUTE_UTC.search(text), text
@@ -110,9 +118,9 @@ def test_json_keeps_full_iso_times_and_null_versions(archived):
     assert datetime.fromisoformat(history["events"][0]["at"]) == T0
     changes = json.loads(run("changes", "--since", "2025-10-01", "--json"))
     assert datetime.fromisoformat(changes["since"]) == datetime(2025, 10, 1, tzinfo=UTC)
-    assert {"id", "kind", "at", "site", "url", "headline", "from_version", "to_version", "details"} \
-        <= set(changes["events"][0])
-
+    assert {"id", "kind", "at", "site", "url", "headline", "from_version", "to_version", "details"} <= set(
+        changes["events"][0]
+    )
 
 
 def _documented_keys() -> dict[str, list[str]]:

@@ -19,8 +19,16 @@ def store(crawled_store):
     """Two articles crawled together (so row ids and per-article numbers differ); article A
     is edited once (confirmed by two captures), then shows a third text once (a candidate)."""
     headlines = {A: ["A one", "A two", "A two", "A three"], B: ["B one", "B two", "B two", "B two"]}
-    crawled_store([{article_url: (Content.build(headline=headlines[article_url][i], body=["Same."]), None)
-                    for article_url in (B, A)} for i in range(4)], edit_confirmations=2)
+    crawled_store(
+        [
+            {
+                article_url: (Content.build(headline=headlines[article_url][i], body=["Same."]), None)
+                for article_url in (B, A)
+            }
+            for i in range(4)
+        ],
+        edit_confirmations=2,
+    )
 
 
 def run(*args: str):
@@ -34,8 +42,10 @@ def test_changes_json_numbers_versions_like_history_and_diff(store):
     edits = [(e["url"], e["from_version"], e["to_version"]) for e in events if e["kind"] == "edited"]
     assert sorted(edits) == [(A, 1, 2), (B, 1, 2)]
     history = json.loads(run("history", A, "--json"))
-    assert [(e["kind"], e["from_version"], e["to_version"]) for e in history["events"]] \
-        == [("new", None, 1), ("edited", 1, 2)]
+    assert [(e["kind"], e["from_version"], e["to_version"]) for e in history["events"]] == [
+        ("new", None, 1),
+        ("edited", 1, 2),
+    ]
 
 
 def test_diff_marks_an_unconfirmed_candidate(store):

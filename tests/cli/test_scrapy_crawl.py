@@ -22,13 +22,21 @@ def test_scrapy_crawl_site_archives_it(local_site, tmp_path):
     config = tmp_path / "palimpsest.toml"
     config.write_text(
         f'store = "sqlite:///{db}"\n[[sites]]\nname = "local97"\nparser = "charter97"\n'
-        f'start_urls = {local_site.start_urls()!r}\nlisting_pages = 1\n'.replace("'", '"'))
+        f"start_urls = {local_site.start_urls()!r}\nlisting_pages = 1\n".replace("'", '"')
+    )
     env = {**os.environ, "PALIMPSEST_CONFIG": str(config)}
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert listed.stdout.split() == ["local97"], listed.stderr
-    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "local97", "-L", "WARNING"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "local97", "-L", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     store = Store(f"sqlite:///{db}").upgrade()
     with store.reader() as s:

@@ -17,8 +17,16 @@ COMMANDS_DIR = Path(__file__).parents[2] / "palimpsest" / "commands"
 FAMILIES = sorted(p.stem for p in COMMANDS_DIR.glob("*.py") if p.stem not in ("__init__", "common"))
 # Output goes through palimpsest.terminal (which strips control characters from site
 # text), the app comes from pass_app, failures are Failure or finish(): never these.
-FORBIDDEN_CALLS = {"click.echo", "print", "json.dumps", "sys.exit", "click.pass_obj", "Console",
-                   "click.ClickException", "click.get_current_context"}
+FORBIDDEN_CALLS = {
+    "click.echo",
+    "print",
+    "json.dumps",
+    "sys.exit",
+    "click.pass_obj",
+    "Console",
+    "click.ClickException",
+    "click.get_current_context",
+}
 
 
 def _calls(path: Path) -> set[str]:
@@ -79,17 +87,26 @@ def store_env(tmp_path, monkeypatch):
     monkeypatch.delenv("PALIMPSEST_NOTIFY", raising=False)
 
 
-@pytest.mark.parametrize(("args", "status", "line"), [
-    (["history", "https://example.org/a/"], 1, "palimpsest: history: no article in the archive at "
-                                                "https://example.org/a/"),
-    (["show", "https://example.org/a/", "--at", "1d", "--version", "1"], 2,
-     "palimpsest: show: give --at or --version, not both"),
-    (["changes", "--bogus"], 2, "palimpsest: changes: No such option"),
-    (["changes", "--since", "yesterday"], 2, "palimpsest: changes: Invalid value for '--since': 'yesterday'"),
-    (["db", "upgrade", "--revision", "nosuch"], 2, "palimpsest: db upgrade: --revision nosuch"),
-    (["serve", "--host", "0.0.0.0"], 2, "palimpsest: serve: --host 0.0.0.0 is beyond loopback"),
-    (["nosuchcommand"], 2, "palimpsest: No such command 'nosuchcommand'"),
-])
+@pytest.mark.parametrize(
+    ("args", "status", "line"),
+    [
+        (
+            ["history", "https://example.org/a/"],
+            1,
+            "palimpsest: history: no article in the archive at https://example.org/a/",
+        ),
+        (
+            ["show", "https://example.org/a/", "--at", "1d", "--version", "1"],
+            2,
+            "palimpsest: show: give --at or --version, not both",
+        ),
+        (["changes", "--bogus"], 2, "palimpsest: changes: No such option"),
+        (["changes", "--since", "yesterday"], 2, "palimpsest: changes: Invalid value for '--since': 'yesterday'"),
+        (["db", "upgrade", "--revision", "nosuch"], 2, "palimpsest: db upgrade: --revision nosuch"),
+        (["serve", "--host", "0.0.0.0"], 2, "palimpsest: serve: --host 0.0.0.0 is beyond loopback"),
+        (["nosuchcommand"], 2, "palimpsest: No such command 'nosuchcommand'"),
+    ],
+)
 def test_every_failure_is_one_line_with_its_status(store_env, args, status, line):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == status, result.output

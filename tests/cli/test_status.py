@@ -19,9 +19,11 @@ NOW = datetime.now(UTC)
 
 def config_file(tmp_path, store_url: str) -> str:
     path = tmp_path / "palimpsest.toml"
-    path.write_text(f'store = "{store_url}"\n'
-                    '[[sites]]\nname = "watched"\nparser = "generic"\nstart_urls = ["https://a.example/news/"]\n'
-                    '[[sites]]\nname = "forgotten"\nparser = "generic"\nstart_urls = ["https://b.example/news/"]\n')
+    path.write_text(
+        f'store = "{store_url}"\n'
+        '[[sites]]\nname = "watched"\nparser = "generic"\nstart_urls = ["https://a.example/news/"]\n'
+        '[[sites]]\nname = "forgotten"\nparser = "generic"\nstart_urls = ["https://b.example/news/"]\n'
+    )
     return str(path)
 
 
@@ -33,8 +35,13 @@ def test_status_reports_each_site_and_fails_on_a_stale_one(tmp_path, store_url):
     archive.discover(run, [ArticleRef(u) for u in urls], now=NOW - timedelta(minutes=20))
     fetched = Fetched(kind="article", url=urls[0], fetched_at=NOW - timedelta(minutes=19), status=503, body=b"")
     archive.record(run, fetched, Verdict(Outcome.TRANSIENT, "http 503"), article_url=urls[0])
-    listing = Fetched(kind="listing", url="https://a.example/news/", fetched_at=NOW - timedelta(minutes=19),
-                      status=200, body=b"<html>links</html>")
+    listing = Fetched(
+        kind="listing",
+        url="https://a.example/news/",
+        fetched_at=NOW - timedelta(minutes=19),
+        status=200,
+        body=b"<html>links</html>",
+    )
     archive.record(run, listing, Verdict(Outcome.OK, "http 200"))
     archive.finish_run(run, policy=Policy(), health_policy=HealthPolicy(), now=NOW - timedelta(minutes=18))
     store.close()
@@ -54,8 +61,10 @@ def test_status_reports_each_site_and_fails_on_a_stale_one(tmp_path, store_url):
     assert doc["ok"] is False
 
     only = tmp_path / "one.toml"
-    only.write_text(config_file(tmp_path, store_url) and (tmp_path / "palimpsest.toml").read_text()
-                    .split("[[sites]]\nname = \"forgotten\"")[0])
+    only.write_text(
+        config_file(tmp_path, store_url)
+        and (tmp_path / "palimpsest.toml").read_text().split('[[sites]]\nname = "forgotten"')[0]
+    )
     assert runner.invoke(main, ["--config", str(only), "status"]).exit_code == 0
     stale = runner.invoke(main, ["--config", str(only), "status", "--stale", "10m"])
     assert stale.exit_code == 1

@@ -24,12 +24,19 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 @pytest.fixture
 def hostile_store(crawled_store):
-    return crawled_store([{URL: (Content.build(headline=headline, body=[f"Paragraph {headline}"]), 10)}
-                          for headline in ["Bridge opens", HOSTILE]])
+    return crawled_store(
+        [
+            {URL: (Content.build(headline=headline, body=[f"Paragraph {headline}"]), 10)}
+            for headline in ["Bridge opens", HOSTILE]
+        ]
+    )
 
 
-@pytest.mark.parametrize("args", [["changes", "--since", "2020-01-01"], ["history", URL], ["diff", URL],
-                                  ["alerts"]], ids=["changes", "history", "diff", "alerts"])
+@pytest.mark.parametrize(
+    "args",
+    [["changes", "--since", "2020-01-01"], ["history", URL], ["diff", URL], ["alerts"]],
+    ids=["changes", "history", "diff", "alerts"],
+)
 def test_human_output_is_inert(hostile_store, args):
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -38,8 +45,11 @@ def test_human_output_is_inert(hostile_store, args):
         assert "Bridge" in result.output and "opens" in result.output  # the text itself is kept
 
 
-@pytest.mark.parametrize("args", [["changes", "--since", "2020-01-01", "--json"], ["history", URL, "--json"],
-                                  ["diff", URL, "--json"]], ids=["changes", "history", "diff"])
+@pytest.mark.parametrize(
+    "args",
+    [["changes", "--since", "2020-01-01", "--json"], ["history", URL, "--json"], ["diff", URL, "--json"]],
+    ids=["changes", "history", "diff"],
+)
 def test_json_keeps_the_exact_text_escaped(hostile_store, args):
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0

@@ -16,11 +16,14 @@ HEADLINE = "Лукашенко подписал указ о помиловани
 BODY = "".join(f"<p>Абзац номер {i}: в Минске прошла встреча, где обсуждали новости.</p>" for i in range(8))
 
 
-def page_bytes(headline: str = HEADLINE, *, charset: str | None = "utf-8", comment: bytes = b"",
-               encoding: str = "utf-8") -> bytes:
+def page_bytes(
+    headline: str = HEADLINE, *, charset: str | None = "utf-8", comment: bytes = b"", encoding: str = "utf-8"
+) -> bytes:
     meta = f'<meta charset="{charset}">' if charset else ""
-    html = (f"<html><head>{meta}<title>{headline}</title></head><body><h1>{headline}</h1>{BODY}"
-            f"<div class='comments'>COMMENT</div></body></html>")
+    html = (
+        f"<html><head>{meta}<title>{headline}</title></head><body><h1>{headline}</h1>{BODY}"
+        f"<div class='comments'>COMMENT</div></body></html>"
+    )
     return html.encode(encoding).replace(b"COMMENT", comment)
 
 
@@ -62,7 +65,8 @@ def test_a_stray_byte_changes_nothing_the_parser_reads() -> None:
     parser = parser_class("generic")()
     clean = parser.parse_article(Page(url=URL, body=page_bytes()))
     for comment in (b"caf\xe9", b"\xff", "Комментарий".encode()[:-1]):
-        dirty = parser.parse_article(Page(url=URL, body=page_bytes(comment=comment),
-                                          headers={"content-type": "text/html; charset=utf-8"}))
+        dirty = parser.parse_article(
+            Page(url=URL, body=page_bytes(comment=comment), headers={"content-type": "text/html; charset=utf-8"})
+        )
         assert dirty.headline == clean.headline == HEADLINE
         assert dirty.body[:8] == clean.body[:8]

@@ -21,8 +21,12 @@ from crawler.sites import ParseError, available, parser_class
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites"
 PAGES = sorted(p for p in FIXTURES.glob("*/*/page_*.html"))
-FUZZ = settings(max_examples=60, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 MARKUP = re.compile(r"<\s*/?\s*(?:script|style|div|p|a|span|html|body|head|br|img)\b[^>]*>", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 CHARSETS = [b"utf-8", b"windows-1251", b"koi8-r", b"iso-8859-1", b"utf-16", b"nonsense", b""]
@@ -38,8 +42,21 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
         if kind == "flip" and body:
             body[at] = draw(st.integers(0, 255))
         elif kind == "tag":
-            body[at:at] = draw(st.sampled_from([b"<div>", b"</p>", b"<script>", b"<!--", b"<h1>", b"\x1b[2J",
-                                                b"<meta charset=koi8-r>", b"</article>", b"\xe2\x80"]))
+            body[at:at] = draw(
+                st.sampled_from(
+                    [
+                        b"<div>",
+                        b"</p>",
+                        b"<script>",
+                        b"<!--",
+                        b"<h1>",
+                        b"\x1b[2J",
+                        b"<meta charset=koi8-r>",
+                        b"</article>",
+                        b"\xe2\x80",
+                    ]
+                )
+            )
         elif kind == "charset":
             body[at:at] = b'<meta charset="' + draw(st.sampled_from(CHARSETS)) + b'">'
         elif kind == "cut":
@@ -72,8 +89,12 @@ def assert_clean(value: object, shown: str) -> None:
 
 
 @FUZZ
-@given(page=mutated(), header=st.sampled_from(["", "text/html", "text/html; charset=utf-8",
-                                               "text/html; charset=windows-1251", "text/html; charset=bogus"]))
+@given(
+    page=mutated(),
+    header=st.sampled_from(
+        ["", "text/html", "text/html; charset=utf-8", "text/html; charset=windows-1251", "text/html; charset=bogus"]
+    ),
+)
 def test_decoding_never_raises(page: tuple[str, bytes], header: str) -> None:
     encoding, text = decode_html(page[1], header)
     assert isinstance(encoding, str) and isinstance(text, str)

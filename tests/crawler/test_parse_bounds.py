@@ -16,8 +16,10 @@ PARAGRAPH = "<p>" + "Синтетический абзац для проверк
 
 def page_of(megabytes: float) -> Page:
     count = int(megabytes * 1e6 / len(PARAGRAPH.encode()))
-    html = (f"<html><head><meta charset='utf-8'><title>Big</title></head><body><article><h1>Big page</h1>"
-            f"{PARAGRAPH * count}</article></body></html>")
+    html = (
+        f"<html><head><meta charset='utf-8'><title>Big</title></head><body><article><h1>Big page</h1>"
+        f"{PARAGRAPH * count}</article></body></html>"
+    )
     return Page(url=URL, body=html.encode())
 
 
@@ -33,9 +35,12 @@ def test_a_30_mb_page_fails_fast_with_a_reason(huge: Page, name: str) -> None:
     with pytest.raises(ParseError, match="too large to parse"):
         parser.parse_article(huge)
     assert time.process_time() - started < 1.0
-    verdict = classify_parse(classify_fetch(status=200, error=None, headers={}, body=huge.body, url=URL,
-                                            final_url=None), parsed=False, not_found=False,
-                             parse_error="page too large to parse")
+    verdict = classify_parse(
+        classify_fetch(status=200, error=None, headers={}, body=huge.body, url=URL, final_url=None),
+        parsed=False,
+        not_found=False,
+        parse_error="page too large to parse",
+    )
     assert verdict.outcome is Outcome.TRANSIENT and "too large" in verdict.reason
 
 

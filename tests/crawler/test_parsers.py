@@ -95,8 +95,7 @@ def test_every_parser_has_a_fixture() -> None:
 def test_every_parser_version_has_a_fixture() -> None:
     """A fixed parser is a new version: it comes with a page it reads."""
     covered = {fixture_class(json.loads((folder / "meta.json").read_text("utf-8"))) for folder in FIXTURE_DIRS}
-    missing = [f"{cls.name}/{cls.version}" for name in available() for cls in versions_of(name)
-               if cls not in covered]
+    missing = [f"{cls.name}/{cls.version}" for name in available() for cls in versions_of(name) if cls not in covered]
     assert missing == []
 
 
@@ -107,36 +106,50 @@ GENERIC = parser_class("generic")()
 ARTICLE = "https://charter97.org/en/news/2025/10/7/123/"
 
 
-@pytest.mark.parametrize(("url", "want"), [
-    (ARTICLE, ARTICLE),
-    ("https://charter97.org/en/news/2025/10/7/123", ARTICLE),
-    ("http://www.charter97.org/en/news/2025/10/7/123/", ARTICLE),
-    ("https://m.charter97.org/en/news/2025/10/7/123/", ARTICLE),
-    ("https://charter97.link/en/news/2025/10/7/123/", ARTICLE),
-    ("https://a1b2c3.c97.org/en/news/2025/10/7/123/", ARTICLE),
-    ("https://CHARTER97.ORG/en/news/2025/10/07/123/", ARTICLE),
-    ("https://charter97.org/en/news/2025/10/7/123/#comments", ARTICLE),
-    ("https://charter97.org/en/news/2025/10/7/123/?utm_source=x#top", ARTICLE),
-    ("  https://charter97.org/en/news/2025/10/7/123/\n", ARTICLE),
-    ("https://charter97.org/ru/news/2025/3/4/631957/", "https://charter97.org/ru/news/2025/3/4/631957/"),
-    ("https://charter97.org/be/news/2025/03/04/631957", "https://charter97.org/be/news/2025/3/4/631957/"),
-    # A local copy stays local: the spider must fetch from where the start URLs point.
-    ("http://127.0.0.1:8123/en/news/2025/10/7/123", "http://127.0.0.1:8123/en/news/2025/10/7/123/"),
-    ("http://localhost/en/news/2025/10/7/123/", "http://localhost/en/news/2025/10/7/123/"),
-    ("https://evil-c97.org/en/news/2025/10/7/123/", "https://evil-c97.org/en/news/2025/10/7/123/"),
-])
+@pytest.mark.parametrize(
+    ("url", "want"),
+    [
+        (ARTICLE, ARTICLE),
+        ("https://charter97.org/en/news/2025/10/7/123", ARTICLE),
+        ("http://www.charter97.org/en/news/2025/10/7/123/", ARTICLE),
+        ("https://m.charter97.org/en/news/2025/10/7/123/", ARTICLE),
+        ("https://charter97.link/en/news/2025/10/7/123/", ARTICLE),
+        ("https://a1b2c3.c97.org/en/news/2025/10/7/123/", ARTICLE),
+        ("https://CHARTER97.ORG/en/news/2025/10/07/123/", ARTICLE),
+        ("https://charter97.org/en/news/2025/10/7/123/#comments", ARTICLE),
+        ("https://charter97.org/en/news/2025/10/7/123/?utm_source=x#top", ARTICLE),
+        ("  https://charter97.org/en/news/2025/10/7/123/\n", ARTICLE),
+        ("https://charter97.org/ru/news/2025/3/4/631957/", "https://charter97.org/ru/news/2025/3/4/631957/"),
+        ("https://charter97.org/be/news/2025/03/04/631957", "https://charter97.org/be/news/2025/3/4/631957/"),
+        # A local copy stays local: the spider must fetch from where the start URLs point.
+        ("http://127.0.0.1:8123/en/news/2025/10/7/123", "http://127.0.0.1:8123/en/news/2025/10/7/123/"),
+        ("http://localhost/en/news/2025/10/7/123/", "http://localhost/en/news/2025/10/7/123/"),
+        ("https://evil-c97.org/en/news/2025/10/7/123/", "https://evil-c97.org/en/news/2025/10/7/123/"),
+    ],
+)
 def test_canonical_url(url: str, want: str) -> None:
     assert C97.canonical_url(url) == want
 
 
-@pytest.mark.parametrize("url", [
-    "https://charter97.org/", "https://charter97.org/en/", "https://charter97.org/en/news/",
-    "https://charter97.org/ru/news/p/2/", "https://charter97.org/ru/rss/all/",
-    "https://charter97.org/de/news/2025/10/7/123/", "https://charter97.org/en/news/2025/13/7/123/",
-    "https://charter97.org/en/news/2025/10/7/123/print/", "ftp://charter97.org/en/news/2025/10/7/1/",
-    "/en/news/2025/10/7/123/", "mailto:x@charter97.org", "http://[::1",
-    "http://host:99999/en/news/2025/1/1/1/", "",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://charter97.org/",
+        "https://charter97.org/en/",
+        "https://charter97.org/en/news/",
+        "https://charter97.org/ru/news/p/2/",
+        "https://charter97.org/ru/rss/all/",
+        "https://charter97.org/de/news/2025/10/7/123/",
+        "https://charter97.org/en/news/2025/13/7/123/",
+        "https://charter97.org/en/news/2025/10/7/123/print/",
+        "ftp://charter97.org/en/news/2025/10/7/1/",
+        "/en/news/2025/10/7/123/",
+        "mailto:x@charter97.org",
+        "http://[::1",
+        "http://host:99999/en/news/2025/1/1/1/",
+        "",
+    ],
+)
 def test_canonical_url_rejects_non_articles(url: str) -> None:
     assert C97.canonical_url(url) is None
 
@@ -148,7 +161,9 @@ def test_listing_pages() -> None:
         "https://charter97.org/ru/news/p/3/",
     ]
     assert C97.listing_pages("http://127.0.0.1:9/en/news/p/4/", 2) == [
-        "http://127.0.0.1:9/en/news/p/4/", "http://127.0.0.1:9/en/news/p/5/"]
+        "http://127.0.0.1:9/en/news/p/4/",
+        "http://127.0.0.1:9/en/news/p/5/",
+    ]
     assert C97.listing_pages("https://charter97.org/ru/news/", 1) == ["https://charter97.org/ru/news/"]
     for url in ("https://charter97.org/ru/rss/all/", "https://charter97.org/", ARTICLE):
         assert C97.listing_pages(url, 5) == [url]
@@ -186,44 +201,62 @@ def test_article_links_from_listing() -> None:
 
 
 def test_article_links_from_home_page_without_listing_markup() -> None:
-    page = Page.from_text("https://charter97.org/", """<main>
+    page = Page.from_text(
+        "https://charter97.org/",
+        """<main>
       <a href="/en/news/2025/10/7/2/">x</a><a href="/en/">home</a>
       <div class="google_ad"><a href="/en/news/2025/10/7/3/">ad</a></div>
-      <a href="/ru/news/2025/10/7/1/#comments">y</a></main>""")
+      <a href="/ru/news/2025/10/7/1/#comments">y</a></main>""",
+    )
     assert C97.article_links(page) == [
-        "https://charter97.org/en/news/2025/10/7/2/", "https://charter97.org/ru/news/2025/10/7/1/"]
+        "https://charter97.org/en/news/2025/10/7/2/",
+        "https://charter97.org/ru/news/2025/10/7/1/",
+    ]
 
 
 @pytest.mark.parametrize("content_type", ["application/rss+xml; charset=utf-8", "text/html", ""])
 def test_article_links_from_rss(content_type: str) -> None:
-    page = Page(url="https://charter97.org/ru/rss/all/", body=RSS.encode(),
-                headers={"content-type": content_type} if content_type else {})
+    page = Page(
+        url="https://charter97.org/ru/rss/all/",
+        body=RSS.encode(),
+        headers={"content-type": content_type} if content_type else {},
+    )
     assert discovery.article_links(C97, page) == [
-        "https://charter97.org/ru/news/2025/3/4/631957/", "https://charter97.org/ru/news/2025/3/3/631900/"]
+        "https://charter97.org/ru/news/2025/3/4/631957/",
+        "https://charter97.org/ru/news/2025/3/3/631900/",
+    ]
     # Feeds are read for every parser, not by the charter97 one.
     assert discovery.article_links(GENERIC, page) == [
         "https://charter97.org/ru/news/2025/3/4/631957/",
-        "https://charter97.org/ru/news/2025/3/3/631900/?utm_source=rss"]
+        "https://charter97.org/ru/news/2025/3/3/631900/?utm_source=rss",
+    ]
 
 
 def test_article_links_from_cp1251_rss_and_atom() -> None:
     rss = RSS.replace("utf-8", "windows-1251").encode("cp1251")
     page = Page(url="https://charter97.org/ru/rss/all/", body=rss, headers={"content-type": "text/xml"})
     assert discovery.article_links(C97, page)[0] == "https://charter97.org/ru/news/2025/3/4/631957/"
-    atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
-            b'<link rel="alternate" href="/en/news/2025/1/2/3/"/></entry></feed>')
+    atom = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+        b'<link rel="alternate" href="/en/news/2025/1/2/3/"/></entry></feed>'
+    )
     page = Page(url="https://charter97.org/en/rss/all/", body=atom)
     assert discovery.article_links(C97, page) == ["https://charter97.org/en/news/2025/1/2/3/"]
-    rdf = (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-           b'xmlns="http://purl.org/rss/1.0/"><item><link>https://charter97.org/be/news/2025/1/2/4/</link>'
-           b'</item></rdf:RDF>')
+    rdf = (
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns="http://purl.org/rss/1.0/"><item><link>https://charter97.org/be/news/2025/1/2/4/</link>'
+        b"</item></rdf:RDF>"
+    )
     page = Page(url="https://charter97.org/be/rss/", body=rdf)
     assert discovery.article_links(GENERIC, page) == ["https://charter97.org/be/news/2025/1/2/4/"]
 
 
 def test_article_links_from_broken_feed_is_empty() -> None:
-    page = Page(url="https://charter97.org/ru/rss/all/", body=b"<?xml version='1.0'?><rss><item><link>",
-                headers={"content-type": "text/xml"})
+    page = Page(
+        url="https://charter97.org/ru/rss/all/",
+        body=b"<?xml version='1.0'?><rss><item><link>",
+        headers={"content-type": "text/xml"},
+    )
     assert discovery.article_links(C97, page) == []
 
 
@@ -237,11 +270,14 @@ CP1251_PAGE = """<html><head><title>Хартия</title></head><body><div class=
 </article></div></body></html>"""
 
 
-@pytest.mark.parametrize("headers", [
-    {"content-type": "text/html"},                        # nothing declared: detection
-    {"content-type": "text/html; charset=windows-1251"},  # declared in the header only
-    {},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "text/html"},  # nothing declared: detection
+        {"content-type": "text/html; charset=windows-1251"},  # declared in the header only
+        {},
+    ],
+)
 def test_cp1251_bytes(headers: dict[str, str]) -> None:
     page = Page(url=ARTICLE, body=CP1251_PAGE.encode("cp1251"), headers=headers)
     item = C97.parse_article(page)
@@ -281,8 +317,10 @@ def test_garbage_listing_has_no_links(name: str, body: bytes) -> None:
 
 def test_huge_page_parses() -> None:
     paragraphs = "".join(f"<p>Paragraph {i} of a very long article.</p>" for i in range(30_000))
-    html = (f"<article class='article'><h1>Long</h1><ul class='article__info'><li>7.10.2025, 17:05</li></ul>"
-            f"{paragraphs}</article>")
+    html = (
+        f"<article class='article'><h1>Long</h1><ul class='article__info'><li>7.10.2025, 17:05</li></ul>"
+        f"{paragraphs}</article>"
+    )
     item = C97.parse_article(Page.from_text(ARTICLE, html))
     assert len(item.body) == 30_000
     assert item.body[-1] == "Paragraph 29999 of a very long article."
@@ -294,8 +332,10 @@ def test_http_404_status_is_page_not_found() -> None:
 
 
 def test_article_about_a_404_is_still_an_article() -> None:
-    html = ("<title>Error 404</title><article class='article'><h1>Site shows 404 not found to users</h1>"
-            "<ul class='article__info'><li>7.10.2025, 17:05</li></ul><p>Text.</p></article>")
+    html = (
+        "<title>Error 404</title><article class='article'><h1>Site shows 404 not found to users</h1>"
+        "<ul class='article__info'><li>7.10.2025, 17:05</li></ul><p>Text.</p></article>"
+    )
     assert C97.parse_article(Page.from_text(ARTICLE, html)).headline == "Site shows 404 not found to users"
 
 
@@ -313,8 +353,10 @@ def test_registry_settings() -> None:
 
 
 def test_timezone_override_applies_to_published() -> None:
-    html = ("<article class='article'><h1>H</h1><ul class='article__info'><li>7.10.2025, 17:05</li></ul>"
-            "<p>Text.</p></article>")
+    html = (
+        "<article class='article'><h1>H</h1><ul class='article__info'><li>7.10.2025, 17:05</li></ul>"
+        "<p>Text.</p></article>"
+    )
     item = parser_class("charter97")(ZoneInfo("Europe/Warsaw")).parse_article(Page.from_text(ARTICLE, html))
     assert item.published == datetime(2025, 10, 7, 17, 5, tzinfo=ZoneInfo("Europe/Warsaw"))
     assert item.published.utcoffset().total_seconds() == 2 * 3600
@@ -322,31 +364,48 @@ def test_timezone_override_applies_to_published() -> None:
 
 # -- generic ---------------------------------------------------------------------------
 
+
 def test_generic_canonical_url_and_links() -> None:
     assert GENERIC.canonical_url("https://Example.org/a/b?x=1#frag") == "https://example.org/a/b?x=1"
     assert GENERIC.canonical_url("https://example.org") == "https://example.org/"
     assert GENERIC.canonical_url("mailto:a@b.c") is None
-    page = Page.from_text("https://example.org/news/", """
+    page = Page.from_text(
+        "https://example.org/news/",
+        """
         <a href="/news/2025/10/7/flood">1</a><a href="https://other.org/news/12345">2</a>
         <a href="/news/2025/10/7/flood#c">1 again</a><a href="/news/">self</a><a href="/news/page/2/">2</a>
         <a href="javascript:void(0)">js</a><a href="98765">3</a><a href="/tags/politics/">tag</a>
-        <a href="/world/river-flooding-forces-evacuations/">slug</a><a href="/about.html">page</a>""")
+        <a href="/world/river-flooding-forces-evacuations/">slug</a><a href="/about.html">page</a>""",
+    )
     assert GENERIC.article_links(page) == [
-        "https://example.org/news/2025/10/7/flood", "https://example.org/news/98765",
-        "https://example.org/world/river-flooding-forces-evacuations/", "https://example.org/about.html"]
+        "https://example.org/news/2025/10/7/flood",
+        "https://example.org/news/98765",
+        "https://example.org/world/river-flooding-forces-evacuations/",
+        "https://example.org/about.html",
+    ]
     # A site's own rule replaces the guess.
     ruled = parser_class("generic")(article_urls=r"/news/(page|\d{4})/")
-    assert ruled.article_links(page) == ["https://example.org/news/2025/10/7/flood",
-                                         "https://example.org/news/page/2/"]
+    assert ruled.article_links(page) == ["https://example.org/news/2025/10/7/flood", "https://example.org/news/page/2/"]
 
 
-@pytest.mark.parametrize(("line", "noise"), [
-    ("12", True), ("- 4.03.2025, 17:05", True), ("- 15 156", True), ("2,422 views", True),
-    ("Share on Facebook", True), ("Telegram Facebook X", True), ("Updated: 7 October 2025, 17:05", True),
-    ("15 156 просмотров", True), ("Поделиться", True),
-    ("The next session is scheduled.", False), ("Read more", False), ("Views differ.", False),
-    ("Comments on the vote were sharp, the mayor said.", False),
-])
+@pytest.mark.parametrize(
+    ("line", "noise"),
+    [
+        ("12", True),
+        ("- 4.03.2025, 17:05", True),
+        ("- 15 156", True),
+        ("2,422 views", True),
+        ("Share on Facebook", True),
+        ("Telegram Facebook X", True),
+        ("Updated: 7 October 2025, 17:05", True),
+        ("15 156 просмотров", True),
+        ("Поделиться", True),
+        ("The next session is scheduled.", False),
+        ("Read more", False),
+        ("Views differ.", False),
+        ("Comments on the vote were sharp, the mayor said.", False),
+    ],
+)
 def test_noise_lines(line: str, noise: bool) -> None:
     assert is_noise_line(line) is noise
 

@@ -20,15 +20,37 @@ MINSK = ZoneInfo("Europe/Minsk")
 QUICK = settings(max_examples=300, database=None, deadline=None)
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("2,422", 2422), ("2 422", 2422), ("2\u00a0422", 2422), ("2\u202f422", 2422), ("15,156", 15156),
-    ("2.422", 2422), ("1,234,567", 1234567), ("987", 987), ("0", 0), (" 2,422\n", 2422),
-    ("2,422 views", 2422), ("Просмотров: 2 422", 2422), ("12 комментариев", 12),
-    ("2.4K", 2400), ("2,4k", 2400), ("1.2M", 1_200_000), ("1,2 тыс.", 1200), ("3 млн", 3_000_000),
-    ("1.5 thousand", 1500),
-    ("", None), (None, None), ("—", None), ("abc", None), ("1,2", None), ("2,42", None),
-    ("9" * 5000, None),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("2,422", 2422),
+        ("2 422", 2422),
+        ("2\u00a0422", 2422),
+        ("2\u202f422", 2422),
+        ("15,156", 15156),
+        ("2.422", 2422),
+        ("1,234,567", 1234567),
+        ("987", 987),
+        ("0", 0),
+        (" 2,422\n", 2422),
+        ("2,422 views", 2422),
+        ("Просмотров: 2 422", 2422),
+        ("12 комментариев", 12),
+        ("2.4K", 2400),
+        ("2,4k", 2400),
+        ("1.2M", 1_200_000),
+        ("1,2 тыс.", 1200),
+        ("3 млн", 3_000_000),
+        ("1.5 thousand", 1500),
+        ("", None),
+        (None, None),
+        ("—", None),
+        ("abc", None),
+        ("1,2", None),
+        ("2,42", None),
+        ("9" * 5000, None),
+    ],
+)
 def test_parse_count(text: str | None, want: int | None) -> None:
     assert parse_count(text) == want
 
@@ -49,14 +71,18 @@ def test_parse_count_reads_grouped_integers(n: int) -> None:
     assert parse_count(f"{n:,}".replace(",", "\u00a0")) == n
 
 
-@pytest.mark.parametrize(("text", "want", "raw"), [
-    ("7.10.2025, 17:05", datetime(2025, 10, 7, 17, 5, tzinfo=MINSK), "7.10.2025, 17:05"),
-    ("29.04.2021, 9:05", datetime(2021, 4, 29, 9, 5, tzinfo=MINSK), "29.04.2021, 9:05"),
-    ("1- 7.10.2025,  17:05 -", datetime(2025, 10, 7, 17, 5, tzinfo=MINSK), "7.10.2025, 17:05"),
-    ("07.10.2025 17:05", datetime(2025, 10, 7, 17, 5, tzinfo=MINSK), "07.10.2025 17:05"),
-    ("31.02.2025, 10:00", None, "31.02.2025, 10:00"),   # impossible: raw kept, value None
-    ("no date", None, None), ("", None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "want", "raw"),
+    [
+        ("7.10.2025, 17:05", datetime(2025, 10, 7, 17, 5, tzinfo=MINSK), "7.10.2025, 17:05"),
+        ("29.04.2021, 9:05", datetime(2021, 4, 29, 9, 5, tzinfo=MINSK), "29.04.2021, 9:05"),
+        ("1- 7.10.2025,  17:05 -", datetime(2025, 10, 7, 17, 5, tzinfo=MINSK), "7.10.2025, 17:05"),
+        ("07.10.2025 17:05", datetime(2025, 10, 7, 17, 5, tzinfo=MINSK), "07.10.2025 17:05"),
+        ("31.02.2025, 10:00", None, "31.02.2025, 10:00"),  # impossible: raw kept, value None
+        ("no date", None, None),
+        ("", None, None),
+    ],
+)
 def test_parse_datetime(text: str, want: datetime | None, raw: str | None) -> None:
     assert parse_datetime(text, MINSK) == (want, raw)
 
@@ -82,8 +108,7 @@ def test_collapse_and_element_text() -> None:
 @settings(max_examples=150, database=None, deadline=None)
 @given(st.binary(max_size=4096) | st.text(max_size=2048).map(lambda t: t.encode("utf-8", "surrogatepass")))
 def test_charter97_parse_article_only_raises_parse_error(body: bytes) -> None:
-    page = Page(url="https://charter97.org/en/news/2025/10/7/1/", body=body,
-                headers={"content-type": "text/html"})
+    page = Page(url="https://charter97.org/en/news/2025/10/7/1/", body=body, headers={"content-type": "text/html"})
     try:
         item = parser_class("charter97")().parse_article(page)
     except ParseError:

@@ -119,7 +119,7 @@ def test_429_and_503_pause_the_crawl_for_their_retry_after(site, tmp_path):
     assert run.run_id is not None
     log = [a for a in site.access_log if a.path != "/robots.txt"]
     hit = next(i for i, a in enumerate(log) if a.path == first)
-    after = [a.at - log[hit].at for a in log[hit + 1:]]
+    after = [a.at - log[hit].at for a in log[hit + 1 :]]
     assert len(after) > 5, "too little was fetched after the 429"
     # A request already on its way when the answer came may still go; then nothing for 1 s.
     assert sum(d < 0.95 for d in after) <= 2, [round(d, 2) for d in after]
@@ -152,9 +152,20 @@ def test_retry_after_and_internal_addresses():
     assert retry_after(b"120") == 120.0
     assert retry_after(b"Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 30) == 30.0
     assert retry_after(b"soon") is None and retry_after(None) is None
-    assert [is_internal(a) for a in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "fe80::1",
-                                     "192.168.0.1", "100.64.0.1", "8.8.8.8", "2a00:1450::1")] == \
-        [True] * 7 + [False] * 2
+    assert [
+        is_internal(a)
+        for a in (
+            "127.0.0.1",
+            "10.1.2.3",
+            "169.254.169.254",
+            "::1",
+            "fe80::1",
+            "192.168.0.1",
+            "100.64.0.1",
+            "8.8.8.8",
+            "2a00:1450::1",
+        )
+    ] == [True] * 7 + [False] * 2
 
 
 def test_settings_are_checked():

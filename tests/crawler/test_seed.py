@@ -82,8 +82,7 @@ def test_seed_article(seed_lines: list[str]) -> None:
     assert item.published_raw == "7.10.2025, 17:05"
     assert item.views == 2422
     assert item.views_raw == "2,422"
-    assert item.lead == (
-        "The former political prisoner told what helps to keep his strength in Lukashenko's prison.")
+    assert item.lead == ("The former political prisoner told what helps to keep his strength in Lukashenko's prison.")
     assert item.body == tuple(seed_lines[4:])
     assert item.image == "https://charter97.org/photos/2025/10/660000.jpg"
 

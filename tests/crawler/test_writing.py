@@ -23,10 +23,15 @@ T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 def job(i: int, *, body: bytes | None = None) -> CaptureJob:
     url = f"https://example.org/news/{i}/"
     html = body or f"<html><body><h1>Story {i}</h1><p>{'text ' * 200}</p></body></html>".encode()
-    fetched = Fetched(kind="article", url=url, fetched_at=T0, status=200, body=html,
-                      response_headers=(("Content-Type", "text/html"),))
-    reading = Reading(parser="test", parser_version="1", views=i,
-                      content=Content.build(headline=f"Story {i}", body=[f"paragraph {i}"]))
+    fetched = Fetched(
+        kind="article", url=url, fetched_at=T0, status=200, body=html, response_headers=(("Content-Type", "text/html"),)
+    )
+    reading = Reading(
+        parser="test",
+        parser_version="1",
+        views=i,
+        content=Content.build(headline=f"Story {i}", body=[f"paragraph {i}"]),
+    )
     return CaptureJob(fetched, Verdict(Outcome.OK, "http 200"), url, reading)
 
 
@@ -148,8 +153,16 @@ def test_a_batch_on_a_real_store_chains_in_order_and_links_versions(archive):
     ids = archive.record_many(run, jobs)
     assert ids == sorted(ids) and len(set(ids)) == 7
     with archive.store.reader() as s:
-        rows = s.execute(select(Capture.id, Capture.record_hash, Capture.ledger_hash, Capture.prev_hash,
-                                Capture.version_id, Capture.article_id).order_by(Capture.id)).all()
+        rows = s.execute(
+            select(
+                Capture.id,
+                Capture.record_hash,
+                Capture.ledger_hash,
+                Capture.prev_hash,
+                Capture.version_id,
+                Capture.article_id,
+            ).order_by(Capture.id)
+        ).all()
         versions = s.scalar(select(func.count()).select_from(Version))
         heads = dict(s.execute(select(Article.id, Article.head_hash)).all())
         leased = s.scalar(select(func.count()).select_from(Article).where(Article.lease_run_id.is_not(None)))

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 120
-CHILD = r'''
+CHILD = r"""
 import os, sys, time
 from datetime import UTC, datetime, timedelta
 from sqlalchemy import event
@@ -89,14 +89,15 @@ for i in range(n):
         time.sleep(0.01)
 writer.close()
 say("done")
-'''
+"""
 
 
 def run_child(store_url: str, mode: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with log.with_suffix(".err").open("wb") as err:
-        return subprocess.Popen([sys.executable, "-c", CHILD, store_url, mode, str(log), str(ARTICLES)],
-                                env=env, cwd=ROOT, stderr=err)
+        return subprocess.Popen(
+            [sys.executable, "-c", CHILD, store_url, mode, str(log), str(ARTICLES)], env=env, cwd=ROOT, stderr=err
+        )
 
 
 def wait_for(log: Path, word: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -113,8 +114,16 @@ def wait_for(log: Path, word: str, proc: subprocess.Popen, timeout: float = 60) 
 
 def assert_consistent(store: Store) -> int:
     with store.reader() as s:
-        rows = s.execute(select(Capture.id, Capture.article_id, Capture.record_hash, Capture.prev_hash,
-                                Capture.ledger_hash, Capture.response_sha256).order_by(Capture.id)).all()
+        rows = s.execute(
+            select(
+                Capture.id,
+                Capture.article_id,
+                Capture.record_hash,
+                Capture.prev_hash,
+                Capture.ledger_hash,
+                Capture.response_sha256,
+            ).order_by(Capture.id)
+        ).all()
         blobs = dict(s.execute(select(Blob.sha256, Blob.base_sha256)).all())
         heads = dict(s.execute(select(Article.id, Article.head_hash)).all())
     previous, last = None, {}
@@ -164,9 +173,16 @@ def test_a_writer_killed_keeps_the_store_whole_and_the_rest_leased(store_url, tm
     finally:
         store.close()
     config = tmp_path / "palimpsest.toml"
-    config.write_text(f'store = "{store_url}"\n[[sites]]\nname = "site"\nparser = "charter97"\n'
-                      'start_urls = ["https://example.org/"]\n')
-    verify = subprocess.run([str(Path(sys.executable).with_name("palimpsest")), "--config", str(config), "verify"],
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                            env={k: v for k, v in os.environ.items() if not k.startswith("PALIMPSEST_")})
+    config.write_text(
+        f'store = "{store_url}"\n[[sites]]\nname = "site"\nparser = "charter97"\n'
+        'start_urls = ["https://example.org/"]\n'
+    )
+    verify = subprocess.run(
+        [str(Path(sys.executable).with_name("palimpsest")), "--config", str(config), "verify"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PALIMPSEST_")},
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr

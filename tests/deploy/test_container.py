@@ -85,8 +85,14 @@ def test_the_ui_role_runs_a_real_command():
 
 def run_entrypoint(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PALIMPSEST_")}
-    return subprocess.run(["sh", str(ENTRYPOINT), *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**environ, "PALIMPSEST_BIN": PALIMPSEST, **env})
+    return subprocess.run(
+        ["sh", str(ENTRYPOINT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**environ, "PALIMPSEST_BIN": PALIMPSEST, **env},
+    )
 
 
 def test_entrypoint_roles_run(local_site, tmp_path):
@@ -108,8 +114,13 @@ def test_entrypoint_roles_run(local_site, tmp_path):
     assert status.returncode == 0 and '"ok": true' in status.stdout, status.stdout + status.stderr
 
     # A round whose Scrapyd is down: the loop says so on stderr and carries on.
-    down = run_entrypoint("schedule-loop", cwd=tmp_path, SCRAPYD_URL="http://127.0.0.1:9",
-                          SCHEDULE_RUNS_BIN=str(DEPLOY / "schedule-runs"), **env)
+    down = run_entrypoint(
+        "schedule-loop",
+        cwd=tmp_path,
+        SCRAPYD_URL="http://127.0.0.1:9",
+        SCHEDULE_RUNS_BIN=str(DEPLOY / "schedule-runs"),
+        **env,
+    )
     assert down.returncode == 0
     assert "schedule-runs: http://127.0.0.1:9" in down.stderr and "failed with status" in down.stderr
 

@@ -42,8 +42,12 @@ def scrapyd_conf(workdir: Path, port: int) -> None:
     conf = configparser.ConfigParser()
     conf.read(ROOT / "deploy" / "scrapyd.conf")
     assert conf["scrapyd"]["bind_address"] == "127.0.0.1"
-    conf["scrapyd"].update(http_port=str(port), eggs_dir=str(workdir / "eggs"), logs_dir=str(workdir / "logs"),
-                           dbs_dir=str(workdir / "dbs"))
+    conf["scrapyd"].update(
+        http_port=str(port),
+        eggs_dir=str(workdir / "eggs"),
+        logs_dir=str(workdir / "logs"),
+        dbs_dir=str(workdir / "dbs"),
+    )
     with (workdir / "scrapyd.conf").open("w") as out:
         conf.write(out)
 
@@ -51,8 +55,7 @@ def scrapyd_conf(workdir: Path, port: int) -> None:
 def test_scrapyd_runs_three_workers_of_a_site_each_article_once(postgres_url, tmp_path):
     site = LocalSite(make_articles(40, seed=31), listing_page_size=40).start()
     store = Store(postgres_url).upgrade()
-    config = write_config(tmp_path / "palimpsest.toml", postgres_url,
-                          entry_for(site, concurrency=4, lease_batch=6))
+    config = write_config(tmp_path / "palimpsest.toml", postgres_url, entry_for(site, concurrency=4, lease_batch=6))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     workdir = tmp_path / "scrapyd"
@@ -60,8 +63,9 @@ def test_scrapyd_runs_three_workers_of_a_site_each_article_once(postgres_url, tm
     scrapyd_conf(workdir, port)
     env = {**os.environ, "PALIMPSEST_CONFIG": str(config), "PATH": f"{BIN}:{os.environ['PATH']}"}
     with (workdir / "scrapyd.out").open("wb") as out:
-        daemon = subprocess.Popen([str(BIN / "scrapyd")], cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=out, stderr=subprocess.STDOUT)
+        daemon = subprocess.Popen(
+            [str(BIN / "scrapyd")], cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -72,23 +76,44 @@ def test_scrapyd_runs_three_workers_of_a_site_each_article_once(postgres_url, tm
                 assert daemon.poll() is None and time.monotonic() < deadline, (workdir / "scrapyd.out").read_text()
                 time.sleep(0.2)
 
-        built = subprocess.run([str(ROOT / "deploy" / "build-egg"), str(tmp_path / "dist")], cwd=ROOT,
-                               env={**env, "PYTHON": sys.executable}, capture_output=True, text=True, timeout=120)
+        built = subprocess.run(
+            [str(ROOT / "deploy" / "build-egg"), str(tmp_path / "dist")],
+            cwd=ROOT,
+            env={**env, "PYTHON": sys.executable},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert built.returncode == 0, built.stderr
         egg = built.stdout.strip()
-        deployed = subprocess.run([str(BIN / "scrapyd-deploy"), "workers", "-p", "palimpsest", "--egg", egg],
-                                  cwd=ROOT, env={**env, "SCRAPYD_URL": base + "/"}, capture_output=True,
-                                  text=True, timeout=120)
+        deployed = subprocess.run(
+            [str(BIN / "scrapyd-deploy"), "workers", "-p", "palimpsest", "--egg", egg],
+            cwd=ROOT,
+            env={**env, "SCRAPYD_URL": base + "/"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert deployed.returncode == 0 and '"status": "ok"' in deployed.stdout, deployed.stdout + deployed.stderr
         assert api(base, "listspiders.json?project=palimpsest")["spiders"] == ["c97"]
 
         # One round as the image's scheduler (and the cron line) starts it: three runs of each
         # site through the entrypoint and deploy/schedule-runs, then delivery of the outbox.
-        round_ = subprocess.run(["sh", str(ROOT / "deploy" / "entrypoint.sh"), "schedule-loop"], cwd=tmp_path,
-                                env={**env, "ONCE": "1", "WORKERS": "3", "SCRAPYD_URL": base,
-                                     "PALIMPSEST_BIN": str(BIN / "palimpsest"),
-                                     "SCHEDULE_RUNS_BIN": str(ROOT / "deploy" / "schedule-runs")},
-                                capture_output=True, text=True, timeout=120)
+        round_ = subprocess.run(
+            ["sh", str(ROOT / "deploy" / "entrypoint.sh"), "schedule-loop"],
+            cwd=tmp_path,
+            env={
+                **env,
+                "ONCE": "1",
+                "WORKERS": "3",
+                "SCRAPYD_URL": base,
+                "PALIMPSEST_BIN": str(BIN / "palimpsest"),
+                "SCHEDULE_RUNS_BIN": str(ROOT / "deploy" / "schedule-runs"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert round_.returncode == 0 and not round_.stderr, round_.stderr
         jobs = re.findall(r"^c97: job (\w+)$", round_.stdout, re.MULTILINE)
         assert len(jobs) == 3, round_.stdout

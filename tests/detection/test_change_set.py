@@ -32,10 +32,16 @@ from store.writer import ArticleRef
 
 URL = "https://charter97.org/en/news/2025/10/7/1/"  # a synthetic article
 T0 = datetime(2025, 10, 7, 12, tzinfo=UTC)
-OLD = Content.build(headline="Bridge opens", lead="The city opens its bridge.",
-                    body=["First paragraph.", "The mayor cut the ribbon at noon."])
-NEW = Content.build(headline="Bridge opening delayed", lead="The city opens its bridge.",
-                    body=["First paragraph.", "The mayor postponed the ribbon cutting.", "Police closed the road."])
+OLD = Content.build(
+    headline="Bridge opens",
+    lead="The city opens its bridge.",
+    body=["First paragraph.", "The mayor cut the ribbon at noon."],
+)
+NEW = Content.build(
+    headline="Bridge opening delayed",
+    lead="The city opens its bridge.",
+    body=["First paragraph.", "The mayor postponed the ribbon cutting.", "Police closed the road."],
+)
 
 
 @pytest.fixture
@@ -51,8 +57,13 @@ def edited(store_url, monkeypatch):
         body = f"<html><body><h1>{content.headline}</h1></body></html>".encode()
         fetched = Fetched(kind="article", url=URL, fetched_at=at, status=200, body=body)
         verdict = classify_fetch(status=200, error=None, headers={}, body=body, url=URL, final_url=None)
-        archive.record(run, fetched, verdict, article_url=URL,
-                       reading=Reading(parser="charter97", parser_version="1", content=content))
+        archive.record(
+            run,
+            fetched,
+            verdict,
+            article_url=URL,
+            reading=Reading(parser="charter97", parser_version="1", content=content),
+        )
         archive.finish_run(run, policy=policy, health_policy=HealthPolicy(), now=at)
     monkeypatch.setenv("PALIMPSEST_DB", store_url)
     monkeypatch.delenv("PALIMPSEST_CONFIG", raising=False)
@@ -74,10 +85,15 @@ def _shown_everywhere(store: Store, event_id: int) -> dict[str, object]:
     with TestClient(create_app(store), base_url="http://127.0.0.1") as client:
         page = client.get("/").text
         timeline = client.get(f"/articles/{view.article_id}").text
-    return {"alert": sorted(view.changes), "alert_text": message.body, "diff": diff["changes"],
-            "page": re.findall(r'<span class="labels">([^<]*)</span>', page),
-            "timeline": re.findall(r'badge-edited">edited</span>\s*([^·<]*) ·', timeline),
-            "removed": view.removed, "added": view.added}
+    return {
+        "alert": sorted(view.changes),
+        "alert_text": message.body,
+        "diff": diff["changes"],
+        "page": re.findall(r'<span class="labels">([^<]*)</span>', page),
+        "timeline": re.findall(r'badge-edited">edited</span>\s*([^·<]*) ·', timeline),
+        "removed": view.removed,
+        "added": view.added,
+    }
 
 
 def test_detection_stores_the_change_set_it_computed(edited):
@@ -90,15 +106,18 @@ def test_detection_stores_the_change_set_it_computed(edited):
     # only the paragraphs that changed are stored, never the unchanged text again
     assert all(p["op"] != "equal" for p in event.change_set["paragraphs"])
     assert "First paragraph." not in json.dumps(event.change_set)
-    assert ChangeSet.from_json(event.change_set) == ChangeSet(expected.kinds, tuple(
-        op for op in expected.paragraphs if op.op != "equal"))
+    assert ChangeSet.from_json(event.change_set) == ChangeSet(
+        expected.kinds, tuple(op for op in expected.paragraphs if op.op != "equal")
+    )
 
 
 def test_alert_diff_and_review_page_show_the_stored_change_set(edited):
     event = _edit_event(edited)
     # Synthetic: a change set the versions do not have. A reader computing its own would miss it.
-    planted = {"kinds": ["author", "tags"],
-               "paragraphs": [{"op": "replace", "old": ["Planted old words."], "new": ["Planted new words."]}]}
+    planted = {
+        "kinds": ["author", "tags"],
+        "paragraphs": [{"op": "replace", "old": ["Planted old words."], "new": ["Planted new words."]}],
+    }
     with edited.session() as s:
         s.execute(update(Event).where(Event.id == event.id).values(change_set=planted))
     shown = _shown_everywhere(edited, event.id)
@@ -128,8 +147,9 @@ def test_events_without_two_versions_have_no_change_set(edited):
 
 
 def test_diff_of_a_pair_without_an_event_is_computed(edited):
-    data = json.loads(CliRunner().invoke(main, ["diff", URL, "--from", "2", "--to", "1", "--json"],
-                                         catch_exceptions=False).output)
+    data = json.loads(
+        CliRunner().invoke(main, ["diff", URL, "--from", "2", "--to", "1", "--json"], catch_exceptions=False).output
+    )
     assert data["changes"] == sorted(compare(NEW, OLD).kinds)
 
 

@@ -32,9 +32,13 @@ def test_the_writer_records_and_detection_finishes(store_url):
             archive.lease_due(run, limit=5, now=at)
             body = b"<html><body><h1>x</h1></body></html>"
             verdict = classify_fetch(status=200, error=None, headers={}, body=body, url=URL, final_url=None)
-            archive.record(run, Fetched(kind="article", url=URL, fetched_at=at, status=200, body=body), verdict,
-                           article_url=URL, reading=Reading(parser="p", parser_version="1",
-                                                            content=Content.build(headline=headline, body=["P."])))
+            archive.record(
+                run,
+                Fetched(kind="article", url=URL, fetched_at=at, status=200, body=body),
+                verdict,
+                article_url=URL,
+                reading=Reading(parser="p", parser_version="1", content=Content.build(headline=headline, body=["P."])),
+            )
             result = finish_run(store, run, policy=POLICY, health_policy=HealthPolicy(), route=route, now=at)
             assert result.health.trusted and result.stats.pages == 1 and result.site == "s"
             with store.reader() as s:

@@ -17,18 +17,22 @@ pytestmark = pytest.mark.slow
 
 def counts(store: Store) -> dict[str, int]:
     with store.reader() as s:
-        found = {name: s.scalar(select(func.count()).select_from(model)) for name, model in
-                 (("articles", Article), ("captures", Capture), ("versions", Version), ("events", Event))}
-        found["metrics"] = s.scalar(select(func.count()).select_from(Capture).where(
-            Capture.views.is_not(None) | Capture.comments.is_not(None)))
+        found = {
+            name: s.scalar(select(func.count()).select_from(model))
+            for name, model in (("articles", Article), ("captures", Capture), ("versions", Version), ("events", Event))
+        }
+        found["metrics"] = s.scalar(
+            select(func.count()).select_from(Capture).where(Capture.views.is_not(None) | Capture.comments.is_not(None))
+        )
         return found
 
 
 def versions_of(store: Store, url: str) -> list[dict]:
     with store.reader() as s:
         article = s.scalars(select(Article).where(Article.url == url)).one()
-        return [v.content for v in s.scalars(select(Version).where(Version.article_id == article.id)
-                                             .order_by(Version.seq))]
+        return [
+            v.content for v in s.scalars(select(Version).where(Version.article_id == article.id).order_by(Version.seq))
+        ]
 
 
 def events_of(store: Store, kind: str) -> list[Event]:
@@ -64,9 +68,12 @@ def test_capture_and_versioning_end_to_end(local_site, store_url):
     assert third["versions"] == first["versions"]
     assert third["metrics"] > second["metrics"]
     with store.reader() as s:
-        latest = s.scalars(select(Capture.views).join(Article).where(Article.url == urls[en.id],
-                                                                     Capture.views.is_not(None))
-                           .order_by(Capture.fetched_at.desc())).first()
+        latest = s.scalars(
+            select(Capture.views)
+            .join(Article)
+            .where(Article.url == urls[en.id], Capture.views.is_not(None))
+            .order_by(Capture.fetched_at.desc())
+        ).first()
     assert latest == views
 
     # A body edit, a headline edit and a back-dating each add a version and an edit event.

@@ -74,8 +74,7 @@ def fault_config(site: LocalSite, store_url: str, **overrides):
     site's "timeout" fault holds a request 5 s; the crawler gives up after 2.
     """
     settings = {"timeout": 2.0, "delete_confirmations": 3, "delete_min_age": "2h", **overrides}
-    return site_config(site, store_url, notify=[{"url": "json://127.0.0.1:9/hook", "name": "watch"}],
-                       **settings)
+    return site_config(site, store_url, notify=[{"url": "json://127.0.0.1:9/hook", "name": "watch"}], **settings)
 
 
 def crawl_once(config, expect_health: str = "ok"):
@@ -101,8 +100,9 @@ def run_captures(store: Store, run_id: int) -> dict[int, list[Capture]]:
     """The run's article captures by store article id, in order."""
     found: dict[int, list[Capture]] = defaultdict(list)
     with store.reader() as s:
-        for capture in s.scalars(select(Capture).where(Capture.run_id == run_id, Capture.kind == "article")
-                                 .order_by(Capture.id)):
+        for capture in s.scalars(
+            select(Capture).where(Capture.run_id == run_id, Capture.kind == "article").order_by(Capture.id)
+        ):
             found[capture.article_id].append(capture)
     return found
 
@@ -139,7 +139,7 @@ def test_per_article_faults_make_no_watchdog_event(site, store_url):
         kinds = [k for k in EXPECTED if k != "cp1251"]
         for round_no in range(2):
             # A different article for each fault in each round; cp1251 on a Russian one.
-            pool = others[round_no * len(EXPECTED):]
+            pool = others[round_no * len(EXPECTED) :]
             cp1251 = next(i for i in pool if i in ru)
             targets = dict(zip(kinds, [i for i in pool if i != cp1251], strict=False))
             targets["cp1251"] = cp1251
@@ -186,8 +186,11 @@ def test_per_article_faults_make_no_watchdog_event(site, store_url):
             assert set(s.scalars(select(Article.status))) == {"live"}
             assert set(s.scalars(select(Article.gone_count))) == {0}
             assert set(s.scalars(select(Site.health))) == {"ok"}
-            by_outcome = dict(s.execute(select(Capture.outcome, func.count()).where(Capture.kind == "article")
-                                        .group_by(Capture.outcome)).all())
+            by_outcome = dict(
+                s.execute(
+                    select(Capture.outcome, func.count()).where(Capture.kind == "article").group_by(Capture.outcome)
+                ).all()
+            )
         assert by_outcome["transient"] >= 2 * sum(outcome == "transient" for outcome, _ in EXPECTED.values())
         assert by_outcome["gone"] >= 4
     finally:
@@ -230,8 +233,9 @@ def test_site_wide_faults_give_one_operator_event_and_hold_edits(site, store_url
         captures = run_captures(store, broken.run_id)
         [seen] = captures[ids[edited.id]]
         assert seen.outcome == "ok" and seen.version_id != baseline[ids[edited.id]]
-        assert {c.reason for aid, cs in captures.items() if aid != ids[edited.id] for c in cs} \
-            == {"parse failed: no article"}
+        assert {c.reason for aid, cs in captures.items() if aid != ids[edited.id] for c in cs} == {
+            "parse failed: no article"
+        }
         assert current_versions(store) == baseline
 
         # Healthy again: the site recovers and the edit, seen once more, is confirmed.
@@ -249,10 +253,13 @@ def test_site_wide_faults_give_one_operator_event_and_hold_edits(site, store_url
         # events once per change of state.
         kinds = event_kinds(store)
         assert kinds[:N_ARTICLES] == ["new"] * N_ARTICLES
-        assert kinds[N_ARTICLES:] == ["site_unreachable", "site_recovered", "parser_broken",
-                                      "edited", "site_recovered"] or \
-            kinds[N_ARTICLES:] == ["site_unreachable", "site_recovered", "parser_broken",
-                                   "site_recovered", "edited"]
+        assert kinds[N_ARTICLES:] == [
+            "site_unreachable",
+            "site_recovered",
+            "parser_broken",
+            "edited",
+            "site_recovered",
+        ] or kinds[N_ARTICLES:] == ["site_unreachable", "site_recovered", "parser_broken", "site_recovered", "edited"]
         assert alerted_kinds(store) == ["site_unreachable", "parser_broken", "edited"]
         assert current_versions(store) == {**baseline, ids[edited.id]: seen.version_id}
     finally:

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_generic_site_alerts_one_edit(local_site, store_url):
     # Feeds only: discovery from a feed must not depend on a site parser.
-    config = site_config(local_site, store_url, name="g", parser="generic", start_urls=[],
-                         edit_confirmations=2)
+    config = site_config(local_site, store_url, name="g", parser="generic", start_urls=[], edit_confirmations=2)
     articles = local_site.articles()
     runs = [crawl_isolated(config)[0]]
     store = Store(store_url).upgrade()
@@ -37,11 +36,17 @@ def test_generic_site_alerts_one_edit(local_site, store_url):
     runs += [crawl_isolated(config)[0], crawl_isolated(config)[0]]
     assert [r.health for r in runs] == ["ok"] * 4, [r.reason for r in runs]
     with store.reader() as s:
-        events = s.execute(select(Event.kind, Article.url).join(Article, Event.article_id == Article.id,
-                                                               isouter=True)
-                           .where(Event.kind != "new")).all()
-        body = s.scalars(select(Version.content).join(Article).where(Article.url == local_site.url(edited.id))
-                         .order_by(Version.seq.desc())).first()["body"]
+        events = s.execute(
+            select(Event.kind, Article.url)
+            .join(Article, Event.article_id == Article.id, isouter=True)
+            .where(Event.kind != "new")
+        ).all()
+        body = s.scalars(
+            select(Version.content)
+            .join(Article)
+            .where(Article.url == local_site.url(edited.id))
+            .order_by(Version.seq.desc())
+        ).first()["body"]
     assert events == [("edited", local_site.url(edited.id))]
     assert "A paragraph the editors slipped in later." in body
     assert body[0] == edited.lead  # no counter, date or view line before the text

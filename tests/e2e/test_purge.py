@@ -25,8 +25,9 @@ def test_a_purge_is_deletions_and_one_summary_never_an_outage(store_url):
     site = LocalSite(make_articles(16, seed=5), listing_page_size=16).start()
     store = Store(store_url).upgrade()
     try:
-        config = site_config(site, store_url, delete_confirmations=2,
-                             notify=[{"url": "json://127.0.0.1:9/hook", "name": "watch"}])
+        config = site_config(
+            site, store_url, delete_confirmations=2, notify=[{"url": "json://127.0.0.1:9/hook", "name": "watch"}]
+        )
         [first] = crawl_isolated(config)
         assert first.health == "ok", first
         purged = [a.id for a in site.articles()][:12]

@@ -32,8 +32,12 @@ def site():
 
 def alerted(store: Store) -> list[tuple[str, dict, str | None]]:
     with store.reader() as s:
-        return s.execute(select(Event.kind, Event.details, Article.url).join(Alert, Alert.event_id == Event.id)
-                         .join(Article, Article.id == Event.article_id, isouter=True).order_by(Event.id)).all()
+        return s.execute(
+            select(Event.kind, Event.details, Article.url)
+            .join(Alert, Alert.event_id == Event.id)
+            .join(Article, Article.id == Event.article_id, isouter=True)
+            .order_by(Event.id)
+        ).all()
 
 
 def kinds(store: Store) -> list[str]:

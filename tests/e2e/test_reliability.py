@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
+
 @pytest.fixture
 def big_site(generated_site):
     return generated_site(300, seed=11)
@@ -61,8 +62,7 @@ def big_site(generated_site):
 
 
 def test_killed_crawls_leave_a_consistent_store_and_the_next_run_goes_on(big_site, store_url, tmp_path):
-    config = write_config(tmp_path / "palimpsest.toml", store_url,
-                          entry_for(big_site, concurrency=4, max_articles=150))
+    config = write_config(tmp_path / "palimpsest.toml", store_url, entry_for(big_site, concurrency=4, max_articles=150))
     log = tmp_path / "crawl.log"
     store = Store(store_url).upgrade()  # schema created up front: the runs below race for the data, not the DDL
     rng = random.Random(20251007)
@@ -133,8 +133,9 @@ def test_two_overlapping_crawls_never_double_the_work(store_url, tmp_path):
         assert codes == [0, 0], logs
 
         with store.reader() as s:
-            runs = s.execute(select(Run.id, Run.status, Run.health, Run.started_at, Run.finished_at)
-                             .order_by(Run.id)).all()
+            runs = s.execute(
+                select(Run.id, Run.status, Run.health, Run.started_at, Run.finished_at).order_by(Run.id)
+            ).all()
             per_article = Counter(s.scalars(select(Capture.article_id).where(Capture.kind == "article")))
             by_run = Counter(s.scalars(select(Capture.run_id).where(Capture.kind == "article")))
         assert [(r.status, r.health) for r in runs] == [("finished", "ok")] * 2
@@ -167,9 +168,18 @@ def test_crawl_fails_when_the_site_refuses_connections(store_url, tmp_path):
         # Known articles first, with thresholds that would delete on a single gone capture.
         [first] = crawl_isolated(site_config(site, store_url))
         assert first.health == "ok"
-        config = write_config(tmp_path / "palimpsest.toml", store_url,
-                              entry_for(site, delete_confirmations=1, delete_min_age="0s",
-                                        recheck_min="0s", recheck_max="0s", edit_confirmations=1))
+        config = write_config(
+            tmp_path / "palimpsest.toml",
+            store_url,
+            entry_for(
+                site,
+                delete_confirmations=1,
+                delete_min_age="0s",
+                recheck_min="0s",
+                recheck_max="0s",
+                edit_confirmations=1,
+            ),
+        )
         site.stop()  # the port is closed now: every connection is refused
 
         result = run_cli(config, "crawl", "--no-notify", "--json")
@@ -178,8 +188,11 @@ def test_crawl_fails_when_the_site_refuses_connections(store_url, tmp_path):
         assert run["health"] == "unreachable"
 
         with store.reader() as s:
-            captures = s.execute(select(Capture.kind, Capture.outcome, Capture.reason, Capture.status)
-                                 .where(Capture.run_id == run["run_id"])).all()
+            captures = s.execute(
+                select(Capture.kind, Capture.outcome, Capture.reason, Capture.status).where(
+                    Capture.run_id == run["run_id"]
+                )
+            ).all()
             kinds = list(s.scalars(select(Event.kind).where(Event.run_id == run["run_id"])))
         assert Counter(c.kind for c in captures)["article"] == len(site.articles())
         assert {c.outcome for c in captures} == {"transient"}
@@ -190,8 +203,9 @@ def test_crawl_fails_when_the_site_refuses_connections(store_url, tmp_path):
         # A site never reached at all (nothing known yet) fails the same way.
         fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
         port = closed_port()
-        config = write_config(tmp_path / "fresh.toml", fresh,
-                              entry_for(None, start_urls=[f"http://127.0.0.1:{port}/en/news/"]))
+        config = write_config(
+            tmp_path / "fresh.toml", fresh, entry_for(None, start_urls=[f"http://127.0.0.1:{port}/en/news/"])
+        )
         result = run_cli(config, "crawl", "--no-notify", "--json")
         assert result.returncode == 1, result.stdout + result.stderr
         fresh_store = Store(fresh)
@@ -244,16 +258,15 @@ def cp1251_undeclared(response: Response) -> Response:
 
 def cp1251_declared_utf8(response: Response) -> Response:
     """cp1251 bytes whose header and markup say UTF-8: a misconfigured server."""
-    response.body = to_cp1251(response.body).replace(b'<meta charset="windows-1251">',
-                                                     b'<meta charset="utf-8">', 1)
+    response.body = to_cp1251(response.body).replace(b'<meta charset="windows-1251">', b'<meta charset="utf-8">', 1)
     return response
 
 
 def views_as(text: str) -> Callable[[Response], Response]:
     def mangle(response: Response) -> Response:
-        response.body = re.sub(rb'(class="news__views">)[^<]*', lambda m: m[1] + text.encode(), response.body,
-                               count=1)
+        response.body = re.sub(rb'(class="news__views">)[^<]*', lambda m: m[1] + text.encode(), response.body, count=1)
         return response
+
     return mangle
 
 
@@ -284,18 +297,24 @@ def test_malformed_input_never_crashes_nor_makes_a_false_edit(store_url):
         [run] = crawl_isolated(config)
         assert run.finish_reason == "finished" and run.health == "ok", run
         with store.reader() as s:
-            got = {name: s.execute(select(Capture.outcome, Capture.reason, Capture.version_id, Capture.id)
-                                   .where(Capture.run_id == run.run_id,
-                                          Capture.article_id == ids[site.url(article.id)])
-                                   .order_by(Capture.id)).first()
-                   for name, (article, _) in cases.items()}
-            views = {name: s.scalar(select(Capture.views).where(Capture.id == got[name].id))
-                     for name in ("views_spaced", "views_nbsp", "views_k")}
+            got = {
+                name: s.execute(
+                    select(Capture.outcome, Capture.reason, Capture.version_id, Capture.id)
+                    .where(Capture.run_id == run.run_id, Capture.article_id == ids[site.url(article.id)])
+                    .order_by(Capture.id)
+                ).first()
+                for name, (article, _) in cases.items()
+            }
+            views = {
+                name: s.scalar(select(Capture.views).where(Capture.id == got[name].id))
+                for name in ("views_spaced", "views_nbsp", "views_k")
+            }
         for name, (article, _) in cases.items():
             outcome, reason, version, _ = got[name]
             # A clear recorded failure, or the same content: never anything else.
-            assert (outcome == "transient" and reason) or (outcome == "ok" and version == baseline[
-                ids[site.url(article.id)]]), (name, outcome, reason)
+            assert (outcome == "transient" and reason) or (
+                outcome == "ok" and version == baseline[ids[site.url(article.id)]]
+            ), (name, outcome, reason)
         assert got["binary"].outcome == "transient"
         assert got["cp1251_undeclared"].outcome == "ok", "an undeclared cp1251 page must still be read"
         assert views == {"views_spaced": 2422, "views_nbsp": 2422, "views_k": 2400}
@@ -328,9 +347,11 @@ def test_cp1251_page_declared_utf8_is_no_edit(tmp_path):
         [run] = crawl_isolated(config)
         assert run.health == "ok"
         with store.reader() as s:
-            capture = s.execute(select(Capture.outcome, Capture.reason, Capture.version_id)
-                                .join(Article, Article.id == Capture.article_id)
-                                .where(Capture.run_id == run.run_id, Article.url == site.url(ru.id))).first()
+            capture = s.execute(
+                select(Capture.outcome, Capture.reason, Capture.version_id)
+                .join(Article, Article.id == Capture.article_id)
+                .where(Capture.run_id == run.run_id, Article.url == site.url(ru.id))
+            ).first()
         assert count(store, Event, Event.kind == "edited") == 0, capture
         assert capture.outcome == "transient" or count(store, Version) == len(site.articles()), capture
     finally:

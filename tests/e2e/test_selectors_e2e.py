@@ -49,14 +49,19 @@ def test_site_crawled_from_config_alone(local_site, store_url, tmp_path):
     assert run.health == "ok", run
     store = Store(store_url)
     with store.reader() as s:
-        read = {url: (content, views) for url, content, views in s.execute(
-            select(Article.url, Version.content, Capture.views).join(Version, Version.article_id == Article.id)
-            .join(Capture, Capture.id == Version.first_capture_id)).all()}
+        read = {
+            url: (content, views)
+            for url, content, views in s.execute(
+                select(Article.url, Version.content, Capture.views)
+                .join(Version, Version.article_id == Article.id)
+                .join(Capture, Capture.id == Version.first_capture_id)
+            ).all()
+        }
     assert set(read) == set(articles)
     for url, (content, views) in read.items():
         a = articles[url]
         assert (content["headline"], content["lead"], views) == (a.headline, a.lead, a.views)
-        assert content["body"][:len(a.body)] == a.body
+        assert content["body"][: len(a.body)] == a.body
         assert content["published_raw"] == f"{a.date.day}.{a.date:%m.%Y, %H:%M}"
 
     edited = next(iter(articles.values()))

@@ -22,7 +22,8 @@ def write_config(tmp_path, site: LocalSite, **settings) -> None:
     extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
     (tmp_path / "palimpsest.toml").write_text(
         f'store = "sqlite:///{tmp_path / "p.db"}"\n[[sites]]\nname = "c97"\nparser = "charter97"\n'
-        f"start_urls = {json.dumps(site.start_urls())}\nrecheck_min = \"0s\"\nrecheck_max = \"0s\"\n{extra}")
+        f'start_urls = {json.dumps(site.start_urls())}\nrecheck_min = "0s"\nrecheck_max = "0s"\n{extra}'
+    )
 
 
 def test_sigterm_stops_a_crawl_whose_pages_hang(tmp_path):
@@ -32,13 +33,23 @@ def test_sigterm_stops_a_crawl_whose_pages_hang(tmp_path):
         write_config(tmp_path, site, timeout=50.0, concurrency=2)
         env = {**os.environ, "PALIMPSEST_CONFIG": str(tmp_path / "palimpsest.toml")}
         env.pop("PALIMPSEST_DB", None)
-        first = subprocess.run([sys.executable, "-m", "palimpsest", "crawl", "--no-notify"], env=env,
-                               cwd=tmp_path, capture_output=True, timeout=120)
+        first = subprocess.run(
+            [sys.executable, "-m", "palimpsest", "crawl", "--no-notify"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+        )
         assert first.returncode == 0, first.stderr[-2000:]
         for article in site.articles():
             site.fault(article.id, "timeout")
-        crawl = subprocess.Popen([sys.executable, "-m", "palimpsest", "crawl", "--no-notify"], env=env,
-                                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "palimpsest", "crawl", "--no-notify"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(4)  # the run is open and its requests hang
         started = time.monotonic()
         crawl.send_signal(signal.SIGTERM)
@@ -57,8 +68,13 @@ def test_sigterm_stops_a_crawl_whose_pages_hang(tmp_path):
         os.chdir(tmp_path)
         result = CliRunner().invoke(main, ["--config", str(tmp_path / "palimpsest.toml"), "verify"])
         assert result.exit_code == 0, result.output
-        again = subprocess.run([sys.executable, "-m", "palimpsest", "crawl", "--no-notify"], env=env,
-                               cwd=tmp_path, capture_output=True, timeout=120)
+        again = subprocess.run(
+            [sys.executable, "-m", "palimpsest", "crawl", "--no-notify"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+        )
         assert again.returncode == 0, again.stderr[-2000:]
     finally:
         site.stop(grace=0.1)

@@ -65,8 +65,10 @@ def test_soak(store_url):
             versions = {(v.article_id, v.content["headline"]) for v in s.scalars(select(Version))}
             current = {a.id: s.get(Version, a.current_version_id).content["headline"] for a in by_url.values()}
             events = s.scalars(select(Event).where(Event.article_id.is_not(None))).all()
-            alerts = Counter((e.kind, e.article_id, e.to_version_id, e.capture_id) for e in s.scalars(
-                select(Event).join(Alert, Alert.event_id == Event.id)))
+            alerts = Counter(
+                (e.kind, e.article_id, e.to_version_id, e.capture_id)
+                for e in s.scalars(select(Event).join(Alert, Alert.event_id == Event.id))
+            )
             headline_of = {v.id: v.content["headline"] for v in s.scalars(select(Version))}
         store_id = {aid: by_url[site.url(aid)].id for aid in ids}
         # The last round was clean: what the site shows now is every article's current version.

@@ -28,15 +28,23 @@ pytestmark = pytest.mark.slow
 
 def write_config(path, site: LocalSite, store: str, **settings) -> None:
     extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
-    path.write_text(f'store = "{store}"\n[[sites]]\nname = "c97"\nparser = "charter97"\n'
-                    f"start_urls = {json.dumps(site.start_urls())}\n"
-                    f'recheck_min = "0s"\nrecheck_max = "0s"\n{extra}')
+    path.write_text(
+        f'store = "{store}"\n[[sites]]\nname = "c97"\nparser = "charter97"\n'
+        f"start_urls = {json.dumps(site.start_urls())}\n"
+        f'recheck_min = "0s"\nrecheck_max = "0s"\n{extra}'
+    )
 
 
 def palimpsest(config, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PALIMPSEST_DB", "PALIMPSEST_NOTIFY")}
-    return subprocess.run([sys.executable, "-m", "palimpsest", "--config", str(config), *args], env=env,
-                          cwd=config.parent, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "palimpsest", "--config", str(config), *args],
+        env=env,
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_store_failure(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -95,9 +103,12 @@ def test_postgresql_drops_the_runs_connections(site, tmp_path, postgres_url):
         time.sleep(1.5)
         while not stop.is_set():
             with admin.connect() as conn:
-                killed.extend(conn.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :a"),
-                    {"a": app_name}).scalars())
+                killed.extend(
+                    conn.execute(
+                        text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :a"),
+                        {"a": app_name},
+                    ).scalars()
+                )
             time.sleep(0.05)
 
     killer = threading.Thread(target=terminate)
@@ -116,8 +127,9 @@ def test_postgresql_drops_the_runs_connections(site, tmp_path, postgres_url):
     assert_recovers(config)
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
-                    reason="needs root and unshare for a private tmpfs")
+@pytest.mark.skipif(
+    shutil.which("unshare") is None or os.geteuid() != 0, reason="needs root and unshare for a private tmpfs"
+)
 def test_a_full_disk(site, tmp_path):
     """The store lives on a 3 MB tmpfs, mounted in a private namespace of the crawl alone."""
     mount = tmp_path / "small"
@@ -127,12 +139,15 @@ def test_a_full_disk(site, tmp_path):
     site.listing_page_size = 10
     for article in site.articles():  # big pages fill the disk within the second run
         site.edit(article.id, body=[f"{article.id} paragraph {i} " + "x" * 2000 for i in range(150)])
-    script = (f"mount -t tmpfs -o size=3m tmpfs {mount} && "
-              f"{sys.executable} -m palimpsest --config {config} crawl --no-notify; rc=$?; "
-              f"cp {mount}/p.db* {tmp_path}/ 2>/dev/null; exit $rc")
+    script = (
+        f"mount -t tmpfs -o size=3m tmpfs {mount} && "
+        f"{sys.executable} -m palimpsest --config {config} crawl --no-notify; rc=$?; "
+        f"cp {mount}/p.db* {tmp_path}/ 2>/dev/null; exit $rc"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PALIMPSEST_DB", "PALIMPSEST_NOTIFY")}
-    result = subprocess.run(["unshare", "--mount", "sh", "-c", script], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
     assert_store_failure(result, "full")
     write_config(config, site, f"sqlite:///{tmp_path / 'p.db'}")  # what the full disk kept
     assert_recovers(config)

@@ -50,8 +50,7 @@ def site(generated_site):
 @pytest.mark.postgres
 def test_three_workers_fetch_every_due_article_once_per_round(site, postgres_url, tmp_path):
     store = Store(postgres_url).upgrade()
-    config = write_config(tmp_path / "palimpsest.toml", postgres_url,
-                          entry_for(site, concurrency=4, lease_batch=8))
+    config = write_config(tmp_path / "palimpsest.toml", postgres_url, entry_for(site, concurrency=4, lease_batch=8))
     try:
         for round_no in range(2):
             site.access_log.clear()
@@ -60,8 +59,9 @@ def test_three_workers_fetch_every_due_article_once_per_round(site, postgres_url
             assert set(hits.values()) == {1} and len(hits) == len(site.articles()), hits.most_common(3)
             with store.reader() as s:
                 runs = s.scalars(select(Run.id).order_by(Run.id.desc()).limit(3)).all()
-                by_run = Counter(s.scalars(select(Capture.run_id).where(Capture.kind == "article",
-                                                                         Capture.run_id.in_(runs))))
+                by_run = Counter(
+                    s.scalars(select(Capture.run_id).where(Capture.kind == "article", Capture.run_id.in_(runs)))
+                )
             assert sum(by_run.values()) == len(site.articles())
             assert len(by_run) >= 2, f"one worker did the whole round: {by_run}"
             # The next round: every article due again, as if its recheck time had come.
@@ -76,8 +76,11 @@ def test_three_workers_fetch_every_due_article_once_per_round(site, postgres_url
 def test_a_killed_worker_leaves_no_article_unfetched_once_its_lease_expires(site, postgres_url, tmp_path):
     store = Store(postgres_url).upgrade()
     # Paced (shared delay), so that the round lasts longer than a lease.
-    config = write_config(tmp_path / "palimpsest.toml", postgres_url,
-                          entry_for(site, concurrency=4, lease_batch=10, lease="2s", delay=0.04))
+    config = write_config(
+        tmp_path / "palimpsest.toml",
+        postgres_url,
+        entry_for(site, concurrency=4, lease_batch=10, lease="2s", delay=0.04),
+    )
     try:
         doomed = start_crawl(config, tmp_path / "doomed.log")
         deadline = time.monotonic() + 60
@@ -89,8 +92,9 @@ def test_a_killed_worker_leaves_no_article_unfetched_once_its_lease_expires(site
         doomed.wait(timeout=30)
         with store.reader() as s:
             [dead_run] = s.scalars(select(Run.id).where(Run.worker.endswith(f":{doomed.pid}"))).all()
-            orphans = set(s.scalars(select(Article.id).where(Article.lease_run_id == dead_run,
-                                                             Article.last_capture_at.is_(None))))
+            orphans = set(
+                s.scalars(select(Article.id).where(Article.lease_run_id == dead_run, Article.last_capture_at.is_(None)))
+            )
         assert orphans, "the killed worker held no lease: nothing tested"
         assert survivor.wait(timeout=120) == 0, (tmp_path / "survivor.log").read_text()[-2000:]
 
@@ -113,8 +117,7 @@ def test_overlapping_runs_leave_a_complete_consistent_store(site, store_url, tmp
     """Three runs at once: each request the site saw is a capture in the store (or its process
     failed loudly), and ``verify`` accepts the store."""
     store = Store(store_url).upgrade()
-    config = write_config(tmp_path / "palimpsest.toml", store_url,
-                          entry_for(site, concurrency=4, lease_batch=10))
+    config = write_config(tmp_path / "palimpsest.toml", store_url, entry_for(site, concurrency=4, lease_batch=10))
     try:
         run_workers(config, tmp_path, 3, "overlap")
         sent = [a for a in site.access_log if a.path != "/robots.txt"]
@@ -130,8 +133,9 @@ def test_the_site_rate_limit_holds_across_workers(postgres_url, tmp_path):
     site = LocalSite(make_articles(30, seed=8), listing_page_size=30).start()
     store = Store(postgres_url).upgrade()
     delay = 0.1
-    config = write_config(tmp_path / "palimpsest.toml", postgres_url,
-                          entry_for(site, concurrency=4, lease_batch=6, delay=delay))
+    config = write_config(
+        tmp_path / "palimpsest.toml", postgres_url, entry_for(site, concurrency=4, lease_batch=6, delay=delay)
+    )
     try:
         run_workers(config, tmp_path, 3, "paced")
         times = sorted(a.at for a in site.access_log)

@@ -34,8 +34,7 @@ def filled(store: Store) -> Store:
     f.article(ARTICLE_B, "Storm hits coast", ["Winds of 120 km/h."], views=3, framing="chunked")
     f.timeout(ARTICLE_A)
     for _ in range(2):  # byte-identical pages: the second is a revisit in a WARC
-        f.article(ARTICLE_A, "Minister resigns after vote", PARAS + ["Update: a new line."], views=55,
-                  clock="18:00")
+        f.article(ARTICLE_A, "Minister resigns after vote", PARAS + ["Update: a new line."], views=55, clock="18:00")
     f.gone(ARTICLE_B)
     f.finish()
     return store

@@ -38,8 +38,9 @@ def test_export_an_article(filled, tmp_path: Path) -> None:
 
 def test_export_defaults_to_the_exports_directory(filled, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run(export, filled, "--site", "example", "--since", "2025-10-07T15:00",
-                 "--until", "2025-10-07T16:00+00:00")
+    result = run(
+        export, filled, "--site", "example", "--since", "2025-10-07T15:00", "--until", "2025-10-07T16:00+00:00"
+    )
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "exports").glob("example-*.warc.gz"))) == 1
     assert "2 captures" in result.output
@@ -93,17 +94,32 @@ def test_the_cli_registers_the_commands() -> None:
 def test_reparse_builds_parsers_with_the_site_zone(filled) -> None:
     """With a config (the CLI's App), each site's configured time zone reaches its parser."""
     zones = []
-    configured = from_dict({"store": "sqlite://", "sites": [{
-        "name": "example", "parser": "generic", "start_urls": ["http://127.0.0.1/"], "timezone": "Europe/Minsk"}]},
-        environ={})
+    configured = from_dict(
+        {
+            "store": "sqlite://",
+            "sites": [
+                {
+                    "name": "example",
+                    "parser": "generic",
+                    "start_urls": ["http://127.0.0.1/"],
+                    "timezone": "Europe/Minsk",
+                }
+            ],
+        },
+        environ={},
+    )
 
     class Config:
         def site(self, name: str) -> SiteConfig:
             zones.append(name)
             return configured.site(name)
 
-    result = CliRunner().invoke(reparse_command, ["--parser", "generic", "--json"],
-                                obj=App(config=Config(), store=filled), catch_exceptions=False)
+    result = CliRunner().invoke(
+        reparse_command,
+        ["--parser", "generic", "--json"],
+        obj=App(config=Config(), store=filled),
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert zones == ["example"]
 
@@ -117,8 +133,10 @@ def test_proof_and_verify_head_commands(filled, tmp_path: Path) -> None:
     proof = json.loads(out.read_text())
     assert proof["capture"]["url"] == ARTICLE_A and proof["capture"]["id"] == 8
     footer = tmp_path / "footer.txt"
-    footer.write_text("-- \n" + "Tree head " + head["origin"] + f": 9 captures, root {head['root_hash']}, "
-                      f"signed {head['timestamp']}, sig {head['signature']}\n")
+    footer.write_text(
+        "-- \n" + "Tree head " + head["origin"] + f": 9 captures, root {head['root_hash']}, "
+        f"signed {head['timestamp']}, sig {head['signature']}\n"
+    )
     for kept in (str(footer), head["root_hash"], str(settings.heads_file)):
         result = run(verify_command, filled, "--head", kept, settings=settings)
         assert result.exit_code == 0, result.output

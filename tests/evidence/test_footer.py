@@ -34,8 +34,11 @@ def test_a_delivered_alert_holds_a_witness_copy_of_the_head(tmp_path: Path) -> N
         message = webhook.posts[-1].payload["message"]
         assert latest_head_text(store) in message
         [kept] = parse_heads(message)
-        assert (kept["tree_size"], kept["root_hash"], kept["signature"]) == \
-            (head["tree_size"], head["root_hash"], head["signature"])
+        assert (kept["tree_size"], kept["root_hash"], kept["signature"]) == (
+            head["tree_size"],
+            head["root_hash"],
+            head["signature"],
+        )
         assert verify(store, settings=config.evidence, witnesses=[kept]).ok
     finally:
         store.close()

@@ -77,8 +77,13 @@ def test_a_proof_verifies_in_a_process_without_the_store(filled, settings: LogSe
     shutil.copy(CHECKER, alone / "checker.py")
     (alone / "proof.json").write_text(json.dumps(proof))
     (alone / "head.json").write_text(json.dumps(latest))
-    run = subprocess.run([sys.executable, "-I", "checker.py", "proof.json", "--key", latest["key_fingerprint"],
-                          "--head", "head.json"], cwd=alone, capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-I", "checker.py", "proof.json", "--key", latest["key_fingerprint"], "--head", "head.json"],
+        cwd=alone,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "inclusion: leaf 2 of 9" in run.stdout
     assert "consistency: the tree of 9 is a prefix of the kept head of 11" in run.stdout
@@ -86,8 +91,13 @@ def test_a_proof_verifies_in_a_process_without_the_store(filled, settings: LogSe
 
     def check(doc: dict, *args: str) -> subprocess.CompletedProcess:
         (alone / "bad.json").write_text(json.dumps(doc))
-        return subprocess.run([sys.executable, "-I", "checker.py", "bad.json", *args], cwd=alone,
-                              capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [sys.executable, "-I", "checker.py", "bad.json", *args],
+            cwd=alone,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     altered = json.loads(json.dumps(proof))
     altered["record"]["status"] = 404
@@ -150,9 +160,15 @@ def publish_head_elsewhere(store, settings: LogSettings) -> dict:
     from evidence.keys import load_or_create
 
     key = load_or_create(settings.key_path)
-    head = {"format": checker.HEAD_FORMAT, "origin": key.origin, "tree_size": 9, "root_hash": "ef" * 32,
-            "timestamp": "2025-10-07T20:00:00.000000Z", "key_fingerprint": key.fingerprint,
-            "public_key": key.public_b64}
+    head = {
+        "format": checker.HEAD_FORMAT,
+        "origin": key.origin,
+        "tree_size": 9,
+        "root_hash": "ef" * 32,
+        "timestamp": "2025-10-07T20:00:00.000000Z",
+        "key_fingerprint": key.fingerprint,
+        "public_key": key.public_b64,
+    }
     head["signature"] = base64.b64encode(key.sign(head_message(head))).decode()
     return head
 
@@ -163,8 +179,9 @@ def test_verify_head_by_root_hash(filled, settings: LogSettings) -> None:
     bare = LogSettings(key_path=settings.key_path, heads_file=None)
     tamper(filled, "DELETE FROM tree_heads")
     assert verify(filled, settings=bare, witnesses=[{"root_hash": head["root_hash"], "tree_size": None}]).ok
-    named(verify(filled, settings=bare, witnesses=[{"root_hash": "12" * 32, "tree_size": None}]),
-          "kept root", "no prefix")
+    named(
+        verify(filled, settings=bare, witnesses=[{"root_hash": "12" * 32, "tree_size": None}]), "kept root", "no prefix"
+    )
 
 
 @pytest.mark.slow

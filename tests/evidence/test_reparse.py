@@ -26,8 +26,13 @@ class TinyParser(SiteParser):
         headline = page.selector.css("h1::text").get()
         if not headline:
             raise ParseError("no headline")
-        return ArticleItem(url=page.url, headline=headline, body=tuple(page.selector.css("div.text p::text").getall()),
-                           views=int(page.selector.css(".views::text").get()), **self.extra(page))
+        return ArticleItem(
+            url=page.url,
+            headline=headline,
+            body=tuple(page.selector.css("div.text p::text").getall()),
+            views=int(page.selector.css(".views::text").get()),
+            **self.extra(page),
+        )
 
     def extra(self, page: Page) -> dict:
         return {}
@@ -69,8 +74,9 @@ def using(cls: type[SiteParser]):
 
 
 def snapshot_rows(store) -> list:
-    return [rows(store, f"SELECT * FROM {table} ORDER BY 1")
-            for table in ("versions", "captures", "events", "blobs")]  # captures: ledger and metrics too
+    return [
+        rows(store, f"SELECT * FROM {table} ORDER BY 1") for table in ("versions", "captures", "events", "blobs")
+    ]  # captures: ledger and metrics too
 
 
 def test_the_same_parser_reads_the_same_content(filled) -> None:

@@ -40,9 +40,11 @@ def page(at: datetime, *, relaunched: bool) -> bytes:
     """Synthetic page. After the relaunch a date line, new on every fetch, sits in the text."""
     dateline = f"<p class='dateline'>Updated {at:%d.%m.%Y, %H:%M}</p>" if relaunched else ""
     body = "".join(f"<p>{p}</p>" for p in PARAS)
-    return (f"<!doctype html><html><head><title>Minister resigns</title></head><body><!-- synthetic -->"
-            f"<article><h1>Minister resigns</h1><div class='text'>{dateline}{body}</div>"
-            f"<span class='views'>{at.minute + 1}</span></article></body></html>").encode()
+    return (
+        f"<!doctype html><html><head><title>Minister resigns</title></head><body><!-- synthetic -->"
+        f"<article><h1>Minister resigns</h1><div class='text'>{dateline}{body}</div>"
+        f"<span class='views'>{at.minute + 1}</span></article></body></html>"
+    ).encode()
 
 
 class Launch(SiteParser):
@@ -58,8 +60,12 @@ class Launch(SiteParser):
         headline = page.selector.css("h1::text").get()
         if not headline:
             raise ParseError("no headline")
-        return ArticleItem(url=page.url, headline=headline, body=tuple(self.paragraphs(page)),
-                           views=int(page.selector.css(".views::text").get()))
+        return ArticleItem(
+            url=page.url,
+            headline=headline,
+            body=tuple(self.paragraphs(page)),
+            views=int(page.selector.css(".views::text").get()),
+        )
 
     def paragraphs(self, page: Page) -> list[str]:
         return page.selector.css("div.text p::text").getall()
@@ -97,14 +103,23 @@ class Crawl(Filler):
         parser = parser or sites.parser_class(NAME)().for_capture(at)
         fetched = self.fetched(URL, page(at, relaunched=relaunched), framing="plain")
         item = parser.parse_article(Page(url=URL, body=fetched.body, headers={"content-type": "text/html"}))
-        capture = SimpleNamespace(fetched=fetched, article_url=URL, article=item, parser=parser.name,
-                                  parser_version=parser.version, parse_error=None, not_found=False)
-        return self.archive.record(self.run_id, fetched, Verdict(Outcome.OK, "ok"), article_url=URL,
-                                   reading=reading_of(capture, parser))
+        capture = SimpleNamespace(
+            fetched=fetched,
+            article_url=URL,
+            article=item,
+            parser=parser.name,
+            parser_version=parser.version,
+            parse_error=None,
+            not_found=False,
+        )
+        return self.archive.record(
+            self.run_id, fetched, Verdict(Outcome.OK, "ok"), article_url=URL, reading=reading_of(capture, parser)
+        )
 
     def finish(self) -> list[int]:
-        result = self.archive.finish_run(self.run_id, policy=POLICY, health_policy=HealthPolicy(),
-                                         now=self.clock + timedelta(minutes=1))
+        result = self.archive.finish_run(
+            self.run_id, policy=POLICY, health_policy=HealthPolicy(), now=self.clock + timedelta(minutes=1)
+        )
         self.run_id = self.archive.start_run(self.site, NAME, now=self.clock + timedelta(minutes=2))
         return result.events
 
@@ -155,7 +170,10 @@ def test_another_version_keeps_the_site_configuration(versions) -> None:
     older = configured.for_capture(BEFORE)
     assert type(older) is Launch and older.label == f"{NAME}/1"
     assert (older.timezone, older.expects, older.article_urls.pattern) == (
-        ZoneInfo("Europe/Minsk"), ("headline", "views"), "/news/")
+        ZoneInfo("Europe/Minsk"),
+        ("headline", "views"),
+        "/news/",
+    )
     assert configured.for_capture(AFTER) is configured
 
 
@@ -202,7 +220,8 @@ def test_a_rebuilt_reading_new_to_the_article_is_a_version_marked_with_its_parse
     result = rebuild(store, reparse(store, keep_readings=True))
     assert (result.created, result.reused) == (1, 0)
     [(parser, version, seq, first_capture, content)] = rows(
-        store, "SELECT parser, parser_version, seq, first_capture_id, content FROM versions WHERE id = 2")
+        store, "SELECT parser, parser_version, seq, first_capture_id, content FROM versions WHERE id = 2"
+    )
     assert (parser, version, seq, first_capture) == (NAME, "2", 2, 1)
     assert (json.loads(content) if isinstance(content, str) else content)["body"] == PARAS
     assert rows(store, "SELECT current_version_id FROM articles") == [(2,)]
@@ -215,8 +234,9 @@ def test_a_rebuilt_reading_new_to_the_article_is_a_version_marked_with_its_parse
 def test_the_command_rebuilds_and_says_so(flooded) -> None:
     config = Config(store_url=flooded.store.url, sites=())
     obj = App(config=config, store=flooded.store)  # what every command gets through pass_app
-    result = CliRunner().invoke(reparse_command, ["--parser", f"{NAME}/2", "--rebuild", "--json"], obj=obj,
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        reparse_command, ["--parser", f"{NAME}/2", "--rebuild", "--json"], obj=obj, catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["versions"] == {"same": 1, "differs": 3}

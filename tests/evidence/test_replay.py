@@ -20,10 +20,13 @@ def replay_url(base: str, capture: Capture, url: str) -> str:
 def test_pywb_replays_each_capture_at_its_own_time(filled, tmp_path: Path) -> None:
     summary = export_warc(filled, tmp_path / "all.warc.gz")
     with filled.reader() as s:
-        captures = s.execute(select(Capture, Article.url, Version.content)
-                             .join(Article, Article.id == Capture.article_id)
-                             .outerjoin(Version, Version.id == Capture.version_id)
-                             .where(Capture.response_sha256.is_not(None)).order_by(Capture.id)).all()
+        captures = s.execute(
+            select(Capture, Article.url, Version.content)
+            .join(Article, Article.id == Capture.article_id)
+            .outerjoin(Version, Version.id == Capture.version_id)
+            .where(Capture.response_sha256.is_not(None))
+            .order_by(Capture.id)
+        ).all()
     assert {url for _, url, _ in captures} == {ARTICLE_A, ARTICLE_B} and len(captures) == 7
     with wayback([summary.path], tmp_path) as base:
         for capture, url, content in captures:

@@ -25,9 +25,16 @@ def certificate() -> tuple[bytes, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "news.example.org")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM), cert.fingerprint(hashes.SHA256()).hex()
 
 
@@ -40,22 +47,35 @@ def test_the_report_shows_what_a_reader_needs(store, settings: LogSettings, tmp_
     pem, fingerprint = certificate()
     f = Filler(store)
     f.article(ARTICLE_A, "Minister resigns", PARAS, views=10, certificate=pem)
-    f.article(ARTICLE_A, "Minister <script>alert(1)</script> stays", PARAS[:1] + ["A new second paragraph."],
-              views=20, certificate=pem)
+    f.article(
+        ARTICLE_A,
+        "Minister <script>alert(1)</script> stays",
+        PARAS[:1] + ["A new second paragraph."],
+        views=20,
+        certificate=pem,
+    )
     f.finish()
     tsa = LocalTSA.create(tmp_path / "tsa").start()
     try:
-        stamped = LogSettings(key_path=settings.key_path, heads_file=None, tsa_urls=(tsa.url,),
-                              tsa_certs=(tsa.ca_pem,))
+        stamped = LogSettings(key_path=settings.key_path, heads_file=None, tsa_urls=(tsa.url,), tsa_certs=(tsa.ca_pem,))
         head = publish_head(store, stamped)
     finally:
         tsa.stop()
     html = render_report(store, stamped, ReportTarget(article_url=ARTICLE_A))
-    for text in ("Evidence report: https://example.org/news/1", "Version 1: Minister resigns",
-                 "<ins>A new second paragraph.</ins>", "203.0.113.7", f"SHA-256 {fingerprint}",
-                 head["root_hash"], head["key_fingerprint"], tsa.url, "openssl ts -verify",
-                 "python checker.py proof.json --key " + head["key_fingerprint"],
-                 scalar(store, "SELECT response_sha256 FROM captures WHERE id = 1"), "It covers every capture"):
+    for text in (
+        "Evidence report: https://example.org/news/1",
+        "Version 1: Minister resigns",
+        "<ins>A new second paragraph.</ins>",
+        "203.0.113.7",
+        f"SHA-256 {fingerprint}",
+        head["root_hash"],
+        head["key_fingerprint"],
+        tsa.url,
+        "openssl ts -verify",
+        "python checker.py proof.json --key " + head["key_fingerprint"],
+        scalar(store, "SELECT response_sha256 FROM captures WHERE id = 1"),
+        "It covers every capture",
+    ):
         assert text in html, text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     event = scalar(store, "SELECT id FROM events WHERE kind = 'edited'")
@@ -82,6 +102,15 @@ def test_export_writes_a_report_by_its_suffix(filled, settings: LogSettings, tmp
     result = run(export, filled, "--event", str(event), "--out", str(tmp_path / "e.html"), settings=settings)
     assert result.exit_code == 0, result.output
     assert f"event #{event}" in (tmp_path / "e.html").read_text()
-    result = run(export, filled, "--article", ARTICLE_A, "--event", str(event), "--out", str(tmp_path / "x.html"),
-                 settings=settings)
+    result = run(
+        export,
+        filled,
+        "--article",
+        ARTICLE_A,
+        "--event",
+        str(event),
+        "--out",
+        str(tmp_path / "x.html"),
+        settings=settings,
+    )
     assert result.exit_code == 2 and "--article URL or --event ID" in result.output

@@ -26,15 +26,22 @@ def test_split_keeps_every_byte() -> None:
 
 def test_headers_dict_lowercases_and_keeps_the_last() -> None:
     assert headers_dict(head("Content-Type: text/plain", "content-type: text/html", "Bad line")) == {
-        "content-type": "text/html"}
+        "content-type": "text/html"
+    }
 
 
 def test_an_identity_body_under_a_gzip_header_is_renamed() -> None:
     new, rewrites = replayable_head(head("Content-Encoding: gzip", f"Content-Length: {len(BODY) // 3}"), BODY)
-    assert new == head("X-Archive-Orig-Content-Encoding: gzip", f"X-Archive-Orig-Content-Length: {len(BODY) // 3}",
-                       f"Content-Length: {len(BODY)}")
-    assert rewrites == ["Content-Encoding -> X-Archive-Orig-*", "Content-Length -> X-Archive-Orig-*",
-                        "Content-Length set to body size"]
+    assert new == head(
+        "X-Archive-Orig-Content-Encoding: gzip",
+        f"X-Archive-Orig-Content-Length: {len(BODY) // 3}",
+        f"Content-Length: {len(BODY)}",
+    )
+    assert rewrites == [
+        "Content-Encoding -> X-Archive-Orig-*",
+        "Content-Length -> X-Archive-Orig-*",
+        "Content-Length set to body size",
+    ]
 
 
 def test_chunked_framing_is_renamed_and_a_length_added() -> None:
@@ -43,11 +50,14 @@ def test_chunked_framing_is_renamed_and_a_length_added() -> None:
     assert rewrites[-1] == "Content-Length added"
 
 
-@pytest.mark.parametrize(("coding", "body"), [
-    ("gzip", gzip.compress(BODY)),
-    ("deflate", zlib.compress(BODY)),
-    ("identity", BODY),
-])
+@pytest.mark.parametrize(
+    ("coding", "body"),
+    [
+        ("gzip", gzip.compress(BODY)),
+        ("deflate", zlib.compress(BODY)),
+        ("identity", BODY),
+    ],
+)
 def test_a_body_really_in_its_coding_keeps_its_head(coding: str, body: bytes) -> None:
     original = head(f"Content-Encoding: {coding}", f"Content-Length: {len(body)}")
     assert replayable_head(original, body) == (original, [])

@@ -31,8 +31,13 @@ def tsa(tmp_path: Path):
 
 
 def settings_for(tmp_path: Path, urls: list[str], certs: list[Path]) -> LogSettings:
-    return LogSettings(key_path=tmp_path / "k.key", heads_file=tmp_path / "heads.jsonl", tsa_urls=tuple(urls),
-                       tsa_certs=tuple(certs), tsa_timeout=5.0)
+    return LogSettings(
+        key_path=tmp_path / "k.key",
+        heads_file=tmp_path / "heads.jsonl",
+        tsa_urls=tuple(urls),
+        tsa_certs=tuple(certs),
+        tsa_timeout=5.0,
+    )
 
 
 def named(report: Report, *fragments: str) -> None:
@@ -57,8 +62,12 @@ def test_each_head_gets_a_checked_token(filled, tsa: LocalTSA, tmp_path: Path) -
     # openssl itself agrees: the token is over SHA-256 of the head's signed message, by a TSA of the CA.
     (tmp_path / "t.tsr").write_bytes(bytes(token))
     digest = hashlib.sha256(checker.head_message(head)).hexdigest()
-    ok = subprocess.run(["openssl", "ts", "-verify", "-digest", digest, "-in", str(tmp_path / "t.tsr"),
-                         "-CAfile", str(tsa.ca_pem)], capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        ["openssl", "ts", "-verify", "-digest", digest, "-in", str(tmp_path / "t.tsr"), "-CAfile", str(tsa.ca_pem)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0 and "Verification: OK" in ok.stdout, ok.stdout + ok.stderr
 
 
@@ -103,6 +112,10 @@ def test_the_checker_rejects_a_swapped_token(filled, tsa: LocalTSA, tmp_path: Pa
     other = request_token(tsa.url, b"another head", timeout=5, roots=[])
     proof["timestamps"][0]["token"] = base64.b64encode(other).decode()
     (tmp_path / "p.json").write_text(json.dumps(proof))
-    run = subprocess.run([sys.executable, "-m", "evidence.checker", str(tmp_path / "p.json")],
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "evidence.checker", str(tmp_path / "p.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 1 and "imprint" in run.stdout, run.stdout + run.stderr

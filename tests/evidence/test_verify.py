@@ -42,8 +42,10 @@ def test_small_chunks_give_the_same_verdict(filled) -> None:
 
 
 def test_a_flipped_byte_in_a_delta_is_named(filled) -> None:
-    digest, codec = rows(filled, "SELECT c.response_sha256, b.codec FROM captures c "
-                                 "JOIN blobs b ON b.sha256 = c.response_sha256 WHERE c.id = 3")[0]
+    digest, codec = rows(
+        filled,
+        "SELECT c.response_sha256, b.codec FROM captures c JOIN blobs b ON b.sha256 = c.response_sha256 WHERE c.id = 3",
+    )[0]
     assert codec == "zstd-delta"
     flip_byte(filled, digest)
     report = verify(filled)
@@ -94,8 +96,12 @@ def test_a_swapped_payload_digest_is_named(filled) -> None:
 
 def test_altered_version_content_is_named(filled) -> None:
     version = scalar(filled, "SELECT version_id FROM captures WHERE id = 2")
-    tamper(filled, "UPDATE versions SET content = :c WHERE id = :v",
-           c='{"headline": "Minister stays", "body": []}', v=version)
+    tamper(
+        filled,
+        "UPDATE versions SET content = :c WHERE id = :v",
+        c='{"headline": "Minister stays", "body": []}',
+        v=version,
+    )
     assert_named(verify(filled), f"version {version}", "content does not match")
 
 
@@ -154,8 +160,9 @@ def test_a_reordered_log_is_named(filled) -> None:
 
 def test_swapped_record_and_ledger_hashes_are_named(filled) -> None:
     """Reordering by moving the hashes rather than the rows: both chains and both records fail."""
-    (r6, l6), (r7, l7) = (rows(filled, "SELECT record_hash, ledger_hash FROM captures WHERE id = :c", c=c)[0]
-                          for c in (6, 7))
+    (r6, l6), (r7, l7) = (
+        rows(filled, "SELECT record_hash, ledger_hash FROM captures WHERE id = :c", c=c)[0] for c in (6, 7)
+    )
     tamper(filled, "UPDATE captures SET record_hash = :r, ledger_hash = :l WHERE id = 6", r=r7, l=l7)
     tamper(filled, "UPDATE captures SET record_hash = :r, ledger_hash = :l WHERE id = 7", r=r6, l=l6)
     report = verify(filled)

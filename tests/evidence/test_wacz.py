@@ -30,9 +30,11 @@ def validate(path: Path) -> subprocess.CompletedProcess:
 
 def test_every_bundle_validates_and_verifies(filled, settings: LogSettings, tmp_path: Path) -> None:
     head = publish_head(filled, settings)
-    bundles = [export_wacz(filled, tmp_path / "all.wacz", settings),
-               export_wacz(filled, tmp_path / "a.wacz", settings, article_url=ARTICLE_A),
-               export_wacz(filled, tmp_path / "b.wacz", settings, article_url=ARTICLE_B)]
+    bundles = [
+        export_wacz(filled, tmp_path / "all.wacz", settings),
+        export_wacz(filled, tmp_path / "a.wacz", settings, article_url=ARTICLE_A),
+        export_wacz(filled, tmp_path / "b.wacz", settings, article_url=ARTICLE_B),
+    ]
     for bundle in bundles:
         result = validate(bundle.path)
         assert result.returncode == 0, result.stdout + result.stderr

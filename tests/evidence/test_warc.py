@@ -40,15 +40,17 @@ def records(path: Path, *, parse_http: bool = True, decode: bool = False) -> lis
     with path.open("rb") as stream:
         for rec in ArchiveIterator(stream, no_record_parse=not parse_http):
             data = rec.content_stream().read() if decode else rec.raw_stream.read()
-            out.append({"type": rec.rec_type, "headers": dict(rec.rec_headers.headers), "http": rec.http_headers,
-                        "raw": data})
+            out.append(
+                {"type": rec.rec_type, "headers": dict(rec.rec_headers.headers), "http": rec.http_headers, "raw": data}
+            )
     return out
 
 
 def export(store, tmp_path: Path, **scope) -> tuple[object, dict[int, dict[str, str]]]:
     ids: dict[int, dict[str, str]] = {}
-    summary = export_warc(store, tmp_path / "out" / "out.warc.gz", on_capture=lambda c, r: ids.__setitem__(c, r),
-                          **scope)
+    summary = export_warc(
+        store, tmp_path / "out" / "out.warc.gz", on_capture=lambda c, r: ids.__setitem__(c, r), **scope
+    )
     return summary, ids
 
 
@@ -62,8 +64,12 @@ def test_warcio_check_passes(filled, tmp_path: Path) -> None:
 
 def test_warcio_index_lists_every_record(filled, tmp_path: Path) -> None:
     summary, _ = export(filled, tmp_path)
-    result = subprocess.run([WARCIO, "index", "-f", "warc-type,warc-target-uri,warc-record-id", str(summary.path)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [WARCIO, "index", "-f", "warc-type,warc-target-uri,warc-record-id", str(summary.path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     indexed = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(indexed) == sum(summary.records.values())
     by_type: dict[str, int] = {}
@@ -112,8 +118,9 @@ def test_an_unrewritten_response_is_the_stored_blob_byte_for_byte(filled, tmp_pa
 def test_heads_misdescribing_the_decoded_body_are_renamed(filled, tmp_path: Path) -> None:
     summary, ids = export(filled, tmp_path)
     by_id = {r["headers"]["WARC-Record-ID"]: r for r in records(summary.path)}
-    first_a = min(c for c, r in ids.items() if "response" in r and by_id[r["response"]]["headers"]
-                  ["WARC-Target-URI"] == ARTICLE_A)
+    first_a = min(
+        c for c, r in ids.items() if "response" in r and by_id[r["response"]]["headers"]["WARC-Target-URI"] == ARTICLE_A
+    )
     http = by_id[ids[first_a]["response"]]["http"]
     _, response = stored(filled, first_a)
     body = split_message(response)[1]
@@ -122,10 +129,18 @@ def test_heads_misdescribing_the_decoded_body_are_renamed(filled, tmp_path: Path
     assert http.get_header("X-Archive-Orig-Content-Length") == str(len(body) // 4)
     assert http.get_header("Content-Length") == str(len(body))
     meta = json.loads(by_id[ids[first_a]["metadata"]]["raw"])
-    assert meta["http_rewrites"] == ["Content-Encoding -> X-Archive-Orig-*", "Content-Length -> X-Archive-Orig-*",
-                                     "Content-Length set to body size"]
-    chunked = next(c for c, r in ids.items() if "response" in r and by_id[r["response"]]["headers"]
-                   ["WARC-Target-URI"] == ARTICLE_B and by_id[r["response"]]["http"].get_statuscode() == "200")
+    assert meta["http_rewrites"] == [
+        "Content-Encoding -> X-Archive-Orig-*",
+        "Content-Length -> X-Archive-Orig-*",
+        "Content-Length set to body size",
+    ]
+    chunked = next(
+        c
+        for c, r in ids.items()
+        if "response" in r
+        and by_id[r["response"]]["headers"]["WARC-Target-URI"] == ARTICLE_B
+        and by_id[r["response"]]["http"].get_statuscode() == "200"
+    )
     http = by_id[ids[chunked]["response"]]["http"]
     assert http.get_header("Transfer-Encoding") is None
     assert http.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
@@ -174,14 +189,17 @@ def test_request_and_metadata_records_describe_each_attempt(filled, tmp_path: Pa
             assert by_id[record_ids["response"]]["headers"]["WARC-IP-Address"] == "203.0.113.7"
 
 
-@pytest.mark.parametrize(("scope", "captures"), [
-    ({"article_url": ARTICLE_A}, 6),
-    ({"article_url": ARTICLE_B}, 2),
-    ({"site": "example"}, 9),
-    # Captures every 30 minutes from 14:35: since is inclusive, until exclusive.
-    ({"since": T0 + timedelta(minutes=60), "until": T0 + timedelta(minutes=120)}, 2),
-    ({"article_url": ARTICLE_A, "since": T0 + timedelta(minutes=150)}, 3),
-])
+@pytest.mark.parametrize(
+    ("scope", "captures"),
+    [
+        ({"article_url": ARTICLE_A}, 6),
+        ({"article_url": ARTICLE_B}, 2),
+        ({"site": "example"}, 9),
+        # Captures every 30 minutes from 14:35: since is inclusive, until exclusive.
+        ({"since": T0 + timedelta(minutes=60), "until": T0 + timedelta(minutes=120)}, 2),
+        ({"article_url": ARTICLE_A, "since": T0 + timedelta(minutes=150)}, 3),
+    ],
+)
 def test_scope(filled, tmp_path: Path, scope: dict, captures: int) -> None:
     summary, ids = export(filled, tmp_path, **scope)
     assert summary.captures == len(ids) == captures
@@ -207,8 +225,11 @@ def test_a_certificate_is_written_once_per_file(store, tmp_path: Path) -> None:
     metas = [json.loads(by_id[ids[c]["metadata"]]["raw"]) for c in sorted(ids)]
     assert metas[0]["certificate_pem"] == pem.decode()
     assert "certificate_pem" not in metas[1]
-    assert metas[0]["record"]["certificate_sha256"] == metas[1]["record"]["certificate_sha256"] \
+    assert (
+        metas[0]["record"]["certificate_sha256"]
+        == metas[1]["record"]["certificate_sha256"]
         == hashlib.sha256(pem).hexdigest()
+    )
 
 
 def test_a_corrupted_capture_is_not_exported(filled, tmp_path: Path) -> None:
@@ -228,8 +249,9 @@ def test_a_redirected_fetch_keeps_both_urls(store, tmp_path: Path) -> None:
     f = Filler(store)
     f.article(ARTICLE_A, "Headline", PARAS)
     final = ARTICLE_A + "?from=mobile"
-    fetched = replace(f.fetched(ARTICLE_A, b"<html>moved here</html>", framing="plain"), final_url=final,
-                      redirects=(ARTICLE_A,))
+    fetched = replace(
+        f.fetched(ARTICLE_A, b"<html>moved here</html>", framing="plain"), final_url=final, redirects=(ARTICLE_A,)
+    )
     capture_id = f.archive.record(f.run_id, fetched, Verdict(Outcome.OK, "ok"), article_url=ARTICLE_A)
     summary, ids = export(store, tmp_path)
     by_id = {r["headers"]["WARC-Record-ID"]: r for r in records(summary.path)}

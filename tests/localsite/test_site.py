@@ -62,8 +62,9 @@ def article_text(sel: Selector) -> list[str]:
 
 
 def listing_ids(site: LocalSite, path: str) -> list[int]:
-    return [int(x) for x in fetch(site.base_url + path).sel.css(
-        "div.news.news_latest li[data-ai]::attr(data-ai)").getall()]
+    return [
+        int(x) for x in fetch(site.base_url + path).sel.css("div.news.news_latest li[data-ai]::attr(data-ai)").getall()
+    ]
 
 
 # --- article page -------------------------------------------------------------------
@@ -104,8 +105,16 @@ def test_article_page_edge_values(site):
 
 
 def test_text_is_escaped(site):
-    site.add(SiteArticle(id=1, lang="en", date=datetime(2025, 1, 2, 3, 4), headline="<script>x</script> & co",
-                         lead="a < b", body=["<b>not bold</b>"]))
+    site.add(
+        SiteArticle(
+            id=1,
+            lang="en",
+            date=datetime(2025, 1, 2, 3, 4),
+            headline="<script>x</script> & co",
+            lead="a < b",
+            body=["<b>not bold</b>"],
+        )
+    )
     page = fetch(site.url(1))
     assert b"<script>x</script>" not in page.body
     assert page.sel.css("h1::text").get() == "<script>x</script> & co"
@@ -142,7 +151,8 @@ def test_edit_changes_the_page(site):
     sel = fetch(site.url(700101)).sel
     assert sel.css("h1::text").get() == "Edited headline"
     assert [p for p in texts(sel, "article.article > p:not(.lead)") if p not in BOILERPLATE] == [
-        "Only one paragraph now."]
+        "Only one paragraph now."
+    ]
     old_url = site.url(700101)
     site.edit(700101, date=datetime(2025, 9, 30, 23, 59))
     assert site.url(700101) == old_url  # back-dating keeps the URL minted at publication
@@ -171,13 +181,16 @@ def test_unknown_pages_and_wrong_edition_are_404(site):
 # --- deletions ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("how", "status", "location"), [
-    ("404", 404, None),
-    ("410", 410, None),
-    ("redirect_home", 302, "/"),
-    ("redirect_section", 302, "/en/news/"),
-    ("soft404", 200, None),
-])
+@pytest.mark.parametrize(
+    ("how", "status", "location"),
+    [
+        ("404", 404, None),
+        ("410", 410, None),
+        ("redirect_home", 302, "/"),
+        ("redirect_section", 302, "/en/news/"),
+        ("soft404", 200, None),
+    ],
+)
 def test_delete_modes(site, how, status, location):
     url = site.url(700101)
     site.delete(700101, how)

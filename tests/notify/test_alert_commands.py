@@ -34,8 +34,12 @@ pytestmark = pytest.mark.timeout(60)
 @pytest.fixture
 def app(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str) -> Iterator[App]:
     down = f"json://{HOOK_TOKEN}:{HOOK_PASSWORD}@127.0.0.1:9/x/{HOOK_TOKEN}"
-    config = make_config(sqlite_url, {"name": "mail", "url": smtp.url}, {"name": "hook", "url": webhook.url},
-                         {"name": "hook-down", "url": down, "events": ["deleted"]})
+    config = make_config(
+        sqlite_url,
+        {"name": "mail", "url": smtp.url},
+        {"name": "hook", "url": webhook.url},
+        {"name": "hook-down", "url": down, "events": ["deleted"]},
+    )
     Store(sqlite_url).upgrade().close()
     app = App(config=config)
     newsroom = Newsroom(app.store, config)
@@ -71,16 +75,27 @@ def test_alerts_json_and_filters(app: App) -> None:
     doc = json.loads(run(alerts, app, "--json").output)
     assert doc["count"] == 5
     assert {a["destination"] for a in doc["alerts"]} == {"mail", "hook", "hook-down"}
-    assert set(doc["alerts"][0]) == {"id", "event", "site", "kind", "destination", "status", "attempts",
-                                     "last_error", "created_at", "sent_at"}
+    assert set(doc["alerts"][0]) == {
+        "id",
+        "event",
+        "site",
+        "kind",
+        "destination",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    }
     assert json.loads(run(alerts, app, "--json", "--status", "sent").output)["count"] == 0
     assert json.loads(run(alerts, app, "--json", "--since", "2025-03-01T12:30:00+00:00").output)["count"] == 3
     assert json.loads(run(alerts, app, "--json", "--since", "1h").output)["count"] == 0
     assert run(alerts, app, "--since", "soon").exit_code == 2
 
 
-def test_notify_exits_1_when_a_delivery_failed_and_reports_json(app: App, smtp: SMTPReceiver,
-                                                                webhook: WebhookReceiver) -> None:
+def test_notify_exits_1_when_a_delivery_failed_and_reports_json(
+    app: App, smtp: SMTPReceiver, webhook: WebhookReceiver
+) -> None:
     result = run(notify, app, "--json")
     assert result.exit_code == 1
     doc = json.loads(result.output)

@@ -39,8 +39,14 @@ print(json.dumps(deliver(config, store).as_dict()))
 def notifier(data: dict, tmp_path, kill_at: str | None = None) -> subprocess.Popen:
     """``palimpsest notify`` in a process of its own, as cron would run it."""
     env = {**os.environ, "PALIMPSEST_TEST_KILL_AT": kill_at or ""}
-    return subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(data)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(data)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(child: subprocess.Popen) -> int:
@@ -61,8 +67,11 @@ def statuses(store: Store) -> Counter[str]:
 @pytest.fixture
 def scene(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]):
     """Three edits routed to email and webhook: six alerts in the outbox."""
-    data = {"store": sqlite_url, "sites": [],
-            "notify": [{"name": "mail", "url": smtp.url}, {"name": "hook", "url": webhook.url}]}
+    data = {
+        "store": sqlite_url,
+        "sites": [],
+        "notify": [{"name": "mail", "url": smtp.url}, {"name": "hook", "url": webhook.url}],
+    }
     config = make_config(sqlite_url, *data["notify"])
     store = Store(sqlite_url).upgrade()
     open_stores.append(store)
@@ -73,15 +82,19 @@ def scene(smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_st
     return data, config, store, keys
 
 
-@pytest.mark.parametrize(("kill_at", "repeated"), [
-    ("before-send:1", 0),   # claimed, nothing sent: sent once after the lease
-    ("before-mark:1", 1),   # sent, not marked: the one at-least-once window
-    ("after-mark:1", 0),    # sent and marked: nothing repeats
-    ("before-mark:3", 1),   # the same window, later in a run
-    ("after-mark:4", 0),
-])
-def test_killed_notifier_loses_nothing(kill_at: str, repeated: int, scene, tmp_path,
-                                       smtp: SMTPReceiver, webhook: WebhookReceiver) -> None:
+@pytest.mark.parametrize(
+    ("kill_at", "repeated"),
+    [
+        ("before-send:1", 0),  # claimed, nothing sent: sent once after the lease
+        ("before-mark:1", 1),  # sent, not marked: the one at-least-once window
+        ("after-mark:1", 0),  # sent and marked: nothing repeats
+        ("before-mark:3", 1),  # the same window, later in a run
+        ("after-mark:4", 0),
+    ],
+)
+def test_killed_notifier_loses_nothing(
+    kill_at: str, repeated: int, scene, tmp_path, smtp: SMTPReceiver, webhook: WebhookReceiver
+) -> None:
     data, config, store, keys = scene
     assert finish(notifier(data, tmp_path, kill_at)) == -signal.SIGKILL
 
@@ -101,8 +114,9 @@ def test_killed_notifier_loses_nothing(kill_at: str, repeated: int, scene, tmp_p
     assert sorted(received.values(), reverse=True)[:1] == [1 + repeated]
 
 
-def test_killed_while_the_receiver_holds_the_request(scene, tmp_path,
-                                                     webhook: WebhookReceiver, smtp: SMTPReceiver) -> None:
+def test_killed_while_the_receiver_holds_the_request(
+    scene, tmp_path, webhook: WebhookReceiver, smtp: SMTPReceiver
+) -> None:
     """SIGKILL from outside, mid-request: the receiver has the message, the sender no answer."""
     data, config, store, keys = scene
     child = notifier(data, tmp_path)

@@ -35,13 +35,14 @@ delivery = importlib.import_module("notify.deliver")
 
 pytestmark = pytest.mark.timeout(120)
 
-EDITED_BODY = ("First paragraph of story 1.", "A paragraph added after publication.",
-               "Third paragraph of story 1.")
+EDITED_BODY = ("First paragraph of story 1.", "A paragraph added after publication.", "Third paragraph of story 1.")
 
 
 def destinations(smtp: SMTPReceiver, webhook: WebhookReceiver) -> list[dict]:
-    return [{"name": "mail", "url": smtp.url, "format": "html"},
-            {"name": "hook", "url": webhook.url, "format": "markdown"}]
+    return [
+        {"name": "mail", "url": smtp.url, "format": "html"},
+        {"name": "hook", "url": webhook.url, "format": "markdown"},
+    ]
 
 
 def open_store(url: str, open_stores: list[Store]) -> Store:
@@ -64,7 +65,8 @@ def alert_rows(store: Store) -> dict[tuple[int, str], tuple[str, int]]:
 
 
 def test_edit_and_deletion_reach_email_and_webhook_exactly_once(
-        smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]) -> None:
+    smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]
+) -> None:
     config = make_config(sqlite_url, *destinations(smtp, webhook), base_url="http://127.0.0.1:8080")
     store = open_store(sqlite_url, open_stores)
     edited, deleted = edit_and_delete(Newsroom(store, config))
@@ -76,9 +78,13 @@ def test_edit_and_deletion_reach_email_and_webhook_exactly_once(
     assert sorted(smtp.keys()) == [f"palimpsest-{edited}-mail", f"palimpsest-{deleted}-mail"]
     edit_mail, delete_mail = sorted(smtp.mails, key=lambda m: m.key)
     assert edit_mail.subject == "[charter97-en] Edited: Story 1: rally in Minsk"
-    for text in ("Old headline: Story 1: protest in Minsk", "New headline: Story 1: rally in Minsk",
-                 "Second paragraph of story 1.", "A paragraph added after publication.",
-                 f"Palimpsest alert palimpsest-{edited}-mail"):
+    for text in (
+        "Old headline: Story 1: protest in Minsk",
+        "New headline: Story 1: rally in Minsk",
+        "Second paragraph of story 1.",
+        "A paragraph added after publication.",
+        f"Palimpsest alert palimpsest-{edited}-mail",
+    ):
         assert text in edit_mail.text
     assert "<b>Old headline:</b>" in edit_mail.html
     assert f'href="http://127.0.0.1:8080/events/{edited}"' in edit_mail.html
@@ -126,8 +132,9 @@ def test_notifier_down_for_several_runs_then_up(sqlite_url: str, open_stores: li
     assert {status for status, _ in alert_rows(store).values()} == {"sent"}
 
 
-def test_one_destination_down_does_not_hold_the_other(smtp: SMTPReceiver, sqlite_url: str,
-                                                      open_stores: list[Store]) -> None:
+def test_one_destination_down_does_not_hold_the_other(
+    smtp: SMTPReceiver, sqlite_url: str, open_stores: list[Store]
+) -> None:
     webhook = WebhookReceiver()  # down
     config = make_config(sqlite_url, *destinations(smtp, webhook))
     store = open_store(sqlite_url, open_stores)
@@ -150,7 +157,8 @@ def test_gives_up_only_after_the_limit(sqlite_url: str, open_stores: list[Store]
 
 
 def test_alerts_of_a_destination_removed_from_the_config_wait(
-        webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]) -> None:
+    webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]
+) -> None:
     old = make_config(sqlite_url, {"name": "old-hook", "url": webhook.url}, {"name": "hook", "url": webhook.url})
     store = open_store(sqlite_url, open_stores)
     edited, deleted = edit_and_delete(Newsroom(store, old))
@@ -163,7 +171,8 @@ def test_alerts_of_a_destination_removed_from_the_config_wait(
 
 
 def test_an_alert_that_cannot_be_rendered_does_not_block_the_rest(
-        webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store], monkeypatch: pytest.MonkeyPatch) -> None:
+    webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = make_config(sqlite_url, {"name": "hook", "url": webhook.url})
     store = open_store(sqlite_url, open_stores)
     edited, deleted = edit_and_delete(Newsroom(store, config))
@@ -185,7 +194,8 @@ def test_an_alert_that_cannot_be_rendered_does_not_block_the_rest(
 
 @pytest.mark.parametrize("runs", [2])
 def test_concurrent_deliveries_never_send_an_alert_twice(
-        runs: int, smtp: SMTPReceiver, webhook: WebhookReceiver, store_url: str, open_stores: list[Store]) -> None:
+    runs: int, smtp: SMTPReceiver, webhook: WebhookReceiver, store_url: str, open_stores: list[Store]
+) -> None:
     webhook.delay = 0.02  # so the two runs really overlap
     config = make_config(store_url, *destinations(smtp, webhook))
     newsroom = Newsroom(open_store(store_url, open_stores), config)
@@ -211,8 +221,13 @@ def test_concurrent_deliveries_never_send_an_alert_twice(
 
 
 def test_secrets_never_reach_logs_output_or_the_store(
-        smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store],
-        caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> None:
+    smtp: SMTPReceiver,
+    webhook: WebhookReceiver,
+    sqlite_url: str,
+    open_stores: list[Store],
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     caplog.set_level(logging.DEBUG)  # apprise and urllib3 print URLs at debug: the worst case
     bad_smtp = smtp.url.replace(SMTP_PASSWORD, f"wrong-{SMTP_PASSWORD}")
     config = make_config(
@@ -229,8 +244,13 @@ def test_secrets_never_reach_logs_output_or_the_store(
         make_config(sqlite_url, {"name": "unusable", "url": unusable})
     assert HOOK_PASSWORD not in str(refused.value) and HOOK_TOKEN not in str(refused.value)
     like_mail = config.destination("mail")
-    config = dataclasses.replace(config, destinations=(*config.destinations, Destination(
-        name="unusable", url=unusable, events=like_mail.events, format=like_mail.format)))
+    config = dataclasses.replace(
+        config,
+        destinations=(
+            *config.destinations,
+            Destination(name="unusable", url=unusable, events=like_mail.events, format=like_mail.format),
+        ),
+    )
     store = open_store(sqlite_url, open_stores)
     edit_and_delete(Newsroom(store, config))
     report = deliver(config, store)
@@ -245,16 +265,20 @@ def test_secrets_never_reach_logs_output_or_the_store(
 
 
 def test_hostile_headline_arrives_escaped_through_apprise(
-        smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]) -> None:
+    smtp: SMTPReceiver, webhook: WebhookReceiver, sqlite_url: str, open_stores: list[Store]
+) -> None:
     """apprise turns markdown into HTML for email: scraped HTML must not survive that either."""
-    config = make_config(sqlite_url, {"name": "mail-html", "url": smtp.url, "format": "html"},
-                         {"name": "mail-md", "url": smtp.url, "format": "markdown"},
-                         {"name": "mail-text", "url": smtp.url, "format": "text"},
-                         {"name": "hook", "url": webhook.url, "format": "html"})
+    config = make_config(
+        sqlite_url,
+        {"name": "mail-html", "url": smtp.url, "format": "html"},
+        {"name": "mail-md", "url": smtp.url, "format": "markdown"},
+        {"name": "mail-text", "url": smtp.url, "format": "text"},
+        {"name": "hook", "url": webhook.url, "format": "html"},
+    )
     store = open_store(sqlite_url, open_stores)
     newsroom = Newsroom(store, config)
     newsroom.step({1: story(1)})
-    hostile = '<script>alert(1)</script> [win](http://evil.example/) <img src=x onerror=alert(2)>'
+    hostile = "<script>alert(1)</script> [win](http://evil.example/) <img src=x onerror=alert(2)>"
     newsroom.step({1: story(1, headline=hostile, body=(hostile, "Second paragraph of story 1."))})
     assert deliver(config, store).sent == 4
     assert len(smtp.mails) == 3

@@ -19,19 +19,34 @@ URL = "https://charter97.org/en/news/2025/3/1/600001/"
 def view(kind: str, **overrides: object) -> EventView:
     values: dict[str, object] = {"event_id": 7, "site": "charter97-en", "kind": kind}
     if kind in ("parser_broken", "site_unreachable", "site_recovered", "mass_deletion"):
-        values["details"] = {"reason": "none of 12 fetches answered normally",
-                             "stats": {"pages": 10, "ok": 0, "transient": 10, "gone": 0, "listings": 2}}
+        values["details"] = {
+            "reason": "none of 12 fetches answered normally",
+            "stats": {"pages": 10, "ok": 0, "transient": 10, "gone": 0, "listings": 2},
+        }
     else:
-        values.update(article_id=3, url=URL, headline_old="Old headline", headline_new="New headline",
-                      published_old="2025-03-01T10:00:00+03:00", views=2422, comments=5)
+        values.update(
+            article_id=3,
+            url=URL,
+            headline_old="Old headline",
+            headline_new="New headline",
+            published_old="2025-03-01T10:00:00+03:00",
+            views=2422,
+            comments=5,
+        )
         if kind != "deleted":
             values["published_new"] = "2025-03-01T10:00:00+03:00"
     if kind in ("edited", "reverted", "restored"):
-        values.update(changes=("headline", "body_removed", "body_added"),
-                      removed=("The police detained 40 people.",), added=("The police detained 4 people.",))
+        values.update(
+            changes=("headline", "body_removed", "body_added"),
+            removed=("The police detained 40 people.",),
+            added=("The police detained 4 people.",),
+        )
     if kind == "deleted":
-        values.update(headline_new=None, removed=("Lead of the story.", "First paragraph."),
-                      details={"reason": "http 404", "confirmations": 3, "gone_since": "2025-03-01T12:00:00+00:00"})
+        values.update(
+            headline_new=None,
+            removed=("Lead of the story.", "First paragraph."),
+            details={"reason": "http 404", "confirmations": 3, "gone_since": "2025-03-01T12:00:00+00:00"},
+        )
     if kind == "restored":
         values["details"] = {"same_content": False}
     values.update(overrides)
@@ -70,16 +85,19 @@ def test_every_kind_renders_in_every_format(kind: str, fmt: str) -> None:
         assert "2,422 views, 5 comments" in seen
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    ("new", "[charter97-en] New: New headline"),
-    ("edited", "[charter97-en] Edited: New headline"),
-    ("reverted", "[charter97-en] Reverted to an earlier version: New headline"),
-    ("deleted", "[charter97-en] Deleted: Old headline"),
-    ("restored", "[charter97-en] Restored: New headline"),
-    ("parser_broken", "Parser broken: charter97-en"),
-    ("site_unreachable", "Site unreachable: charter97-en"),
-    ("site_recovered", "Site recovered: charter97-en"),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("new", "[charter97-en] New: New headline"),
+        ("edited", "[charter97-en] Edited: New headline"),
+        ("reverted", "[charter97-en] Reverted to an earlier version: New headline"),
+        ("deleted", "[charter97-en] Deleted: Old headline"),
+        ("restored", "[charter97-en] Restored: New headline"),
+        ("parser_broken", "Parser broken: charter97-en"),
+        ("site_unreachable", "Site unreachable: charter97-en"),
+        ("site_recovered", "Site recovered: charter97-en"),
+    ],
+)
 def test_titles(kind: str, expected: str) -> None:
     assert title(view(kind)) == expected
 
@@ -87,9 +105,13 @@ def test_titles(kind: str, expected: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_edit_shows_old_and_new_headline_and_passages(fmt: str) -> None:
     seen = visible(render(view("edited"), fmt).body, fmt)
-    for text in ("Old headline: Old headline", "New headline: New headline",
-                 "The police detained 40 people.", "The police detained 4 people.",
-                 "What changed: headline, paragraphs removed, paragraphs added"):
+    for text in (
+        "Old headline: Old headline",
+        "New headline: New headline",
+        "The police detained 40 people.",
+        "The police detained 4 people.",
+        "What changed: headline, paragraphs removed, paragraphs added",
+    ):
         assert text in seen
 
 
@@ -115,9 +137,16 @@ def test_passages_are_trimmed(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_backdating_says_moved_back(fmt: str) -> None:
-    event = view("edited", changes=("published_changed", "backdated"), removed=(), added=(),
-                 headline_old="Same", headline_new="Same",
-                 published_old="2025-03-02T10:00:00+03:00", published_new="2025-02-20T10:00:00+03:00")
+    event = view(
+        "edited",
+        changes=("published_changed", "backdated"),
+        removed=(),
+        added=(),
+        headline_old="Same",
+        headline_new="Same",
+        published_old="2025-03-02T10:00:00+03:00",
+        published_new="2025-02-20T10:00:00+03:00",
+    )
     seen = visible(render(event, fmt).body, fmt)
     assert "2025-03-02T10:00:00+03:00 → 2025-02-20T10:00:00+03:00 (moved back)" in seen
     assert "What changed: publication date moved back" in seen
@@ -156,8 +185,9 @@ def test_html_escapes_scraped_text() -> None:
 
 
 def test_markdown_cannot_inject_html_links_or_formatting() -> None:
-    event = view("edited", headline_old=HOSTILE, headline_new="Fine", removed=(HOSTILE, "- item\n# head"),
-                 added=("1. first",))
+    event = view(
+        "edited", headline_old=HOSTILE, headline_new="Fine", removed=(HOSTILE, "- item\n# head"), added=("1. first",)
+    )
     rendered = markdown.markdown(render(event, "markdown").body)
     assert "<script" not in rendered and "<img" not in rendered
     assert "evil.example" in rendered and 'href="http://evil.example/"' not in rendered
@@ -166,8 +196,9 @@ def test_markdown_cannot_inject_html_links_or_formatting() -> None:
     assert '&lt;script&gt;alert("x")&lt;/script&gt;' in rendered
 
 
-@pytest.mark.parametrize("text", ["a_b*c", "[x](y)", "`code`", "<b>", "# h", "1. x", "&lt;", "a|b~c", "\\",
-                                  "- x", "+ x", "2) y", "== x"])
+@pytest.mark.parametrize(
+    "text", ["a_b*c", "[x](y)", "`code`", "<b>", "# h", "1. x", "&lt;", "a|b~c", "\\", "- x", "+ x", "2) y", "== x"]
+)
 def test_md_escape_renders_literally(text: str) -> None:
     rendered = markdown.markdown(md_escape(text))
     assert html.unescape(rendered.removeprefix("<p>").removesuffix("</p>")) == text
@@ -176,7 +207,7 @@ def test_md_escape_renders_literally(text: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_only_http_links(fmt: str) -> None:
     body = render(view("edited", url="javascript:alert(1)"), fmt).body
-    assert "href=\"javascript" not in body and "](javascript" not in body
+    assert 'href="javascript' not in body and "](javascript" not in body
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -60,15 +60,21 @@ def statuses(store: Store) -> dict[tuple[int, str], tuple[str, int]]:
 
 def test_events_write_one_pending_alert_per_routed_destination(store: Store, newsroom: Newsroom) -> None:
     edited, deleted = edit_and_delete(newsroom)
-    assert statuses(store) == {(edited, "mail"): ("pending", 0), (edited, "hook"): ("pending", 0),
-                               (deleted, "mail"): ("pending", 0)}
+    assert statuses(store) == {
+        (edited, "mail"): ("pending", 0),
+        (edited, "hook"): ("pending", 0),
+        (deleted, "mail"): ("pending", 0),
+    }
 
 
 def test_claim_is_exclusive_until_the_lease_ends(store: Store, newsroom: Newsroom) -> None:
     edited, deleted = edit_and_delete(newsroom)
     jobs = claim(store, ["mail", "hook"], now=T0, lease=LEASE)
     assert [(j.event_id, j.destination, j.attempts) for j in jobs] == [
-        (edited, "mail", 1), (edited, "hook", 1), (deleted, "mail", 1)]
+        (edited, "mail", 1),
+        (edited, "hook", 1),
+        (deleted, "mail", 1),
+    ]
     assert jobs[0].key == f"palimpsest-{edited}-mail"
     assert claim(store, ["mail", "hook"], now=T0 + LEASE, lease=LEASE) == []
     # A notifier killed while holding them: after the lease, they are deliverable again.
@@ -84,15 +90,22 @@ def test_claim_only_named_destinations_and_not_excluded(store: Store, newsroom: 
     assert [j.event_id for j in first] == [edited]
     later = T0 + 2 * LEASE
     assert [j.event_id for j in claim(store, ["mail"], now=later, lease=LEASE, exclude={first[0].alert_id})] == [
-        deleted]
+        deleted
+    ]
 
 
 def test_mark_sent_and_failed(store: Store, newsroom: Newsroom) -> None:
     edited, _ = edit_and_delete(newsroom)
     mail, hook, deleted_mail = claim(store, ["mail", "hook"], now=T0, lease=LEASE)
     mark_sent(store, mail.alert_id, now=T0)
-    status = mark_failed(store, hook.alert_id, "connection refused by https://u:pw-0utb0x@x.example/p/pw-0utb0x",
-                         give_up_after=3, secrets={"pw-0utb0x"}, claimed_at=hook.claimed_at)
+    status = mark_failed(
+        store,
+        hook.alert_id,
+        "connection refused by https://u:pw-0utb0x@x.example/p/pw-0utb0x",
+        give_up_after=3,
+        secrets={"pw-0utb0x"},
+        claimed_at=hook.claimed_at,
+    )
     assert status == "pending"
     rows = {r.id: r for r in list_alerts(store)}
     assert rows[mail.alert_id].status == "sent" and rows[mail.alert_id].sent_at == T0
@@ -128,8 +141,9 @@ def test_mark_failed_leaves_a_claim_taken_over_by_another_notifier(store: Store,
     assert statuses(store)[(other.event_id, "hook")] == ("sending", 2)
 
 
-def test_concurrent_claims_never_share_an_alert(store_url: str, store: Store, newsroom: Newsroom,
-                                                open_stores: list[Store]) -> None:
+def test_concurrent_claims_never_share_an_alert(
+    store_url: str, store: Store, newsroom: Newsroom, open_stores: list[Store]
+) -> None:
     newsroom.step({n: story(n) for n in range(12)})
     newsroom.step({n: story(n, headline=f"Edited {n}") for n in range(12)})
     taken: list[list[int]] = [[], []]
@@ -168,8 +182,12 @@ def test_event_view_of_a_deletion_and_an_operator_event(store: Store, newsroom: 
     with store.reader() as s:
         view = event_view(s, deleted)
     assert view.kind == "deleted" and view.headline == "Story 2: protest in Minsk"
-    assert view.removed == ("Lead of story 2.", "First paragraph of story 2.", "Second paragraph of story 2.",
-                            "Third paragraph of story 2.")
+    assert view.removed == (
+        "Lead of story 2.",
+        "First paragraph of story 2.",
+        "Second paragraph of story 2.",
+        "Third paragraph of story 2.",
+    )
     assert view.views == 302 and view.details["reason"] == "http 404"
     # A run where nothing answers: an operator event about the site.
     [unreachable] = _unreachable(newsroom)

@@ -37,8 +37,10 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         scenario(site, url)
         store = Store(url)
         with store.reader() as s:
-            ids = {local: s.scalar(select(Article.id).where(Article.url == site.url(local)))
-                   for local in (EDITED, XSS, GONE, DATED)}
+            ids = {
+                local: s.scalar(select(Article.id).where(Article.url == site.url(local)))
+                for local in (EDITED, XSS, GONE, DATED)
+            }
         yield Crawled(url, store, site, ids, moved)
         store.close()
     finally:

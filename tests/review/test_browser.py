@@ -23,8 +23,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("crawled", ["sqlite"], i
 
 CHROMIUM = os.environ.get("PALIMPSEST_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(os.environ.get("PALIMPSEST_AXE", Path(__file__).parents[2] / ".ci/node/node_modules/axe-core/axe.min.js"))
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +147,15 @@ def test_script_payloads_never_run(page, server, crawled):
     aid = crawled.ids[XSS]
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    for path in ("/", f"/articles/{aid}", f"/articles/{aid}/versions/2", f"/articles/{aid}/diff?from=1&to=2",
-                 f"/articles/{aid}/diff?from=1&to=2&view=side", "/search?q=onerror", "/feed.atom"):
+    for path in (
+        "/",
+        f"/articles/{aid}",
+        f"/articles/{aid}/versions/2",
+        f"/articles/{aid}/diff?from=1&to=2",
+        f"/articles/{aid}/diff?from=1&to=2&view=side",
+        "/search?q=onerror",
+        "/feed.atom",
+    ):
         page.goto(path)
         assert page.evaluate("typeof window.__xss") == "undefined", path
     page.goto(f"/articles/{aid}")
@@ -157,13 +171,26 @@ def test_script_payloads_never_run(page, server, crawled):
     _check_responses(page, server)
 
 
-@pytest.mark.parametrize("path", ["/", "/articles/{a}", "/articles/{a}/versions/1", "/articles/{a}/diff?from=1&to=2",
-                                  "/articles/{a}/diff?from=1&to=2&view=side", "/deleted", "/search?q=bridge"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/articles/{a}",
+        "/articles/{a}/versions/1",
+        "/articles/{a}/diff?from=1&to=2",
+        "/articles/{a}/diff?from=1&to=2&view=side",
+        "/deleted",
+        "/search?q=bridge",
+    ],
+)
 def test_no_serious_accessibility_violations(page, crawled, path):
     assert AXE.exists(), f"{AXE} missing: npm install --prefix .ci/node axe-core (as .ci/run does)"
     page.goto(path.format(a=crawled.ids[EDITED]))
     page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated by the driver, not a page script
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not serious, serious

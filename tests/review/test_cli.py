@@ -30,6 +30,7 @@ def cli(crawled, monkeypatch, tmp_path):
         result = CliRunner().invoke(main, list(args), catch_exceptions=False)
         assert result.exit_code == code, result.output
         return result.output
+
     return run
 
 
@@ -62,8 +63,10 @@ def test_show_while_gone_says_so(cli, crawled):
         from sqlalchemy import select
 
         from store.models import Capture
-        gone_at = s.scalar(select(Capture.fetched_at).where(Capture.article_id == crawled.ids[GONE],
-                                                            Capture.outcome == "gone"))
+
+        gone_at = s.scalar(
+            select(Capture.fetched_at).where(Capture.article_id == crawled.ids[GONE], Capture.outcome == "gone")
+        )
     data = json.loads(cli("show", url, "--at", gone_at.isoformat(), "--json"))
     assert data["version"] == 1 and data["latest_capture"]["status"] == 404
 
@@ -96,8 +99,13 @@ def test_serve_needs_a_token_beyond_loopback(cli):
 def test_serve_answers_with_a_token(crawled, tmp_path):
     port = free_port()
     env = {"PALIMPSEST_DB": crawled.url, "PALIMPSEST_TOKEN": "s3cret", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.Popen([sys.executable, "-m", "palimpsest", "serve", "--port", str(port)], env=env,
-                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "palimpsest", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client(crawled):
-    with TestClient(create_app(crawled.store, base_url="https://review.example/archive"),
-                    base_url="http://127.0.0.1") as c:
+    with TestClient(
+        create_app(crawled.store, base_url="https://review.example/archive"), base_url="http://127.0.0.1"
+    ) as c:
         yield c
 
 
@@ -61,10 +62,10 @@ def test_search_finds_text_of_every_version(client, crawled):
     assert "/articles/" in ru
     # By URL.
     url_hit = client.get("/search", params={"q": str(GONE)}).text
-    assert f"/articles/{crawled.ids[GONE]}\"" in url_hit
+    assert f'/articles/{crawled.ids[GONE]}"' in url_hit
     # The payload article is found and shown as text.
     xss = client.get("/search", params={"q": "onerror"}).text
-    assert f"/articles/{crawled.ids[XSS]}\"" in xss and "<img src=x" not in xss
+    assert f'/articles/{crawled.ids[XSS]}"' in xss and "<img src=x" not in xss
     assert "Nothing in the archive matches" in client.get("/search", params={"q": "zzzqqq"}).text
 
 

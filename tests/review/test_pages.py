@@ -26,8 +26,11 @@ def client(crawled):
 def get(client, path: str, status: int = 200):
     response = client.get(path, follow_redirects=False)
     assert response.status_code == status, (path, response.status_code, response.text[:500])
-    for name, value in (("content-security-policy", CSP), ("x-content-type-options", "nosniff"),
-                        ("referrer-policy", "no-referrer")):
+    for name, value in (
+        ("content-security-policy", CSP),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+    ):
         assert response.headers[name] == value, (path, name)
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     return response
@@ -42,19 +45,22 @@ def test_changes_list_links_to_diffs(client, crawled):
     assert "deleted" in html and "restored" in html
 
 
-@pytest.mark.parametrize(("query", "present", "absent"), [
-    ("kind=deleted", [GONE], [EDITED]),
-    ("kind=headline", [EDITED, XSS], [GONE]),
-    ("kind=backdated", [], [EDITED, GONE]),
-    ("site=nope", [], [EDITED, GONE]),
-    ("since=2999-01-01", [], [EDITED]),
-])
+@pytest.mark.parametrize(
+    ("query", "present", "absent"),
+    [
+        ("kind=deleted", [GONE], [EDITED]),
+        ("kind=headline", [EDITED, XSS], [GONE]),
+        ("kind=backdated", [], [EDITED, GONE]),
+        ("site=nope", [], [EDITED, GONE]),
+        ("since=2999-01-01", [], [EDITED]),
+    ],
+)
 def test_changes_filters(client, crawled, query, present, absent):
     html = get(client, f"/?{query}").text
     for local in present:
         assert f"/articles/{crawled.ids[local]}" in html, query
     for local in absent:
-        assert f"/articles/{crawled.ids[local]}/" not in html and f"/articles/{crawled.ids[local]}\"" not in html, query
+        assert f"/articles/{crawled.ids[local]}/" not in html and f'/articles/{crawled.ids[local]}"' not in html, query
 
 
 def test_changes_pagination(client, monkeypatch):
@@ -138,12 +144,17 @@ def test_event_links_from_alerts_resolve(client, crawled):
 def test_deleted_page(client, crawled):
     html = get(client, "/deleted").text
     # GONE was restored, so it is no longer listed as deleted.
-    assert f"/articles/{crawled.ids[GONE]}\"" not in html
+    assert f'/articles/{crawled.ids[GONE]}"' not in html
 
 
 def test_scraped_script_is_escaped(client, crawled):
-    for path in ("/", f"/articles/{crawled.ids[XSS]}", f"/articles/{crawled.ids[XSS]}/diff",
-                 f"/articles/{crawled.ids[XSS]}/versions/2", "/search?q=xss"):
+    for path in (
+        "/",
+        f"/articles/{crawled.ids[XSS]}",
+        f"/articles/{crawled.ids[XSS]}/diff",
+        f"/articles/{crawled.ids[XSS]}/versions/2",
+        "/search?q=xss",
+    ):
         html = get(client, path).text
         assert "<script>window" not in html and "<img src=x" not in html and 'href="javascript:' not in html, path
         assert "<svg onload" not in html, path

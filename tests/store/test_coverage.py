@@ -17,8 +17,10 @@ from store.writer import ArticleRef
 T0 = datetime(2025, 10, 7, 14, 5, tzinfo=UTC)
 EAGER = Policy(edit_confirmations=1, delete_confirmations=1, delete_min_age=timedelta(0))
 HEALTH = HealthPolicy(broken_share=0.5, min_pages=4)
-LONG = ["A first paragraph that is long enough to be a real body of text, " * 4,
-        "and a second one, just as long and just as ordinary, for the test. " * 4]
+LONG = [
+    "A first paragraph that is long enough to be a real body of text, " * 4,
+    "and a second one, just as long and just as ordinary, for the test. " * 4,
+]
 
 
 def url(group: str, n: int) -> str:
@@ -38,11 +40,22 @@ def crawl(archive: Archive, at: datetime, pages: dict[str, tuple[str, list[str],
     archive.discover(run, [ArticleRef(u) for u in pages], now=at)
     for u, (headline, body, missing) in pages.items():
         html = f"<html><body><h1>{headline}</h1>{''.join(body)}</body></html>".encode()
-        fetched = Fetched(kind="article", url=u, fetched_at=at, status=200, body=html,
-                          response_headers=(("Content-Type", "text/html"),))
+        fetched = Fetched(
+            kind="article",
+            url=u,
+            fetched_at=at,
+            status=200,
+            body=html,
+            response_headers=(("Content-Type", "text/html"),),
+        )
         verdict = classify_fetch(status=200, error=None, headers=fetched.headers, body=html, url=u, final_url=None)
-        reading = Reading(parser="test", parser_version="1", content=Content.build(headline=headline, body=body),
-                          missing_fields=missing, group=u.split("/")[3])
+        reading = Reading(
+            parser="test",
+            parser_version="1",
+            content=Content.build(headline=headline, body=body),
+            missing_fields=missing,
+            group=u.split("/")[3],
+        )
         archive.record(run, fetched, verdict, article_url=u, reading=reading)
     result = archive.finish_run(run, policy=EAGER, health_policy=HEALTH, now=at)
     with archive.store.reader() as s:
@@ -60,8 +73,10 @@ def test_a_group_whose_coverage_drops_is_held_and_told_once(archive):
     assert sorted(set(crawl(archive, T0, normal))) == ["new"]
     # The English edition relaunches: its pages lose the date and read differently.
     # Meanwhile a Russian article is really edited.
-    relaunched = {u: ((h, ["Relaunch chrome", *b], ("published",)) if "/en/" in u else (h, b, ()))
-                  for u, (h, b, _) in normal.items()}
+    relaunched = {
+        u: ((h, ["Relaunch chrome", *b], ("published",)) if "/en/" in u else (h, b, ()))
+        for u, (h, b, _) in normal.items()
+    }
     relaunched[url("ru", 0)] = ("ru story 0, corrected", LONG, ())
     assert sorted(crawl(archive, T0 + timedelta(hours=1), relaunched)) == ["edited", "parser_broken"]
     [broken] = events(archive, "parser_broken")

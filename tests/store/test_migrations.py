@@ -27,8 +27,9 @@ def test_models_match_migrations(store_url):
     upgrade(store_url)
     engine = create_engine(store_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}),
-                                Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata
+        )
     engine.dispose()
     assert diff == []
 

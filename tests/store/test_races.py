@@ -70,6 +70,7 @@ def test_the_same_new_article_recorded_by_two_runs_at_once(store_url):
     archive = Archive(store)
     runs = [archive.start_run("site", "generic") for _ in range(2)]
     try:
+
         def record(s):
             article = archive._article_for(s, archive._run_site(runs[0])[0], URL, datetime.now(UTC))
             assert article.url == URL
@@ -77,8 +78,14 @@ def test_the_same_new_article_recorded_by_two_runs_at_once(store_url):
         assert in_two_transactions(store, record) == []
         # And through the public path, both captures are kept, chained one after the other.
         fetched = Fetched(kind="article", url=URL, fetched_at=datetime.now(UTC), status=503, body=b"busy")
-        threads = [threading.Thread(target=archive.record, args=(r, fetched, Verdict(Outcome.TRANSIENT, "http 503")),
-                                    kwargs={"article_url": URL}) for r in runs]
+        threads = [
+            threading.Thread(
+                target=archive.record,
+                args=(r, fetched, Verdict(Outcome.TRANSIENT, "http 503")),
+                kwargs={"article_url": URL},
+            )
+            for r in runs
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -26,8 +26,15 @@ MINSK = datetime(2025, 10, 7, 10, 0).astimezone(UTC)
 def item(at: datetime, *, headline: str = "Bridge opens", published: datetime = MINSK, views: int = 100) -> CaptureItem:
     body = f"<html><body><h1>{headline}</h1></body></html>".encode()
     fetched = Fetched(kind="article", url=URL, fetched_at=at, status=200, body=body)
-    article = ArticleItem(url=URL, headline=headline, body=("One paragraph.",), published=published,
-                          published_raw=published.strftime("%d.%m.%Y, %H:%M"), views=views, comments=1)
+    article = ArticleItem(
+        url=URL,
+        headline=headline,
+        body=("One paragraph.",),
+        published=published,
+        published_raw=published.strftime("%d.%m.%Y, %H:%M"),
+        views=views,
+        comments=1,
+    )
     return CaptureItem(fetched=fetched, article_url=URL, article=article, parser="test", parser_version="1")
 
 
@@ -57,8 +64,7 @@ def test_suspect_values_are_recorded_and_never_alone_an_edit(archive):
     assert events == []  # a date in 2099 alone is no edit
     ancient, events = crawl(archive, item(T0 + timedelta(hours=2), published=datetime(1970, 1, 1, tzinfo=UTC)))
     assert events == []
-    real, events = crawl(archive, item(T0 + timedelta(hours=3), headline="Bridge opening delayed",
-                                       published=future))
+    real, events = crawl(archive, item(T0 + timedelta(hours=3), headline="Bridge opening delayed", published=future))
     store = archive.store
     with store.reader() as s:
         rows = {c.id: c for c in s.scalars(select(Capture).where(Capture.id.in_([first, odd, ancient, real])))}

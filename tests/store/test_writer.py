@@ -23,19 +23,32 @@ PAD = "<div class='side'>" + "sidebar text " * 4000 + "</div>"
 
 def page(headline: str, body: list[str], views: int) -> bytes:
     paragraphs = "".join(f"<p>{p}</p>" for p in body)
-    return (f"<html><head><title>{headline}</title></head><body><h1>{headline}</h1>"
-            f"<span class='news__views'>{views:,}</span>{paragraphs}{PAD}</body></html>").encode()
+    return (
+        f"<html><head><title>{headline}</title></head><body><h1>{headline}</h1>"
+        f"<span class='news__views'>{views:,}</span>{paragraphs}{PAD}</body></html>"
+    ).encode()
 
 
-def capture(archive: Archive, run: int, at: datetime, headline: str, body: list[str], views: int,
-            *, status: int = 200) -> int:
+def capture(
+    archive: Archive, run: int, at: datetime, headline: str, body: list[str], views: int, *, status: int = 200
+) -> int:
     html = page(headline, body, views) if status == 200 else b"<html><body>Not found</body></html>"
-    fetched = Fetched(kind="article", url=URL, fetched_at=at, status=status, reason_phrase="OK",
-                      request_headers=(("User-Agent", "test"),),
-                      response_headers=(("Content-Type", "text/html; charset=utf-8"),), body=html)
+    fetched = Fetched(
+        kind="article",
+        url=URL,
+        fetched_at=at,
+        status=status,
+        reason_phrase="OK",
+        request_headers=(("User-Agent", "test"),),
+        response_headers=(("Content-Type", "text/html; charset=utf-8"),),
+        body=html,
+    )
     verdict = classify_fetch(status=status, error=None, headers=fetched.headers, body=html, url=URL, final_url=None)
-    reading = Reading(parser="test", parser_version="1", views=views,
-                      content=Content.build(headline=headline, body=body)) if status == 200 else None
+    reading = (
+        Reading(parser="test", parser_version="1", views=views, content=Content.build(headline=headline, body=body))
+        if status == 200
+        else None
+    )
     return archive.record(run, fetched, verdict, article_url=URL, reading=reading)
 
 
@@ -71,8 +84,11 @@ def test_views_only_recapture_adds_metric_not_version(archive):
     crawl_once(archive, T0 + timedelta(minutes=15), "Headline", ["One.", "Two."], 250)
     assert count(archive, Version) == 1
     with archive.store.reader() as s:
-        readings = s.execute(select(Capture.views, Capture.comments).where(
-            (Capture.views.is_not(None)) | (Capture.comments.is_not(None))).order_by(Capture.id)).all()
+        readings = s.execute(
+            select(Capture.views, Capture.comments)
+            .where((Capture.views.is_not(None)) | (Capture.comments.is_not(None)))
+            .order_by(Capture.id)
+        ).all()
         listing_counts = s.execute(select(Capture.views, Capture.comments).where(Capture.kind == "listing")).all()
     assert [tuple(r) for r in readings] == [(100, None), (250, None)]
     assert all(r == (None, None) for r in listing_counts)
@@ -143,8 +159,9 @@ def test_broken_run_confirms_nothing(archive):
     capture(archive, run, T0 + timedelta(minutes=1), "Rewritten", ["Other."], 2)
     for i in range(4):  # most pages fail: the run is judged broken
         fetched = Fetched(kind="article", url=f"{URL}x{i}/", fetched_at=T0, error="TimeoutError: took too long")
-        verdict = classify_fetch(status=None, error=fetched.error, headers={}, body=b"", url=fetched.url,
-                                 final_url=None)
+        verdict = classify_fetch(
+            status=None, error=fetched.error, headers={}, body=b"", url=fetched.url, final_url=None
+        )
         archive.record(run, fetched, verdict, article_url=f"{URL}x{i}/")
     result = archive.finish_run(run, policy=EAGER, health_policy=HealthPolicy(min_pages=4), now=T0)
     assert result.health.status == "unreachable"

@@ -47,20 +47,32 @@ def entry_for(site: LocalSite | None, **settings) -> dict:
 
 
 def cli_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if k not in ("PALIMPSEST_DB", "PALIMPSEST_NOTIFY", "PALIMPSEST_CONFIG")}
+    return {k: v for k, v in os.environ.items() if k not in ("PALIMPSEST_DB", "PALIMPSEST_NOTIFY", "PALIMPSEST_CONFIG")}
 
 
 def start_crawl(config: Path, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        return subprocess.Popen([PALIMPSEST, "--config", str(config), "crawl", "--no-notify", "--json"],
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=config.parent, env=cli_env())
+        return subprocess.Popen(
+            [PALIMPSEST, "--config", str(config), "crawl", "--no-notify", "--json"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=config.parent,
+            env=cli_env(),
+        )
 
 
 def run_cli(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([PALIMPSEST, "--config", str(config), *args], check=False, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, cwd=config.parent, env=cli_env(), timeout=timeout)
+    return subprocess.run(
+        [PALIMPSEST, "--config", str(config), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=config.parent,
+        env=cli_env(),
+        timeout=timeout,
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -75,8 +87,7 @@ def count(store: Store, model, *where) -> int:
 
 
 def has_command(name: str) -> bool:
-    out = subprocess.run([PALIMPSEST, "--help"], check=False, capture_output=True, text=True, env=cli_env(),
-                         timeout=30)
+    out = subprocess.run([PALIMPSEST, "--help"], check=False, capture_output=True, text=True, env=cli_env(), timeout=30)
     return re.search(rf"^\s+{name}\s", out.stdout, re.MULTILINE) is not None
 
 
@@ -84,10 +95,19 @@ def assert_store_consistent(store: Store) -> None:
     """Both hash chains hold (the store-wide one through every capture in id order), every
     blob reference resolves."""
     with store.reader() as s:
-        captures = s.execute(select(Capture.id, Capture.article_id, Capture.record_hash, Capture.prev_hash,
-                                    Capture.request_sha256, Capture.response_sha256,
-                                    Capture.version_id, Capture.outcome, Capture.ledger_hash)
-                             .order_by(Capture.id)).all()
+        captures = s.execute(
+            select(
+                Capture.id,
+                Capture.article_id,
+                Capture.record_hash,
+                Capture.prev_hash,
+                Capture.request_sha256,
+                Capture.response_sha256,
+                Capture.version_id,
+                Capture.outcome,
+                Capture.ledger_hash,
+            ).order_by(Capture.id)
+        ).all()
         blobs = dict(s.execute(select(Blob.sha256, Blob.base_sha256)).all())
         heads = dict(s.execute(select(Article.id, Article.head_hash)).all())
         versions = dict(s.execute(select(Version.id, Version.article_id)).all())

@@ -33,6 +33,7 @@ SECRETS = (SMTP_PASSWORD, HOOK_TOKEN, HOOK_PASSWORD)
 
 # -- SMTP ------------------------------------------------------------------------------
 
+
 @dataclass
 class Mail:
     subject: str
@@ -55,12 +56,12 @@ class SMTPReceiver:
 
     @property
     def url(self) -> str:
-        return (f"mailto://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{self.port}"
-                f"?from=alerts@example.org&to=desk@example.org")
+        return f"mailto://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{self.port}?from=alerts@example.org&to=desk@example.org"
 
     def start(self) -> SMTPReceiver:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port,
-                                      authenticator=self._authenticate, auth_require_tls=False)
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, authenticator=self._authenticate, auth_require_tls=False
+        )
         self._controller.start()
         return self
 
@@ -69,17 +70,24 @@ class SMTPReceiver:
             self._controller.stop()
             self._controller = None
 
-    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                      auth_data: Any) -> AuthResult:
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            SMTP_USER.encode(), SMTP_PASSWORD.encode())
+            SMTP_USER.encode(),
+            SMTP_PASSWORD.encode(),
+        )
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         parts = {p.get_content_type(): p.get_content() for p in msg.walk() if not p.is_multipart()}
-        self.mails.append(Mail(str(msg["subject"]), {k: str(v) for k, v in msg.items()},
-                               parts.get("text/plain", ""), parts.get("text/html", "")))
+        self.mails.append(
+            Mail(
+                str(msg["subject"]),
+                {k: str(v) for k, v in msg.items()},
+                parts.get("text/plain", ""),
+                parts.get("text/html", ""),
+            )
+        )
         return "250 OK"
 
     def keys(self) -> list[str | None]:
@@ -87,6 +95,7 @@ class SMTPReceiver:
 
 
 # -- HTTP webhook ------------------------------------------------------------------------
+
 
 class WebhookReceiver(localsite.WebhookReceiver):
     """The shared receiver (``localsite.webhook``), addressed with secrets the tests check never leak."""
@@ -96,6 +105,7 @@ class WebhookReceiver(localsite.WebhookReceiver):
 
 
 # -- config and events ---------------------------------------------------------------------
+
 
 def make_config(store_url: str, *destinations: dict[str, Any], base_url: str | None = None) -> Config:
     data: dict[str, Any] = {"store": store_url, "sites": [], "notify": list(destinations)}
@@ -108,14 +118,21 @@ def article_url(n: int) -> str:
     return f"https://charter97.org/en/news/2025/3/1/{600000 + n}/"
 
 
-def story(n: int, *, headline: str | None = None, body: tuple[str, ...] | None = None,
-          published: str = "2025-03-01T10:00:00+03:00") -> Content:
+def story(
+    n: int,
+    *,
+    headline: str | None = None,
+    body: tuple[str, ...] | None = None,
+    published: str = "2025-03-01T10:00:00+03:00",
+) -> Content:
     return Content.build(
         headline=headline or f"Story {n}: protest in Minsk",
         lead=f"Lead of story {n}.",
-        body=body or (f"First paragraph of story {n}.", f"Second paragraph of story {n}.",
-                      f"Third paragraph of story {n}."),
-        published=published, author="Reporter")
+        body=body
+        or (f"First paragraph of story {n}.", f"Second paragraph of story {n}.", f"Third paragraph of story {n}."),
+        published=published,
+        author="Reporter",
+    )
 
 
 class Newsroom:
@@ -132,22 +149,36 @@ class Newsroom:
         """One run: each article shows content, or answers with an HTTP status; returns event ids."""
         run_id = self.archive.start_run(self.SITE, "charter97", now=self.clock)
         # A healthy listing page: a lone 404 must not make the run look like an outage.
-        listing = Fetched(kind="listing", url="https://charter97.org/en/news/", fetched_at=self.clock,
-                          status=200, body=b"<html><body>listing</body></html>")
+        listing = Fetched(
+            kind="listing",
+            url="https://charter97.org/en/news/",
+            fetched_at=self.clock,
+            status=200,
+            body=b"<html><body>listing</body></html>",
+        )
         self.archive.record(run_id, listing, Verdict(Outcome.OK, "http 200"))
         for n, page in pages.items():
             if isinstance(page, int):
-                fetched = Fetched(kind="article", url=article_url(n), fetched_at=self.clock, status=page,
-                                  body=b"<html><body>Not found</body></html>")
-                self.archive.record(run_id, fetched, Verdict(Outcome.GONE, f"http {page}"),
-                                    article_url=article_url(n))
+                fetched = Fetched(
+                    kind="article",
+                    url=article_url(n),
+                    fetched_at=self.clock,
+                    status=page,
+                    body=b"<html><body>Not found</body></html>",
+                )
+                self.archive.record(run_id, fetched, Verdict(Outcome.GONE, f"http {page}"), article_url=article_url(n))
                 continue
-            fetched = Fetched(kind="article", url=article_url(n), fetched_at=self.clock, status=200,
-                              body=f"<html><body>{page.headline}</body></html>".encode())
+            fetched = Fetched(
+                kind="article",
+                url=article_url(n),
+                fetched_at=self.clock,
+                status=200,
+                body=f"<html><body>{page.headline}</body></html>".encode(),
+            )
             reading = Reading(parser="charter97", parser_version="test", content=page, views=views + n)
-            self.archive.record(run_id, fetched, Verdict(Outcome.OK, "http 200"),
-                                article_url=article_url(n), reading=reading)
-        result = self.archive.finish_run(run_id, policy=self.policy, health_policy=HealthPolicy(),
-                                         now=self.clock)
+            self.archive.record(
+                run_id, fetched, Verdict(Outcome.OK, "http 200"), article_url=article_url(n), reading=reading
+            )
+        result = self.archive.finish_run(run_id, policy=self.policy, health_policy=HealthPolicy(), now=self.clock)
         self.clock += timedelta(minutes=20)
         return result.events

@@ -30,8 +30,10 @@ BIN = Path(os.environ.get("PALIMPSEST_TOOLS") or ROOT / ".venv-tools" / "bin")
 def tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
-        pytest.fail(f"{path} is missing: python3 -m venv .venv-tools && .venv-tools/bin/pip install pywb wacz "
-                    "(as .ci/run does), or set PALIMPSEST_TOOLS to the folder holding {name}")
+        pytest.fail(
+            f"{path} is missing: python3 -m venv .venv-tools && .venv-tools/bin/pip install pywb wacz "
+            "(as .ci/run does), or set PALIMPSEST_TOOLS to the folder holding {name}"
+        )
     return str(path)
 
 
@@ -45,8 +47,9 @@ def wayback(warcs: list[Path], root: Path) -> Iterator[str]:
     port = free_port()
     log = root / "wayback.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([tool("wayback"), "-b", "127.0.0.1", "-p", str(port)], cwd=root,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [tool("wayback"), "-b", "127.0.0.1", "-p", str(port)], cwd=root, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}/c/"
     try:
         deadline = time.monotonic() + 30

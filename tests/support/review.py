@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from store.db import Store
 
 EDITED, XSS, GONE, DATED = 700101, 700104, 700107, 700108
-XSS_PAYLOADS = ('<script>window.__xss = 1</script>',
-                '<img src=x onerror="window.__xss = 2">',
-                'javascript:window.__xss = 3',
-                '<a href="javascript:window.__xss=4">click</a> <svg onload="window.__xss=5"></svg>')
+XSS_PAYLOADS = (
+    "<script>window.__xss = 1</script>",
+    '<img src=x onerror="window.__xss = 2">',
+    "javascript:window.__xss = 3",
+    '<a href="javascript:window.__xss=4">click</a> <svg onload="window.__xss=5"></svg>',
+)
 
 
 @dataclass
@@ -49,8 +51,11 @@ def scenario(site: LocalSite, store_url: str) -> None:
     a = site.get(EDITED)
     first, second, *rest = a.body
     # v2: headline and a number edited, the first paragraph moved to the end with a word changed.
-    site.edit(EDITED, headline=a.headline.replace("Postpones", "Cancels"),
-              body=[second.replace("2.5 million", "3.1 million"), *rest, first.replace("Monday", "Tuesday")])
+    site.edit(
+        EDITED,
+        headline=a.headline.replace("Postpones", "Cancels"),
+        body=[second.replace("2.5 million", "3.1 million"), *rest, first.replace("Monday", "Tuesday")],
+    )
     x = site.get(XSS)
     site.edit(XSS, headline=f"{x.headline} {XSS_PAYLOADS[0]}", body=[*x.body, *XSS_PAYLOADS[1:]])
     site.edit(DATED, date=datetime(2025, 9, 1, 8, 3))
@@ -62,5 +67,3 @@ def scenario(site: LocalSite, store_url: str) -> None:
     crawl()
     site.restore(GONE)
     crawl()
-
-

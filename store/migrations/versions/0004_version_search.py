@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 # The text of a version, in SQLite's JSON functions: headline, lead, then the paragraphs.
-SQLITE_TEXT = ("coalesce(json_extract({c}, '$.headline'), '') || ' ' || coalesce(json_extract({c}, '$.lead'), '')"
-               " || ' ' || coalesce((SELECT group_concat(value, ' ') FROM json_each({c}, '$.body')), '')")
+SQLITE_TEXT = (
+    "coalesce(json_extract({c}, '$.headline'), '') || ' ' || coalesce(json_extract({c}, '$.lead'), '')"
+    " || ' ' || coalesce((SELECT group_concat(value, ' ') FROM json_each({c}, '$.body')), '')"
+)
 
 
 def upgrade() -> None:
@@ -35,14 +37,17 @@ def upgrade() -> None:
                         CASE WHEN json_typeof(content->'body') = 'array' THEN content->'body' ELSE '[]' END) AS p)),
                      '<>', '  ')
             $$""")
-        op.execute("CREATE INDEX ix_versions_search ON versions "
-                   "USING gin (to_tsvector('simple'::regconfig, palimpsest_version_text(content)))")
+        op.execute(
+            "CREATE INDEX ix_versions_search ON versions "
+            "USING gin (to_tsvector('simple'::regconfig, palimpsest_version_text(content)))"
+        )
         return
-    op.execute("CREATE VIRTUAL TABLE version_search USING fts5(text, content='', "
-               "tokenize='unicode61 remove_diacritics 2')")
+    op.execute(
+        "CREATE VIRTUAL TABLE version_search USING fts5(text, content='', tokenize='unicode61 remove_diacritics 2')"
+    )
     op.execute(f"INSERT INTO version_search(rowid, text) SELECT id, {SQLITE_TEXT.format(c='content')} FROM versions")
     op.execute(f"""CREATE TRIGGER version_search_insert AFTER INSERT ON versions BEGIN
-                     INSERT INTO version_search(rowid, text) VALUES (new.id, {SQLITE_TEXT.format(c='new.content')});
+                     INSERT INTO version_search(rowid, text) VALUES (new.id, {SQLITE_TEXT.format(c="new.content")});
                    END""")
 
 

@@ -15,17 +15,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('events') as batch_op:
-        batch_op.add_column(sa.Column('change_set', sa.JSON(), nullable=True))
+    with op.batch_alter_table("events") as batch_op:
+        batch_op.add_column(sa.Column("change_set", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('events') as batch_op:
-        batch_op.drop_column('change_set')
+    with op.batch_alter_table("events") as batch_op:
+        batch_op.drop_column("change_set")
