@@ -39,6 +39,15 @@ _MAX_DIGITS = 15  # no real counter is longer; also keeps int() clear of its dig
 DATE_TIME = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s*(\d{1,2}):(\d{2})(?!\d)")
 
 
+def has_class(*names: str) -> str:
+    """An XPath 1.0 test that the element's class list holds every one of ``names``.
+
+    What parsel's ``has-class()`` asks, but evaluated inside libxml2: ``has-class`` calls
+    back into Python for every node an expression visits, which was a fifth of parsing.
+    """
+    return " and ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')" for name in names)
+
+
 def collapse(text: str | None) -> str:
     """Collapse every run of whitespace (nbsp and friends included) to one space, drop
     control characters; strip."""

@@ -158,7 +158,7 @@ def _body(root: Selector) -> tuple[str, ...]:
     candidates = root.xpath(sel.BODY_DIRECT) or root.xpath(".//p")
     paragraphs = []
     for p in candidates:
-        if p.xpath("self::*[has-class('lead')]") or p.xpath(sel.BOILERPLATE):
+        if p.xpath(sel.LEAD_SELF) or p.xpath(sel.BOILERPLATE):
             continue
         text = element_text(p)
         if text and not _is_boilerplate_line(text):

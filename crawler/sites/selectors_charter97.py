@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.parsing import has_class
+
 # Hosts that serve the same articles as charter97.org; they map to the main host.
 MAIN_ORIGIN = "https://charter97.org"
 MIRROR_HOSTS = frozenset(
@@ -26,21 +28,31 @@ LISTING_PATH = re.compile(r"^/(en|ru|be)/news/(?:p/(\d+)/?)?$")
 ROOT = ("div.l-main article.article", "article.article", "div.post", "article")
 HEADLINE = "h1"
 LEAD = "p.lead"
+LEAD_SELF = f"self::*[{has_class('lead')}]"
 BODY_DIRECT = "./p"
 INFO_ITEMS = "ul.article__info li, ul.post__date li"
 HEADER = "header, .article__header, .post__header"
-VIEWS = ".//span[has-class('news__views')]"
+VIEWS = f".//span[{has_class('news__views')}]"
 # The header counter, not any counter inside the comments block.
-COMMENTS = ".//a[has-class('news__counter')][not(ancestor::*[has-class('comments') or @id='comments'])]"
+COMMENTS = f".//a[{has_class('news__counter')}][not(ancestor::*[({has_class('comments')}) or @id='comments'])]"
 OPENGRAPH = "//meta[starts-with(@property, 'og:') or starts-with(@property, 'article:')]"
 IMAGE = ("figure.article__photo img", "figure img", "img")
 VIDEOS = ".//iframe | .//video | .//video/source"  # elements: src is read after the boilerplate check
 
 # An element is boilerplate when it, or an ancestor, is one of these blocks.
+_BOILERPLATE_BLOCKS = (
+    ("social",),
+    ("subscribe",),
+    ("account",),
+    ("pluso",),
+    ("b", "opinion"),
+    ("comments",),
+    ("article__header",),
+)
 BOILERPLATE = (
-    "ancestor-or-self::*[has-class('social') or has-class('subscribe') or has-class('account')"
-    " or has-class('pluso') or has-class('b', 'opinion') or has-class('comments')"
-    " or @id='comments' or self::header or has-class('article__header')]"
+    "ancestor-or-self::*["
+    + " or ".join(f"({has_class(*names)})" for names in _BOILERPLATE_BLOCKS)
+    + " or @id='comments' or self::header]"
 )
 
 # Boilerplate lines printed as ordinary paragraphs, matched on a normalised prefix
@@ -67,4 +79,4 @@ NOT_FOUND = re.compile(
 # Listings (feeds are read by crawler.feeds, for every parser).
 LISTING_LINKS = "div.news ul li:not(.google_ad) a[href]"
 ALL_LINKS = "a[href]"
-AD_ITEMS = "ancestor::*[has-class('google_ad')]"
+AD_ITEMS = f"ancestor::*[{has_class('google_ad')}]"

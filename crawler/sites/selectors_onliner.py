@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
+from crawler.parsing import has_class
+
 logger = logging.getLogger(__name__)
 
 MAIN_DOMAIN = "onliner.by"
@@ -28,9 +30,20 @@ PUBLISHED_META = "meta[property='article:published_time']::attr(content)"
 
 # Blocks inside the text to drop: widgets, "read also", polls, ads. [inferred]
 BOILERPLATE = (
-    "ancestor-or-self::*[has-class('news-incut') or has-class('news-widget') or has-class('news-vote')"
-    " or has-class('news-media') or has-class('news-banner') or has-class('news-reference')"
-    " or has-class('news-text__ad')]"
+    "ancestor-or-self::*["
+    + " or ".join(
+        f"({has_class(name)})"
+        for name in (
+            "news-incut",
+            "news-widget",
+            "news-vote",
+            "news-media",
+            "news-banner",
+            "news-reference",
+            "news-text__ad",
+        )
+    )
+    + "]"
 )
 BOILERPLATE_LINES = re.compile(
     r"^(Наш канал в Telegram|Есть о чем рассказать\? Пишите в наш телеграм-бот|"
