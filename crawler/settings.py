@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 BOT_NAME = "palimpsest"
-SPIDER_LOADER_CLASS = "crawler.spiderloader.ConfigSpiderLoader"
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # Politeness (crawler/politeness.py). SiteBounds runs after robots.txt's middleware
 # (100) and so also guards its robots.txt requests, and before redirects (600) in the

@@ -29,10 +29,7 @@ MAY_IMPORT = {
 }
 # What evidence may use of the crawler: the parsers and the values they read.
 CRAWLER_FOR_EVIDENCE = ("crawler.sites", "crawler.page", "crawler.items", "crawler.parsing")
-KNOWN = {
-    # Issue 9 removes it: the spider loader builds the app when `scrapy crawl` runs alone.
-    ("crawler/spiderloader.py", "palimpsest.app"),
-}
+KNOWN: set[tuple[str, str]] = set()  # upward edges still to remove: none
 
 
 def _type_checking_only(tree: ast.AST) -> set[int]:
