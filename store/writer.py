@@ -19,7 +19,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from changes import (
@@ -202,7 +202,8 @@ class Archive:
         A claimed article is skipped by every other run until its lease ends or the
         capture is recorded, so overlapping runs and several workers never fetch the
         same article twice; a run that leases again as it goes never takes one it has
-        captured already (an article due at once again is for the next round).
+        captured already (an article due at once again is for the next round), nor one
+        it still holds whose lease has run out.
         """
         if limit <= 0:
             return []
@@ -214,7 +215,16 @@ class Archive:
             .where(
                 Article.site_id == site_id,
                 Article.next_check_at <= now,
-                or_(Article.lease_until.is_(None), Article.lease_until < now),
+                # An expired lease is free for other runs; this run's own are in its hands
+                # (or fetched and waiting for the writer), and taking them again would
+                # fetch them twice.
+                or_(
+                    Article.lease_until.is_(None),
+                    and_(
+                        Article.lease_until < now,
+                        or_(Article.lease_run_id.is_(None), Article.lease_run_id != run_id),
+                    ),
+                ),
                 or_(Article.last_capture_at.is_(None), Article.last_capture_at < started),
             )
             .order_by(Article.next_check_at, Article.id)

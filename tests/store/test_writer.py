@@ -149,8 +149,11 @@ def test_leases_keep_two_runs_apart(archive):
     got_b = archive.lease_due(run_b, limit=6, now=T0)
     assert len(got_a) == 6 and len(got_b) == 4
     assert not {u for _, u in got_a} & {u for _, u in got_b}
-    # An expired lease is free again.
-    assert len(archive.lease_due(run_b, limit=10, now=T0 + timedelta(hours=1))) == 10
+    # An expired lease is free again for another run; a run never takes its own twice.
+    later = T0 + timedelta(hours=1)
+    assert {u for _, u in archive.lease_due(run_b, limit=10, now=later)} == {u for _, u in got_a}
+    run_c = archive.start_run("site", "test", now=later)
+    assert len(archive.lease_due(run_c, limit=10, now=later + timedelta(hours=1))) == 10
 
 
 def test_broken_run_confirms_nothing(archive):
