@@ -126,6 +126,22 @@ def parse_datetime(text: str | None, tz: tzinfo) -> tuple[datetime | None, str |
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Month names as Russian dates print them ("7 октября 2025"), in calendar order.
+RUSSIAN_MONTHS = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+
 # Words of counters, date lines and share buttons: a short line made only of these (and
 # digits) is page furniture, never a paragraph. English, Russian, Belarusian.
 NOISE_WORDS = frozenset(
@@ -231,18 +247,7 @@ NOISE_WORDS = frozenset(
         "вчера",
         "сегодня",
         "в",
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
+        *RUSSIAN_MONTHS,
         "праглядаў",
         "праглядаў",
         "каментар",

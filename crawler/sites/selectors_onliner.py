@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-from crawler.parsing import has_class
+from crawler.parsing import RUSSIAN_MONTHS, has_class
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +52,7 @@ BOILERPLATE_LINES = re.compile(
 )
 
 # "7 октября 2025 в 17:05"; the year may be left out for this year's stories. [inferred]
-MONTHS = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
+MONTHS = RUSSIAN_MONTHS
 DATE = re.compile(
     r"(\d{1,2})\s+(" + "|".join(MONTHS) + r")(?:\s+(\d{4}))?\s*(?:г\.?)?,?\s*(?:в\s*)?(\d{1,2}):(\d{2})", re.IGNORECASE
 )
