@@ -14,7 +14,6 @@ edit. Pure functions over plain values.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from changes.content import Content
-
-logger = logging.getLogger(__name__)
 
 PARSED = "article"
 """Pseudo-field: the page parsed at all (a parse failure loses every field)."""

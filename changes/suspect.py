@@ -6,15 +6,12 @@ taken as content or metrics, so they can never make an edit on their own.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from changes.content import Content
-
-logger = logging.getLogger(__name__)
 
 EARLIEST = datetime(1994, 1, 1, tzinfo=UTC)
 """No news site published on the web before this (a site may name its own start)."""

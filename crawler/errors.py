@@ -7,15 +7,12 @@ run's stats (``palimpsest/errors``), which ``palimpsest crawl`` turns into exit 
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-logger = logging.getLogger(__name__)
 
 ERRORS_STAT = "palimpsest/errors"
 

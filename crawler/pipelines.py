@@ -10,6 +10,7 @@ from twisted.internet import defer, threads
 
 from changes import classify_fetch, classify_parse, suspect_values
 from changes.records import Reading
+from changes.times import iso
 from crawler.errors import ERRORS_STAT
 from crawler.items import CaptureItem
 from crawler.writing import CaptureWriter
@@ -17,7 +18,6 @@ from store.writer import CaptureJob
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
 
     from scrapy.crawler import Crawler
 
@@ -148,8 +148,8 @@ def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
         at=item.fetched.fetched_at,
         views=article.views,
         comments=article.comments,
-        published=_iso(article.published),
-        updated=_iso(article.updated),
+        published=iso(article.published),
+        updated=iso(article.updated),
     )
     return Reading(
         parser=item.parser,
@@ -161,7 +161,3 @@ def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
         group=group,
         suspect=suspect,
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

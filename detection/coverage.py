@@ -7,7 +7,6 @@ groups those runs held, so a redesign never becomes the new normal by repetition
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,8 +15,6 @@ from store import events as rows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-logger = logging.getLogger(__name__)
 
 BASELINE_RUNS = 5
 """Recent healthy runs whose coverage makes a group's baseline."""

@@ -8,10 +8,7 @@ Scrapy, SQLAlchemy and warcio.
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 _EXPORTS = {
     "Bundle": "bundle",

@@ -26,12 +26,9 @@ import argparse
 import base64
 import hashlib
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 HEAD_FORMAT = "palimpsest-tree-head/1"
 

@@ -15,7 +15,6 @@ its size — one pass over the captures checks them all. Failure checks:
 from __future__ import annotations
 
 import base64
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 
     from evidence.settings import LogSettings
     from evidence.verify import Report
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

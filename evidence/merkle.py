@@ -8,15 +8,12 @@ take one pass over the leaves; ``Frontier`` keeps the roots of the perfect subtr
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from evidence.checker import leaf_hash, node_hash
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
-
-logger = logging.getLogger(__name__)
 
 EMPTY_ROOT = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 """MTH({}) = SHA-256 of the empty string."""

@@ -9,7 +9,6 @@ it without us. Every scraped string is escaped; the page loads nothing from outs
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import shutil
 import subprocess
@@ -37,8 +36,6 @@ if TYPE_CHECKING:
 
     from evidence.settings import LogSettings
     from store.db import Store
-
-logger = logging.getLogger(__name__)
 
 CHROMIUM_FLAGS = (
     "--headless",

@@ -14,8 +14,6 @@ if TYPE_CHECKING:
     from palimpsest.app import App
     from palimpsest.config import Config
 
-logger = logging.getLogger(__name__)
-
 STOP_GRACE = 5.0
 """Seconds a crawl told to stop (SIGTERM, Ctrl-C) may spend closing before it abandons
 the requests still in flight. Scrapy's own graceful stop waits for every one of them,

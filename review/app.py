@@ -8,7 +8,6 @@ Content-Security-Policy below forbids the browser to try.
 from __future__ import annotations
 
 import hmac
-import logging
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from store.db import Store
-
-logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 CSP = (

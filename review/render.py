@@ -5,7 +5,6 @@ Pure functions of plain values; the templates escape everything they print.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from store.models import Event, Version
-
-logger = logging.getLogger(__name__)
 
 FILTER_KINDS = (
     ("edited", "edited"),

@@ -7,7 +7,6 @@ fast on a store of a million captures.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from sqlalchemy.orm import Session
-
-logger = logging.getLogger(__name__)
 
 EVENT_KINDS = ("edited", "reverted", "deleted", "restored", "new")
 DIGESTS = (

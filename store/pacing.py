@@ -10,7 +10,6 @@ SQLite store is one machine's, whose clock is the workers' own.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -18,8 +17,6 @@ from sqlalchemy import text
 
 if TYPE_CHECKING:
     from store.db import Store
-
-logger = logging.getLogger(__name__)
 
 _NOW = {"postgresql": "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)", "sqlite": ":now"}
 _MAX = {"postgresql": "GREATEST", "sqlite": "max"}

@@ -6,7 +6,6 @@ still found by the words it once held (migration ``0004``).
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +15,6 @@ from store.models import Article, Site, Version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-logger = logging.getLogger(__name__)
 
 _TOKENS = re.compile(r"\w+")
 MAX_TERMS = 8

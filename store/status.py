@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 
+from changes.times import iso
 from store.models import Alert, Article, Event, Run, Site
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from sqlalchemy.orm import Session
-
-logger = logging.getLogger(__name__)
 
 GOOD_HEALTH = ("ok", "inconclusive")
 """Run verdicts that count as a successful run (too few pages to judge is not a failure)."""
@@ -58,8 +56,8 @@ def _one(s: Session, name: str, now: datetime, stale_after: timedelta) -> dict[s
             "worker": last.worker,
             "status": last.status,
             "health": last.health,
-            "started_at": _iso(last.started_at),
-            "finished_at": _iso(last.finished_at),
+            "started_at": iso(last.started_at),
+            "finished_at": iso(last.finished_at),
             "pages": (last.stats or {}).get("pages", 0),
             "reason": (last.stats or {}).get("reason"),
         }
@@ -69,7 +67,7 @@ def _one(s: Session, name: str, now: datetime, stale_after: timedelta) -> dict[s
             Run.site_id == site.id, Run.status == "finished", Run.health.in_(GOOD_HEALTH)
         )
     )
-    doc["last_success_at"] = _iso(success)
+    doc["last_success_at"] = iso(success)
     doc["stale"] = success is None or now - success > stale_after
     doc["running"] = s.scalar(select(func.count()).where(Run.site_id == site.id, Run.status == "running"))
     free = or_(Article.lease_until.is_(None), Article.lease_until < now)
@@ -84,7 +82,7 @@ def _one(s: Session, name: str, now: datetime, stale_after: timedelta) -> dict[s
     if oldest is not None:
         doc["oldest_overdue"] = {
             "url": oldest.url,
-            "due_since": _iso(oldest.next_check_at),
+            "due_since": iso(oldest.next_check_at),
             "overdue_s": round((now - oldest.next_check_at).total_seconds()),
         }
     doc["outbox"] = dict(
@@ -96,7 +94,3 @@ def _one(s: Session, name: str, now: datetime, stale_after: timedelta) -> dict[s
         ).all()
     )
     return doc
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import logging
 import os
 import socket
 from datetime import UTC, datetime, timedelta
@@ -53,8 +52,6 @@ if TYPE_CHECKING:
     from changes import Verdict
     from changes.records import Fetched, Reading
     from store.db import Store
-
-logger = logging.getLogger(__name__)
 
 LEDGER_LOCK = 0x7061_6C69  # any constant: PostgreSQL advisory lock id for the ledger head
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -17,8 +16,6 @@ if TYPE_CHECKING:
     from parsel import Selector
 
     from crawler.page import Page
-
-logger = logging.getLogger(__name__)
 
 
 @register

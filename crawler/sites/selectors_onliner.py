@@ -6,12 +6,9 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from crawler.parsing import RUSSIAN_MONTHS, has_class
-
-logger = logging.getLogger(__name__)
 
 MAIN_DOMAIN = "onliner.by"
 # Sections live on subdomains: people.onliner.by, tech., auto., realt., money. [inferred]

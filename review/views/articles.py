@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import tempfile
 import zipfile
 from datetime import UTC, datetime
@@ -22,8 +21,6 @@ from store import browse
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-
-logger = logging.getLogger(__name__)
 
 
 def _timeline(

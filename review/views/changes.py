@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
@@ -16,8 +15,6 @@ from store.models import Version
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 KNOWN_KINDS = {k for k, _ in render.FILTER_KINDS}

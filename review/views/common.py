@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,8 +12,6 @@ from store.models import Article
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from starlette.requests import Request
-
-logger = logging.getLogger(__name__)
 
 
 def reader(request: Request) -> Session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
@@ -15,8 +14,6 @@ from store import browse
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-
-logger = logging.getLogger(__name__)
 
 CONTEXT = 2
 """Unchanged paragraphs kept around each change in the "changes only" mode."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
@@ -19,8 +18,6 @@ from store import browse
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-
-logger = logging.getLogger(__name__)
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50

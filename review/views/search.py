@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from review.app import page
@@ -12,8 +11,6 @@ from store.search import snippet, terms
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-
-logger = logging.getLogger(__name__)
 
 MAX_QUERY = 200
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -12,8 +11,6 @@ from evidence.verify import verify_article
 if TYPE_CHECKING:
     from store.db import Store
     from store.models import Article
-
-logger = logging.getLogger(__name__)
 
 CACHE_SIZE = 2048
 _cache: OrderedDict[tuple[str, int, str | None], dict[str, Any]] = OrderedDict()
