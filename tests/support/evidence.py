@@ -6,7 +6,6 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
@@ -16,6 +15,7 @@ from changes import Content, HealthPolicy, Outcome, Policy, Verdict
 from changes.records import Fetched, Reading
 from detection import Archive
 from evidence.settings import LogSettings
+from palimpsest.app import App
 from palimpsest.config import Config
 from store.writer import ArticleRef
 
@@ -222,6 +222,4 @@ def rows(store: Store, sql: str, **params: object) -> list:
 def run(command, store, *args: str, settings: LogSettings | None = None):
     """An evidence command through click, on ``store``, as the CLI runs it."""
     config = Config(store_url=store.url, sites=(), evidence=settings or LogSettings(heads_file=None))
-    return CliRunner().invoke(
-        command, list(args), obj=SimpleNamespace(store=store, config=config), catch_exceptions=False
-    )
+    return CliRunner().invoke(command, list(args), obj=App(config=config, store=store), catch_exceptions=False)
