@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
+@pytest.fixture(autouse=True)
+def _own_folder(tmp_path, monkeypatch) -> None:
+    """Each test in a folder of its own: the default key and heads file are relative paths
+    (``LogSettings``), and a crawl elsewhere in the suite may have left both in the cwd."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     """An empty, upgraded store on SQLite or PostgreSQL (``store_url`` in tests/conftest.py)."""
