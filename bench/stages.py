@@ -63,8 +63,8 @@ def crawl_round(site, articles, parser, archive, clock: Clock, site_config) -> i
 
     from changes.records import CaptureKind
     from crawler.items import CaptureItem
-    from crawler.pipelines import job_of
-    from crawler.spiders.site import fetched_from_response, page_from_response
+    from crawler.pipelines import job_of, read_article
+    from crawler.spiders.site import fetched_from_response
 
     run = archive.start_run("bench", parser.name)
     leased = archive.lease_due(run, limit=len(articles))
@@ -80,13 +80,9 @@ def crawl_round(site, articles, parser, archive, clock: Clock, site_config) -> i
             request=Request(url, meta=meta),
         )
         with clock.stage("response → capture"):
-            fetched = fetched_from_response(response)
-            page = page_from_response(response)
+            item = CaptureItem(fetched=fetched_from_response(response), article_url=url)
         with clock.stage("parse"):
-            article = parser.parse_article(page)
-        item = CaptureItem(
-            fetched=fetched, article_url=url, parser=parser.name, parser_version=parser.version, article=article
-        )
+            item = read_article(item, parser)
         with clock.stage("judge"):
             jobs.append(job_of(item, parser))
         if len(jobs) == BATCH:

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 ERRORS_STAT = "palimpsest/errors"
+STORE_ERROR = "palimpsest/store_error"
+"""Stats key holding the first store failure of the run, in one line without secrets."""
+UNWRITTEN = "palimpsest/store_error/unwritten"
+"""Stats key: captures fetched after the store failed, which the stopping run did not write."""
 
 
 class CountFailures:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
+
+if TYPE_CHECKING:
+    from changes.records import Fetched
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,16 @@ class Page:
     @cached_property
     def selector(self) -> Selector:
         return Selector(text=self.text, type="html", base_url=self.url)
+
+    @classmethod
+    def of(cls, fetched: Fetched) -> Page:
+        """The page a fetch answered with, at the URL it ended on (a live crawl's, or a stored capture's)."""
+        return cls(
+            url=fetched.final_url or fetched.url,
+            body=fetched.body or b"",
+            status=fetched.status or 200,
+            headers=fetched.headers,
+        )
 
     @classmethod
     def from_text(cls, url: str, html: str, *, status: int = 200) -> Page:

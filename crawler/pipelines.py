@@ -1,18 +1,25 @@
-"""The archive pipeline: judge each fetch attempt and queue it for the capture writer."""
+"""The archive pipeline: the one path by which captures reach the store.
+
+Each fetch attempt is queued as it comes; the capture writer's thread reads the page
+with the site parser, judges the attempt and writes it, so Scrapy's reactor only fetches.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import defer, threads
 
 from changes import classify_fetch, classify_parse, suspect_values
 from changes.records import Reading
 from changes.times import iso
-from crawler.errors import ERRORS_STAT
+from crawler.errors import ERRORS_STAT, UNWRITTEN
 from crawler.items import CaptureItem
+from crawler.page import Page
+from crawler.run import RunOwner, stop_for_store_error
+from crawler.sites import PageNotFound, ParseError
 from crawler.writing import CaptureWriter
 from store.writer import CaptureJob
 
@@ -20,25 +27,26 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from scrapy.crawler import Crawler
+    from sqlalchemy.exc import SQLAlchemyError
 
     from crawler.sites.base import SiteParser
-    from crawler.spiders.site import SiteSpider
 
 logger = logging.getLogger(__name__)
 
-STORE_ERROR = "palimpsest/store_error"
-"""Stats key holding the first store failure of the run, in one line without secrets."""
+PARSER_CRASHED = f"{ERRORS_STAT}/parser_crashed"
+"""Stats key: pages the parser raised an unexpected exception on (stored as unreadable)."""
 
 
 class ArchivePipeline:
-    """Classifies every :class:`CaptureItem` and hands it to the capture writer's thread.
+    """Hands every :class:`CaptureItem` to the capture writer, which parses, judges and stores it.
 
-    The one path by which captures reach the store. It closes only once the writer has
-    committed all it was given, so the run is finished (and detected) after its last capture.
+    It closes only once the writer has committed all it was given, so the run is
+    finished (and detected) after its last capture.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.run: RunOwner | None = None
         self.writer: CaptureWriter | None = None
 
     @classmethod
@@ -46,8 +54,7 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        spider: SiteSpider = self.crawler.spider
-        self.writer = CaptureWriter(spider.app.archive, _Reports(self.crawler), schedule=spider.site.schedule)
+        self.run = self.crawler.get_extension(RunOwner)
 
     def close_spider(self) -> defer.Deferred | None:
         if self.writer is None:
@@ -55,18 +62,34 @@ class ArchivePipeline:
         return threads.deferToThread(self.writer.close)
 
     def process_item(self, item: CaptureItem) -> CaptureItem | defer.Deferred:
-        spider: SiteSpider = self.crawler.spider
-        if self.writer.failed is not None or spider.run_id is None:
+        run = self.run
+        if run is None or run.run_id is None or (self.writer is not None and self.writer.failed is not None):
             self.crawler.stats.inc_value(UNWRITTEN)  # the store failed: the run is stopping
             return item
-        queued = self.writer.put(spider.run_id, job_of(item, spider.parser))
+        if self.writer is None:  # the run is open now: the archive is there
+            reports = _Reports(self.crawler)
+            self.writer = CaptureWriter(run.archive, reports, schedule=run.site.schedule, judge=self.judge)
+        queued = self.writer.put(run.run_id, item)
         if queued is None:
             return item
         return queued.addCallback(lambda _: item)
 
+    def judge(self, item: CaptureItem) -> CaptureJob:
+        """On the writer's thread: read the page, then judge the attempt."""
+        parser = self.run.parser
+        try:
+            item = read_article(item, parser)
+        except Exception as exc:  # a parser bug: the page is kept as unreadable, the run fails
+            logger.exception("%s crashed on %s", parser.name, item.fetched.url)
+            item = replace(item, parse_error=f"parser crashed: {type(exc).__name__}: {exc}"[:1000])
+            from twisted.internet import reactor
 
-UNWRITTEN = "palimpsest/store_error/unwritten"
-"""Stats key: captures fetched after the store failed, which the stopping run did not write."""
+            reactor.callFromThread(self._count_crash)
+        return job_of(item, parser)
+
+    def _count_crash(self) -> None:
+        self.crawler.stats.inc_value(ERRORS_STAT)
+        self.crawler.stats.inc_value(PARSER_CRASHED)
 
 
 class _Reports:
@@ -79,7 +102,7 @@ class _Reports:
         for job in jobs:
             self.crawler.stats.inc_value(f"palimpsest/{job.fetched.kind}/{job.verdict.outcome.value}")
 
-    def not_stored(self, job: CaptureJob, exc: Exception) -> None:
+    def not_stored(self, job: object, exc: Exception) -> None:
         self.crawler.stats.inc_value(ERRORS_STAT)
         self.crawler.stats.inc_value(f"{ERRORS_STAT}/capture_not_stored")
 
@@ -88,6 +111,25 @@ class _Reports:
 
     def unwritten(self, count: int) -> None:
         self.crawler.stats.inc_value(UNWRITTEN, count)
+
+
+def read_article(item: CaptureItem, parser: SiteParser) -> CaptureItem:
+    """What the parser reads of an article's page: the item with its article, or why not.
+
+    Listings, feeds and attempts with no 200 response are returned as they are; a
+    :class:`ParseError` (or a recognised soft 404) is an answer, anything else a bug.
+    """
+    if item.article_url is None or item.article is not None:
+        return item
+    item = replace(item, parser=parser.name, parser_version=parser.version)
+    if item.fetched.status != 200 or item.fetched.error:
+        return item
+    try:
+        return replace(item, article=parser.parse_article(Page.of(item.fetched)))
+    except PageNotFound as exc:
+        return replace(item, not_found=True, parse_error=str(exc))
+    except ParseError as exc:
+        return replace(item, parse_error=str(exc) or type(exc).__name__)
 
 
 def job_of(item: CaptureItem, parser: SiteParser) -> CaptureJob:
@@ -112,25 +154,6 @@ def job_of(item: CaptureItem, parser: SiteParser) -> CaptureJob:
             verdict, parsed=item.article is not None, not_found=item.not_found, parse_error=item.parse_error
         )
     return CaptureJob(fetched, verdict, item.article_url, reading)
-
-
-def stop_for_store_error(crawler: Crawler, exc: Exception) -> None:
-    """The store failed (locked, gone, full): stop the run now and keep the first reason.
-
-    What was committed stays consistent; the leased articles not yet written are due
-    again when their lease ends, so the next run goes on where this one stopped.
-    """
-    from scrapy.utils.defer import deferred_from_coro
-
-    from store.db import describe
-
-    if crawler.stats.get_value(STORE_ERROR) is not None:
-        return
-    message = describe(crawler.spider.app.store.url, exc)
-    crawler.stats.set_value(STORE_ERROR, message)
-    logger.error("%s: the store failed, stopping the run: %s", crawler.spider.name, message)
-    if crawler.engine is not None and crawler.engine.spider is not None:
-        deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
 
 
 def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:

@@ -14,8 +14,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.politeness.SiteBounds": 650,
     "crawler.politeness.SharedPace": 700,
 }
-# A lost capture or a spider exception fails the run (crawler/errors.py).
-EXTENSIONS = {"crawler.errors.CountFailures": 0}
+# A lost capture or a spider exception fails the run (crawler/errors.py). The run owner
+# opens, feeds and finishes a site's run from the site entry in its settings (crawler/run.py).
+EXTENSIONS = {"crawler.errors.CountFailures": 0, "crawler.run.RunOwner": 10}
 
 # Every attempt is archived as its own capture and a failed article is rechecked
 # soon by the schedule, so Scrapy's own retries would only hide evidence.

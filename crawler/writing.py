@@ -1,7 +1,8 @@
 """The capture writer: archives captures on its own thread, one transaction per batch.
 
-Scrapy's reactor thread only classifies a fetch and hands it over; compression,
-hashing and SQL run here, so fetching goes on while a batch commits. The queue is
+Scrapy's reactor thread only hands a fetch over; parsing and judging (the ``judge``
+the pipeline gives), compression, hashing and SQL run here, so fetching goes on while
+a page is read and a batch commits. The queue is
 bounded: when it is full the pipeline's ``put`` returns a Deferred that fires once
 there is room, so Scrapy holds the item (and, its scraper slot filling up, stops
 downloading) instead of dropping it. Nothing is ever dropped silently: a capture
@@ -55,6 +56,9 @@ class Listener:
 class CaptureWriter:
     """One thread that records (run id, job) pairs through ``archive.record_many``.
 
+    With a ``judge``, what is put is whatever it turns into a job (the pipeline puts
+    Scrapy items and parses them here); a judge that raises costs that capture only,
+    counted as not stored.
     ``call`` runs a report on the caller's side (``reactor.callFromThread`` in a crawl);
     ``put`` and the reports belong to that side, the rest to the writer thread.
     """
@@ -66,6 +70,7 @@ class CaptureWriter:
         *,
         schedule: Schedule | None = None,
         call: Callable[..., Any] | None = None,
+        judge: Callable[[Any], CaptureJob] | None = None,
         batch: int = BATCH,
         size: int = QUEUE,
     ) -> None:
@@ -76,6 +81,7 @@ class CaptureWriter:
         self.archive = archive
         self.listener = listener
         self.schedule = schedule
+        self.judge = judge
         self.batch = batch
         self._call = call
         self._queue: queue.Queue = queue.Queue(maxsize=size)
@@ -87,7 +93,7 @@ class CaptureWriter:
 
     # -- the caller's side ------------------------------------------------------------
 
-    def put(self, run_id: int, job: CaptureJob) -> defer.Deferred | None:
+    def put(self, run_id: int, job: Any) -> defer.Deferred | None:
         """Queue a capture; a Deferred when the queue is full, fired once it is queued."""
         if not self._waiting:
             try:
@@ -138,6 +144,8 @@ class CaptureWriter:
         if self.failed is not None:  # the run is stopping: nothing more goes in
             self._call(self.listener.unwritten, len(items))
             return
+        if self.judge is not None:
+            items = self._judged(items)
         left = len(items)  # not yet written: what a store error loses
         for run_id, jobs in _by_run(items):
             try:
@@ -154,6 +162,16 @@ class CaptureWriter:
             left -= len(jobs)
             self.written += len(jobs)
             self._call(self.listener.written, jobs)
+
+    def _judged(self, items: list[tuple[int, Any]]) -> list[tuple[int, CaptureJob]]:
+        jobs = []
+        for run_id, item in items:
+            try:
+                jobs.append((run_id, self.judge(item)))
+            except Exception as exc:
+                logger.exception("a capture could not be judged; it is not stored")
+                self._call(self.listener.not_stored, item, exc)
+        return jobs
 
     def _one_by_one(self, run_id: int, jobs: list[CaptureJob], left: int) -> bool:
         for job in jobs:

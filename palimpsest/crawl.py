@@ -53,12 +53,13 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
     """
     from scrapy.settings import Settings
 
+    from palimpsest.spiderloader import spider_class
+
     config = app.config
     sites = [config.site(n) for n in names] if names else list(config.sites)
     _check_store(config.store_url)
     settings = Settings()
     settings.setmodule("palimpsest.scrapy_settings", priority="project")
-    settings.set("PALIMPSEST_APP", app, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     configured = bool(logging.getLogger().handlers)
     if configured:
@@ -69,10 +70,9 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
     process = _StoppableProcess(settings)
     if configured:
         logging.getLogger("scrapy").setLevel(log_level)
-    loader = process.spider_loader
     crawlers = []
     for site in sites:
-        crawler = process.create_crawler(loader.load(site.name))
+        crawler = process.create_crawler(spider_class(site, config))
         crawlers.append(crawler)
         process.crawl(crawler)
     process.start()
@@ -88,8 +88,7 @@ def crawl(app: App, names: list[str] | None = None, *, log_level: str = "INFO") 
 
 def _check_store(url: str) -> None:
     """Open the store once before Scrapy starts, so that one that cannot be opened (locked,
-    unreachable) fails in one line. Not the app's own store: Scrapy deep-copies its settings,
-    which carry the app, and an engine does not copy."""
+    unreachable) fails in one line, before any site's run."""
     from store.db import Store
 
     store = Store(url)
@@ -116,34 +115,37 @@ def _StoppableProcess(settings: Any) -> Any:
 def _publish_head(app: App) -> None:
     """Sign a tree head over the runs' captures (before alerts go out, so their footers
     name it). Evidence work never fails a crawl: a missed head is made by the next run."""
-    from evidence.log import publish_head
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from evidence.log import publish_head
+    from store.db import StoreError, describe
+
+    log = logging.getLogger(__name__)
     try:
         publish_head(app.store, app.config.evidence)
-    except Exception:  # logged: the captures are stored and the next run signs them
-        logging.getLogger(__name__).exception("could not publish a tree head after this run")
+    except (StoreError, SQLAlchemyError) as exc:  # the store is down: one line, the next run signs
+        message = str(exc) if isinstance(exc, StoreError) else describe(app.config.store_url, exc)
+        log.error("could not publish a tree head after this run: %s", message)
+    except Exception:  # a bug: logged in full, and the captures are stored all the same
+        log.exception("could not publish a tree head after this run")
 
 
 def _site_run(name: str, crawler: Any) -> SiteRun:
-    from crawler.errors import ERRORS_STAT
-    from crawler.pipelines import STORE_ERROR
+    from crawler.errors import ERRORS_STAT, STORE_ERROR
+    from crawler.run import RunOwner
 
-    spider = crawler.spider
-    finish = crawler.stats.get_value("finish_reason", "unknown") if crawler.stats else "unknown"
-    errors = crawler.stats.get_value(ERRORS_STAT, 0) if crawler.stats else 0
-    store_error = crawler.stats.get_value(STORE_ERROR) if crawler.stats else None
+    if crawler.spider is None:  # the crawl never started
+        return SiteRun(name, None, HealthStatus.UNREACHABLE, "the run did not start", "unknown")
+    run = crawler.get_extension(RunOwner)
+    run_id = run.run_id if run is not None else None
+    result = run.result if run is not None else None
+    finish = crawler.stats.get_value("finish_reason", "unknown")
+    errors = crawler.stats.get_value(ERRORS_STAT, 0)
+    store_error = crawler.stats.get_value(STORE_ERROR)
     if store_error:
-        return SiteRun(name, getattr(spider, "run_id", None), "store_error", store_error, finish, errors=errors)
-    result = getattr(spider, "result", None)
+        return SiteRun(name, run_id, "store_error", store_error, finish, errors=errors)
     if result is None:
-        return SiteRun(
-            name,
-            getattr(spider, "run_id", None),
-            HealthStatus.UNREACHABLE,
-            "the run did not finish",
-            finish,
-            errors=errors,
-        )
+        return SiteRun(name, run_id, HealthStatus.UNREACHABLE, "the run did not finish", finish, errors=errors)
     return SiteRun(
         name,
         result.run_id,

@@ -1,8 +1,8 @@
 """The one spider: reads a site's listings and feeds, then fetches due articles.
 
-It only decides what to fetch next. Parsing is the site parser's job, judging and
-storing the pipeline's; the store says which articles are due (and leases them to
-this run, so overlapping runs never fetch one article twice).
+It only navigates. The run and its frontier belong to :class:`crawler.run.RunOwner`,
+which says which articles are due (leased to this run, so overlapping runs never fetch
+one article twice); reading, judging and storing pages is the pipeline's job.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from changes.records import CaptureKind, Fetched
 from crawler import discovery
 from crawler.items import CaptureItem
 from crawler.page import Page
-from crawler.pipelines import stop_for_store_error
-from crawler.politeness import allowed_hosts, is_allowed, site_settings
-from crawler.sites import PageNotFound, ParseError
+from crawler.politeness import allowed_hosts, is_allowed
+from crawler.run import RunOwner, stop_for_store_error
+from crawler.sites import ParseError
 from store.writer import ArticleRef
 
 if TYPE_CHECKING:
@@ -31,48 +31,31 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+    from crawler.run import Frontier
     from crawler.sites.base import SiteParser
-    from detection import RunResult
-    from palimpsest.app import App
     from palimpsest.config import SiteConfig
 
 logger = logging.getLogger(__name__)
 
 
 class SiteSpider(scrapy.Spider):
-    """Crawls one configured site; :meth:`for_site` makes the class for a site entry."""
+    """Crawls the site whose entry the run owner holds (``palimpsest.spiderloader`` names it)."""
 
     site: SiteConfig
-    app: App
-
-    @classmethod
-    def for_site(cls, site: SiteConfig, app: App) -> type[SiteSpider]:
-        settings = site_settings(site, app.config.store_url)
-        return type(
-            f"SiteSpider_{site.name}",
-            (cls,),
-            {"name": site.name, "site": site, "app": app, "custom_settings": settings},
-        )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.parser: SiteParser = self.site.build_parser()
-        self.budget = self.site.max_articles
-        self.hosts = allowed_hosts(self.site)
-        self.in_hand = 0
-        """Articles leased to this run and not yet answered: more are leased as it drains."""
-        self.run_id: int | None = None
-        self.result: RunResult | None = None
-        """How the run went, once the spider has closed."""
+    parser: SiteParser
+    frontier: Frontier | None = None
 
     # -- what to fetch ------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        try:
-            self._open_run()
-        except SQLAlchemyError as exc:
-            stop_for_store_error(self.crawler, exc)
-            return
+        run = self.crawler.get_extension(RunOwner)
+        if run is None or run.frontier is None:
+            return  # not configured, or the store failed as the run opened (already reported)
+        self.site, self.parser, self.frontier = run.site, run.parser, run.frontier
+        self.budget = self.site.max_articles
+        self.hosts = allowed_hosts(self.site)
+        self.in_hand = 0
+        """Articles leased to this run and not yet answered: more are leased as it drains."""
         for start_url in self.site.start_urls:
             for url in self.parser.listing_pages(start_url, self.site.listing_pages):
                 yield self._request(url, CaptureKind.LISTING)
@@ -96,46 +79,35 @@ class SiteSpider(scrapy.Spider):
     def _due_articles(self) -> Iterator[scrapy.Request]:
         """Lease due articles a batch at a time, so that several workers share a round."""
         limit = min(self.budget, self.site.lease_batch - self.in_hand)
-        leased = self.app.archive.lease_due(self.run_id, limit=limit, ttl=self.site.lease)
+        if limit <= 0:
+            return
+        try:
+            leased = self.frontier.lease(limit)
+        except SQLAlchemyError as exc:
+            stop_for_store_error(self.crawler, exc)
+            return
         self.budget -= len(leased)
         self.in_hand += len(leased)
         for _article_id, url in leased:
             yield self._request(url, CaptureKind.ARTICLE, article_url=url)
 
-    # -- the run ---------------------------------------------------------------------------
-
-    def _open_run(self) -> None:
-        """Open this run, after finishing any earlier run of the site whose process died."""
-        archive = self.app.archive
-        for dead in archive.dead_runs(self.name):
-            logger.warning("%s: finishing run %d, whose process is gone", self.name, dead)
-            archive.finish_run(dead, policy=self.site.policy, health_policy=self.site.health, aborted=True)
-        self.run_id = archive.start_run(self.name, self.parser.name)
-
-    def closed(self, reason: str) -> None:
-        if self.run_id is None:
-            return
-        try:
-            self.result = self.app.archive.finish_run(
-                self.run_id, policy=self.site.policy, health_policy=self.site.health
-            )
-        except SQLAlchemyError as exc:  # the next run finishes this one
-            stop_for_store_error(self.crawler, exc)
-            return
-        logger.info("%s: run %d %s: %s", self.name, self.run_id, reason, self.result.health.reason)
-
     # -- responses ----------------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[CaptureItem | scrapy.Request]:
-        yield CaptureItem(fetched=fetched_from_response(response))
+        fetched = fetched_from_response(response)
+        yield CaptureItem(fetched=fetched)
         if response.status == 200:
             try:
-                found = discovery.discover(self.parser, page_from_response(response))
+                found = discovery.discover(self.parser, Page.of(fetched))
             except ParseError as exc:
                 logger.warning("%s: cannot read links from %s: %s", self.name, response.url, exc)
                 found = discovery.Found()
             refs = [self._ref(url, found.lastmod.get(url)) for url in found.articles]
-            self.app.archive.discover(self.run_id, [r for r in refs if r])
+            try:
+                self.frontier.discover([r for r in refs if r])
+            except SQLAlchemyError as exc:
+                stop_for_store_error(self.crawler, exc)
+                return
             if response.meta["kind"] == CaptureKind.SITEMAP and not response.meta.get("from_index"):
                 for url in found.sitemaps:  # an index's children; an index inside one is not followed
                     request = self._request(url, CaptureKind.SITEMAP)
@@ -150,23 +122,9 @@ class SiteSpider(scrapy.Spider):
             yield from self._due_articles()
 
     def parse_article(self, response: Response) -> Iterator[CaptureItem | scrapy.Request]:
+        """The page as fetched; the pipeline reads it (off the reactor thread)."""
         yield from self._answered()
-        article_url = response.meta["article_url"]
-        item = dict(
-            fetched=fetched_from_response(response),
-            article_url=article_url,
-            parser=self.parser.name,
-            parser_version=self.parser.version,
-        )
-        if response.status != 200:
-            yield CaptureItem(**item)
-            return
-        try:
-            yield CaptureItem(**item, article=self.parser.parse_article(page_from_response(response)))
-        except PageNotFound as exc:
-            yield CaptureItem(**item, not_found=True, parse_error=str(exc))
-        except ParseError as exc:
-            yield CaptureItem(**item, parse_error=str(exc) or type(exc).__name__)
+        yield CaptureItem(fetched=fetched_from_response(response), article_url=response.meta["article_url"])
 
     def failed(self, failure: Failure) -> Iterator[CaptureItem]:
         """No response (timeout, DNS, reset, TLS, data loss): still one capture."""
@@ -186,8 +144,6 @@ class SiteSpider(scrapy.Spider):
                 provenance=meta.get("provenance", {}),
             ),
             article_url=meta.get("article_url"),
-            parser=self.parser.name,
-            parser_version=self.parser.version,
         )
 
     def _ref(self, url: str, lastmod: datetime | None = None) -> ArticleRef | None:
@@ -195,11 +151,6 @@ class SiteSpider(scrapy.Spider):
         if canonical is None or not is_allowed(canonical, self.hosts):
             return None  # not an article, or offsite: never fetched
         return ArticleRef(canonical, lastmod=lastmod)
-
-
-def page_from_response(response: Response) -> Page:
-    headers = {k.decode("latin-1").lower(): v[-1].decode("latin-1") for k, v in response.headers.items() if v}
-    return Page(url=response.url, body=response.body, status=response.status, headers=headers)
 
 
 def fetched_from_response(response: Response) -> Fetched:
