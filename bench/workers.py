@@ -4,15 +4,19 @@ Every capture takes the store-wide ledger lock (a PostgreSQL advisory lock) from
 ledger read to its commit, so the workers' writes are serialised there. This shows how
 much that costs: pages per second of one round of N due articles, done by k workers.
 
-    .venv/bin/python bench/workers.py [--articles 600] [--repeat 3]
+    .venv/bin/python bench/workers.py [--articles 600] [--repeat 3] [--latency 0.25]
 
 The local site runs in its own process; each round starts on a fresh schema with every
-article known and due (no listing to read), the workers unpaced (delay 0).
+article known and due (no listing to read), the workers unpaced (delay 0). With
+``--latency`` every answer waits that long, as a real site's does across the internet:
+a worker then waits on the network, not on its CPU, which is where more workers pay.
+The CPU column is the workers' user + system time per page (``RUSAGE_CHILDREN``).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,13 +31,15 @@ PY = sys.executable
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def start_site(n: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([PY, "-m", "localsite", "--articles", str(n)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+def start_site(n: int, latency: float) -> tuple[subprocess.Popen, str]:
+    command = [PY, "-m", "localsite", "--articles", str(n), "--latency", str(latency)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     return proc, proc.stdout.readline().strip()
 
 
-def one_round(base: str, n: int, workers: int, work: Path) -> float:
-    """Seconds from the first worker's start to the last one's exit, for n articles."""
+def one_round(base: str, n: int, workers: int, work: Path) -> tuple[float, float]:
+    """Seconds from the first worker's start to the last one's exit, for n articles, and
+    the workers' CPU seconds."""
     from localsite import make_articles
     from store.db import Store
     from store.models import Capture
@@ -55,6 +61,7 @@ def one_round(base: str, n: int, workers: int, work: Path) -> float:
             f'start_urls = ["{base}/nothing/"]\nlisting_pages = 1\nmax_articles = {n}\n'
             "concurrency = 8\ndelay = 0.0\nlease_batch = 40\n"
         )
+        cpu_before = _children_cpu()
         started = time.monotonic()
         procs = [
             subprocess.Popen(
@@ -67,41 +74,57 @@ def one_round(base: str, n: int, workers: int, work: Path) -> float:
         ]
         codes = [p.wait(timeout=600) for p in procs]
         elapsed = time.monotonic() - started
+        cpu = _children_cpu() - cpu_before
         with store.reader() as s:
             captured = s.scalar(select(func.count()).select_from(Capture).where(Capture.kind == "article"))
         store.close()
         if codes != [0] * workers or captured != n:
             raise RuntimeError(f"{workers} workers: exit {codes}, {captured} of {n} captured")
-        return elapsed
+        return elapsed, cpu
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=600)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every answer of the site waits")
     args = parser.parse_args()
     work = Path("/tmp/palimpsest-bench-workers")
     work.mkdir(exist_ok=True)
-    site, base = start_site(args.articles)
+    site, base = start_site(args.articles, args.latency)
     try:
         times: dict[int, list[float]] = {k: [] for k in (1, 2, 4)}
+        cpu: dict[int, list[float]] = {k: [] for k in times}
         for _ in range(args.repeat):  # interleaved, so that drift in the machine's load hits all alike
             for k in times:
-                times[k].append(one_round(base, args.articles, k, work))
+                elapsed, spent = one_round(base, args.articles, k, work)
+                times[k].append(elapsed)
+                cpu[k].append(spent)
     finally:
         site.terminate()
         site.wait()
     one = statistics.median(times[1])
-    print(f"{args.articles} due articles, one round, PostgreSQL store; median of {args.repeat}")
+    print(
+        f"{args.articles} due articles, one round, PostgreSQL store, site latency {args.latency:g} s; "
+        f"median of {args.repeat}"
+    )
+    print("| workers | round (s) | pages/s | vs 1 worker | CPU ms/page | runs (s) |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for k, runs in times.items():
         median = statistics.median(runs)
+        per_page = 1000 * statistics.median(cpu[k]) / args.articles
         print(
-            f"  {k} worker(s): {median:6.1f} s  {args.articles / median:6.1f} pages/s  "
-            f"x{one / median:.2f} of 1 worker  (runs: {', '.join(f'{t:.1f}' for t in runs)})"
+            f"| {k} | {median:.1f} | {args.articles / median:.1f} | {one / median:.2f} | {per_page:.1f} "
+            f"| {', '.join(f'{t:.1f}' for t in runs)} |"
         )
 
 

@@ -80,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path or "/"
         with site._lock:
             site.access_log.append(Access(time.time(), path, self.headers.get("User-Agent", "")))
+        if site.latency and site._stopping.wait(site.latency):
+            return self._reset()
         if path == "/robots.txt" and site.robots_txt is not None:
             return self._send(Response(200, site.robots_txt.encode(), "text/plain; charset=utf-8"))
         kind = site._take_fault(path)

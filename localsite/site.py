@@ -78,6 +78,8 @@ class LocalSite:
 
     timeout_delay = TIMEOUT_DELAY
     slow_delay = SLOW_DELAY
+    latency = 0.0
+    """Seconds every answer waits before it is sent, as a server across the internet does."""
 
     def __init__(
         self, articles: Iterable[SiteArticle] | None = None, *, pad_kb: int = 0, listing_page_size: int = 20

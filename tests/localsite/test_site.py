@@ -348,6 +348,18 @@ def test_slow_fault_answers_late_but_normally(site):
     assert time.monotonic() - started >= 0.2
 
 
+def test_latency_holds_every_answer(site):
+    site.latency = 0.3
+    for url in (site.url(700101), site.base_url + "/en/news/"):
+        started = time.monotonic()
+        page = fetch(url)
+        assert page.status == 200 and time.monotonic() - started >= 0.3
+    site.latency = 0.0
+    started = time.monotonic()
+    fetch(site.url(700101))
+    assert time.monotonic() - started < 0.3
+
+
 def test_hits_are_counted_per_path(site):
     path = site.get(700101).path
     site.fault(700101, "500", times=1)
