@@ -1,17 +1,20 @@
 """CPU per page, stage by stage, of what a crawl does with each article page (no network).
 
-    .venv/bin/python bench/stages.py --articles 1000 --pad-kb 130 [--store URL]
+    .venv/bin/python bench/stages.py --articles 1000 --pad-kb 130 [--store URL] [--repeat 5]
 
 Runs in one thread, in this process, on the synthetic site's pages: turning Scrapy's
 response into a capture, parsing, judging, writing (split into compression + hashing
 and the SQL around them) and detection at the run's end, for a first crawl and then
 a recheck where only the view counters changed. ``time.process_time`` per stage,
-divided by the pages: the costs a crawl pays on top of a bare Scrapy spider.
+divided by the pages: the costs a crawl pays on top of a bare Scrapy spider. With
+``--repeat``, each figure is the median over that many fresh stores (a noisy machine
+moves single rounds by half).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -46,8 +49,9 @@ class Clock:
                 self._stack[-1][1] += took
 
 
-def time_method(owner: type, method: str, name: str, clocks: list[Clock]) -> None:
-    """Time every call of ``owner.method`` as stage ``name`` of the last clock in ``clocks``."""
+def time_method(owner: type, method: str, name: str, clocks: list[Clock]):
+    """Time every call of ``owner.method`` as stage ``name`` of the last clock in ``clocks``;
+    returns what puts the method back."""
     original = getattr(owner, method)
 
     def timed(*args, **kwargs):
@@ -55,6 +59,7 @@ def time_method(owner: type, method: str, name: str, clocks: list[Clock]) -> Non
             return original(*args, **kwargs)
 
     setattr(owner, method, timed)
+    return lambda: setattr(owner, method, original)
 
 
 def crawl_round(site, articles, parser, archive, clock: Clock, site_config) -> int:
@@ -102,14 +107,13 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--pad-kb", type=int, default=130)
     parser.add_argument("--store", help="store URL (default: a fresh SQLite file)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds on fresh stores; medians are shown")
     args = parser.parse_args()
+    if args.store and args.repeat > 1:
+        parser.error("--repeat needs a fresh store each round: leave out --store")
 
-    from detection import Archive
     from localsite import LocalSite, make_articles
     from palimpsest.config import from_dict
-    from store.blobs import BlobStore
-    from store.db import Store
-    from store.writer import ArticleRef
 
     site = LocalSite(make_articles(args.articles, seed=3), pad_kb=args.pad_kb)
     site.base_url = "http://127.0.0.1:9"
@@ -128,27 +132,15 @@ def main() -> None:
         }
     ).sites[0]
     site_parser = config.build_parser()
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(args.store or f"sqlite:///{Path(tmp) / 'stages.db'}").upgrade()
-        archive = Archive(store)
-        run = archive.start_run("bench", site_parser.name)
-        archive.discover(run, [ArticleRef(site_parser.canonical_url(site.base_url + a.path)) for a in site.articles()])
-        rows = []
-        clocks: list[Clock] = []
-        time_method(BlobStore, "_encode", "write: compress", clocks)
-        for round_name in ("first", "recheck"):
-            clock = Clock()
-            clocks.append(clock)
-            if round_name == "recheck":
-                for a in site.articles():
-                    site.set_views(a.id, a.views + 17)
-            pages = crawl_round(site, site.articles(), site_parser, archive, clock, config)
-            rows.append((round_name, pages, dict(clock.spent)))
-        store.close()
+    rounds = [_rounds(args, site, site_parser, config) for _ in range(args.repeat)]
+    rows = [
+        (name, pages, {k: statistics.median(r[i][2].get(k, 0.0) for r in rounds) for k in rounds[0][i][2]})
+        for i, (name, pages, _) in enumerate(rounds[0])
+    ]
     stages = list(dict.fromkeys(k for _, _, spent in rows for k in spent))
     print(
         f"# CPU ms per article page, {args.articles} pages of ~{args.pad_kb} KB, "
-        f"store {'given' if args.store else 'sqlite'}"
+        f"store {'given' if args.store else 'sqlite'}, median of {args.repeat}"
     )
     print("| stage | " + " | ".join(r[0] for r in rows) + " |")
     print("| --- |" + " --- |" * len(rows))
@@ -167,6 +159,36 @@ def main() -> None:
         f"\nparsing + detection per unchanged page (recheck: parse + judge + detect): "
         f"{1000 * detect / rows[1][1]:.2f} ms (target ≤ 5)"
     )
+
+
+def _rounds(args, site, site_parser, config) -> list[tuple[str, int, dict[str, float]]]:
+    """A first crawl and a views-only recheck on a fresh store: (round, pages, CPU s per stage)."""
+    from detection import Archive
+    from store.blobs import BlobStore
+    from store.db import Store
+    from store.writer import ArticleRef
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(args.store or f"sqlite:///{Path(tmp) / 'stages.db'}").upgrade()
+        archive = Archive(store)
+        run = archive.start_run("bench", site_parser.name)
+        archive.discover(run, [ArticleRef(site_parser.canonical_url(site.base_url + a.path)) for a in site.articles()])
+        rows = []
+        clocks: list[Clock] = []
+        restore = time_method(BlobStore, "_encode", "write: compress", clocks)
+        try:
+            for round_name in ("first", "recheck"):
+                clock = Clock()
+                clocks.append(clock)
+                if round_name == "recheck":
+                    for a in site.articles():
+                        site.set_views(a.id, a.views + 17)
+                pages = crawl_round(site, site.articles(), site_parser, archive, clock, config)
+                rows.append((round_name, pages, dict(clock.spent)))
+        finally:
+            restore()
+            store.close()
+    return rows
 
 
 if __name__ == "__main__":
