@@ -1,6 +1,7 @@
 """Extractors side by side: body ROUGE-LSum on fundus-eval, dates on the htmldate set, ms/page.
 
 Usage: .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/extraction.py [--limit N]
+       [--versions 4,5] [--per-page FILE] [--skip-dates]
 
 Body (fundus-eval, 80 English news pages, read in place, never copied): ROUGE-LSum F1 with
 the ``rouge_score`` package, no stemmer, reference and hypothesis paragraphs joined by

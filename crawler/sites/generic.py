@@ -219,7 +219,7 @@ class GenericParserV5(GenericParser):
 # "tag-biopolitik" or "biologische" are no furniture. Long words may begin a part
 # ("relatedstories", "recommender"); the short ones must be the whole part.
 BLOCK_PREFIXES = ("related", "recommend", "popular", "trending", "newsletter")
-BLOCK_PARTS = frozenset({"promo", "promos", "bio", "bios"})
+BLOCK_PARTS = frozenset({"promo", "promos", "bio", "bios", "biography"})
 _PARTS = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 
 
@@ -276,8 +276,8 @@ def drop_noise_v5(tree: object) -> None:
     main = main_container(tree)
     guarded = set() if main is None else {main, *main.iterancestors()}
     hidden = tree.xpath(HIDDEN)
-    shown_by_script = set(hidden)
-    hidden = [el for el in hidden if not is_series_item(el, shown_by_script)]
+    invisible = set(hidden)
+    hidden = [el for el in hidden if not is_series_item(el, invisible)]
     named = [
         el
         for el in tree.xpath("//*[@class or @id]")
@@ -286,7 +286,7 @@ def drop_noise_v5(tree: object) -> None:
     for el in hidden + named:
         if el.getparent() is None or el.tag in ("html", "body", "main", "article"):
             continue
-        if el in guarded and el not in shown_by_script:  # what a reader never sees goes, main text or not
+        if el in guarded and el not in invisible:  # what a reader never sees goes, main text or not
             continue
         if el.xpath(".//h1") or _paragraph_chars(el) > paragraphs / 2:
             continue

@@ -85,7 +85,8 @@ COMMENTS = (
         ("node-promoted", False),  # Drupal: the node is promoted to the front page
         ("tag-biopolitik", False),
         ("tag-kontrolliert-biologische-tierhaltung", False),
-        ("biography-of-the-week", False),
+        ("author-biography", True),
+        ("biologie-unterricht", False),
         ("story-body", False),
     ],
 )
