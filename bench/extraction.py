@@ -1,6 +1,7 @@
 """Extractors side by side: body ROUGE-LSum on fundus-eval, dates on the htmldate set, ms/page.
 
 Usage: .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/extraction.py [--limit N]
+       [--versions 4,5] [--per-page FILE] [--skip-dates]
 
 Body (fundus-eval, 80 English news pages, read in place, never copied): ROUGE-LSum F1 with
 the ``rouge_score`` package, no stemmer, reference and hypothesis paragraphs joined by
@@ -11,7 +12,8 @@ scores the published trafilatura extraction with this metric (0.936 here, 93.62
 published). ``--check-metric`` recomputes every page with rouge_score's own scorer.
 Extractors, each timed on the same pages in one run:
   - ``trafilatura``: ``trafilatura.extract`` with its defaults, what a user would pick;
-  - ``generic``: our parser (structured data, furniture dropped, trafilatura for the body).
+  - ``generic/N``: our parser (structured data, furniture dropped, trafilatura for the
+    body), every registered version side by side unless ``--versions`` names some.
 rs-trafilatura is not measured: PyPI has only its source (a maturin build that needs
 crates.io), and its binding trafipy has wheels only for Python >= 3.12 (this is 3.11).
 
@@ -37,7 +39,7 @@ import trafilatura
 from htmldate import find_date
 
 from crawler.page import Page
-from crawler.sites import ParseError, parser_class
+from crawler.sites import ParseError, parser_class, versions_of
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +141,20 @@ def distribution(scores: list[float]) -> str:
     )
 
 
-def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page_file: Path | None = None) -> None:
+def generic_versions(wanted: list[str] | None) -> dict[str, object]:
+    """``"generic/N"`` → an instance of that version, every registered one unless ``wanted``."""
+    versions = wanted or [cls.version for cls in versions_of("generic")]
+    return {f"generic/{v}": parser_class("generic", version=v)() for v in versions}
+
+
+def bench_bodies(
+    root: Path,
+    limit: int | None,
+    parsers: dict[str, object],
+    *,
+    check: bool = False,
+    per_page: dict[str, dict[str, float]] | None = None,
+) -> None:
     truth = list(json.loads((root / "ground_truth.json").read_text("utf-8")).items())[:limit]
     pages = [
         Page(
@@ -149,9 +164,10 @@ def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page
         )
         for name, e in truth
     ]
-    extractors = {"trafilatura": plain_trafilatura, "generic": generic_body(parser_class("generic")())}
+    extractors = {"trafilatura": plain_trafilatura} | {label: generic_body(p) for label, p in parsers.items()}
+    newest = list(parsers)[-1]
     print(f"body, fundus-eval ({len(pages)} pages): ROUGE-LSum F1")
-    per_page: dict[str, list[float]] = {}
+    scored: dict[str, list[float]] = {}
     for label, extract in extractors.items():
         times, scores = [], []
         for page, (name, entry) in zip(pages, truth, strict=True):
@@ -161,7 +177,7 @@ def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page
             scores.append(rouge_lsum(body, entry["body"]))
             if check and abs(scores[-1] - (slow := rouge_lsum_reference(body, entry["body"]))) > 1e-12:
                 raise SystemExit(f"metric differs on {name}: {scores[-1]} != {slow}")
-        per_page[label] = scores
+        scored[label] = scores
         print(
             f"  {label:<12} F1 {statistics.mean(scores):.4f}  median {statistics.median(times) * 1000:6.1f} ms/page"
             f"  | {distribution(scores)}"
@@ -169,43 +185,65 @@ def bench_bodies(root: Path, limit: int | None, *, check: bool = False, per_page
     published = json.loads((root / "extractions" / "trafilatura.json").read_text("utf-8"))
     yardstick = [rouge_lsum(published.get(name, {}).get("body", []), e["body"]) for name, e in truth]
     print(f"  yardstick: published trafilatura extraction {statistics.mean(yardstick):.4f} (published 0.9362)")
-    worse = sum(g < t - 0.01 for g, t in zip(per_page["generic"], per_page["trafilatura"], strict=True))
-    better = sum(g > t + 0.01 for g, t in zip(per_page["generic"], per_page["trafilatura"], strict=True))
-    print(f"  generic vs trafilatura per page: better on {better}, worse on {worse} (by > 0.01)")
-    lowest = sorted(zip(per_page["generic"], per_page["trafilatura"], (n for n, _ in truth), strict=True))[:8]
-    print("  lowest generic pages: " + ", ".join(f"{n} {g:.3f} (traf. {t:.3f})" for g, t, n in lowest))
-    if per_page_file is not None:
-        per_page_file.write_text(
-            json.dumps({n: {k: v[i] for k, v in per_page.items()} for i, (n, _) in enumerate(truth)}, indent=1)
-        )
+    for label in parsers:
+        others = ["trafilatura"] + [other for other in parsers if other != label and label == newest]
+        for other in others:
+            pairs = list(zip(scored[label], scored[other], strict=True))
+            better, worse = sum(g > t + 0.01 for g, t in pairs), sum(g < t - 0.01 for g, t in pairs)
+            print(f"  {label} vs {other} per page: better on {better}, worse on {worse} (by > 0.01)")
+    lowest = sorted(zip(scored[newest], scored["trafilatura"], (n for n, _ in truth), strict=True))[:8]
+    print(f"  lowest {newest} pages: " + ", ".join(f"{n} {g:.3f} (traf. {t:.3f})" for g, t, n in lowest))
+    if per_page is not None:
+        for i, (name, _) in enumerate(truth):
+            per_page["fundus-eval/" + name] = {k: v[i] for k, v in scored.items()}
 
 
-def bench_other_bodies(root: Path, limit: int | None) -> None:
+def bench_other_bodies(
+    root: Path, limit: int | None, parsers: dict[str, object], per_page: dict[str, dict[str, float]] | None = None
+) -> None:
     """On the htmldate set's pages (no body truth): how much of trafilatura's own text the
     generic parser keeps, and how often it finds nothing where trafilatura finds text.
     Agreement, not quality: it catches furniture dropping that eats real content."""
     truth = list(json.loads((root / "ground-truth.json").read_text("utf-8")).items())[:limit]
-    parser = parser_class("generic")()
-    kept, extra, lost_pages, both_empty, pages = [], [], 0, 0, 0
+    kept: dict[str, list[float]] = {label: [] for label in parsers}
+    extra: dict[str, list[float]] = {label: [] for label in parsers}
+    lost_pages, both_empty = Counter(), Counter()
+    names: list[str] = []
     for url, entry in truth:
         page = Page(url=url, body=gzip.decompress((root / entry["file"]).read_bytes()))
         reference = Counter(" ".join(plain_trafilatura(Page(url=url, body=page.body))).split())
-        ours = Counter(" ".join(generic_body(parser)(Page(url=url, body=page.body))).split())
-        if not reference:
-            both_empty += not ours
-            continue
-        pages += 1
-        lost_pages += not ours
-        common = sum((reference & ours).values())
-        kept.append(common / sum(reference.values()))
-        extra.append((sum(ours.values()) - common) / sum(reference.values()))
-    print(f"body, htmldate set ({len(truth)} pages, {pages} where trafilatura finds text): generic vs trafilatura")
-    print(f"  share of trafilatura's words kept: mean {statistics.mean(kept):.4f}  | {distribution(kept)}")
-    print(
-        f"  words beyond trafilatura's (share of its words): mean {statistics.mean(extra):.4f}  "
-        f"median {statistics.median(extra):.4f}"
-    )
-    print(f"  generic empty where trafilatura has text: {lost_pages}; both empty: {both_empty}")
+        if reference:
+            names.append(entry["file"])
+        for label, parser in parsers.items():
+            ours = Counter(" ".join(generic_body(parser)(Page(url=url, body=page.body))).split())
+            if not reference:
+                both_empty[label] += not ours
+                continue
+            lost_pages[label] += not ours
+            common = sum((reference & ours).values())
+            kept[label].append(common / sum(reference.values()))
+            extra[label].append((sum(ours.values()) - common) / sum(reference.values()))
+    print(f"body, htmldate set ({len(truth)} pages, {len(names)} where trafilatura finds text): vs trafilatura")
+    for label in parsers:
+        print(f"  {label}: share of trafilatura's words kept: mean {statistics.mean(kept[label]):.4f}")
+        print(f"      | {distribution(kept[label])}")
+        print(
+            f"      words beyond trafilatura's (share of its words): mean {statistics.mean(extra[label]):.4f}  "
+            f"median {statistics.median(extra[label]):.4f}"
+        )
+        print(f"      empty where trafilatura has text: {lost_pages[label]}; both empty: {both_empty[label]}")
+    labels = list(parsers)
+    for older, newer in itertools.pairwise(labels):
+        pairs = list(zip(kept[newer], kept[older], strict=True))
+        print(
+            f"  {newer} vs {older} per page: keeps more on {sum(n > o + 0.01 for n, o in pairs)}, "
+            f"less on {sum(n < o - 0.01 for n, o in pairs)} (by > 0.01); "
+            f"under 0.9 only with {newer}: {sum(n < 0.9 <= o for n, o in pairs)}, "
+            f"only with {older}: {sum(o < 0.9 <= n for n, o in pairs)}"
+        )
+    if per_page is not None:
+        for i, name in enumerate(names):
+            per_page["dates/" + name] = {label: kept[label][i] for label in parsers}
 
 
 def bench_dates(root: Path, limit: int | None) -> None:
@@ -252,12 +290,28 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also score every page with rouge_score's own scorer and stop on a difference (slow)",
     )
-    args.add_argument("--per-page", type=Path, default=None, help="write each page's scores to this JSON file")
+    args.add_argument(
+        "--per-page",
+        type=Path,
+        default=None,
+        help="write each page's scores to this JSON file: fundus-eval/<file> → ROUGE-LSum per extractor, "
+        "dates/<file> → share of trafilatura's words kept per generic version",
+    )
+    args.add_argument(
+        "--versions", default=None, help="generic parser versions to run side by side, e.g. 4,5 (default: all)"
+    )
+    args.add_argument("--skip-dates", action="store_true", help="leave out the date accuracy (htmldate set)")
     opts = args.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows when the output goes to a file
-    bench_bodies(opts.data / "fundus-eval", opts.limit, check=opts.check_metric, per_page_file=opts.per_page)
-    bench_other_bodies(opts.data / "dates", opts.limit)
+    parsers = generic_versions(opts.versions.split(",") if opts.versions else None)
+    per_page: dict[str, dict[str, float]] | None = {} if opts.per_page else None
+    bench_bodies(opts.data / "fundus-eval", opts.limit, parsers, check=opts.check_metric, per_page=per_page)
+    bench_other_bodies(opts.data / "dates", opts.limit, parsers, per_page)
+    if opts.per_page is not None:
+        opts.per_page.write_text(json.dumps(per_page, indent=1))
+    if opts.skip_dates:
+        return 0
     bench_dates(opts.data / "dates", opts.limit)
     return 0
 
