@@ -206,8 +206,8 @@ class GenericParserV5(GenericParser):
     trafilatura's text than v3 (bench/RESULTS.md, "Generic parser on the public sets")."""
 
     version = "5"
-    valid_from = date(2026, 12, 2)
-    """Captures up to the day of this change keep their v4 reading."""
+    valid_from = date(2026, 12, 1)
+    """Captures from the day of this change on are read by v5; older ones keep their v4 reading."""
 
     @staticmethod
     def drop_noise(tree: object) -> None:
