@@ -1,7 +1,8 @@
 """The archive pipeline: the one path by which captures reach the store.
 
-Each fetch attempt is queued as it comes; the capture writer's thread reads the page
-with the site parser, judges the attempt and writes it, so Scrapy's reactor only fetches.
+Each fetch attempt is queued as it comes; the capture writer's thread reads an article
+page with the site parser (``crawler.reading``), judges the attempt and writes it, so
+Scrapy's reactor only fetches.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
 from changes import classify_fetch, classify_parse, suspect_values
@@ -18,8 +20,8 @@ from changes.times import iso
 from crawler.errors import ERRORS_STAT, UNWRITTEN
 from crawler.items import CaptureItem
 from crawler.page import Page
+from crawler.reading import Answer, answer, to_read
 from crawler.run import RunOwner, stop_for_store_error
-from crawler.sites import PageNotFound, ParseError
 from crawler.writing import CaptureWriter
 from store.writer import CaptureJob
 
@@ -38,7 +40,7 @@ PARSER_CRASHED = f"{ERRORS_STAT}/parser_crashed"
 
 
 class ArchivePipeline:
-    """Hands every :class:`CaptureItem` to the capture writer, which parses, judges and stores it.
+    """Hands every :class:`CaptureItem` to the capture writer, which reads, judges and stores it.
 
     It closes only once the writer has committed all it was given, so the run is
     finished (and detected) after its last capture.
@@ -56,10 +58,9 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         self.run = self.crawler.get_extension(RunOwner)
 
-    def close_spider(self) -> defer.Deferred | None:
-        if self.writer is None:
-            return None
-        return threads.deferToThread(self.writer.close)
+    async def close_spider(self) -> None:
+        if self.writer is not None:  # drained off the reactor: the last batch may be committing
+            await maybe_deferred_to_future(threads.deferToThread(self.writer.close))
 
     def process_item(self, item: CaptureItem) -> CaptureItem | defer.Deferred:
         run = self.run
@@ -77,15 +78,12 @@ class ArchivePipeline:
     def judge(self, item: CaptureItem) -> CaptureJob:
         """On the writer's thread: read the page, then judge the attempt."""
         parser = self.run.parser
-        try:
-            item = read_article(item, parser)
-        except Exception as exc:  # a parser bug: the page is kept as unreadable, the run fails
-            logger.exception("%s crashed on %s", parser.name, item.fetched.url)
-            item = replace(item, parse_error=f"parser crashed: {type(exc).__name__}: {exc}"[:1000])
+        got = answer(parser, Page.of(item.fetched)) if to_read(item) else None
+        if got is not None and got.crashed:
             from twisted.internet import reactor
 
             reactor.callFromThread(self._count_crash)
-        return job_of(item, parser)
+        return job_of(read_article(item, parser, got), parser)
 
     def _count_crash(self) -> None:
         self.crawler.stats.inc_value(ERRORS_STAT)
@@ -113,23 +111,19 @@ class _Reports:
         self.crawler.stats.inc_value(UNWRITTEN, count)
 
 
-def read_article(item: CaptureItem, parser: SiteParser) -> CaptureItem:
-    """What the parser reads of an article's page: the item with its article, or why not.
+def read_article(item: CaptureItem, parser: SiteParser, got: Answer | None = None) -> CaptureItem:
+    """The item with what the parser read of its page (``got``, or read here and now).
 
-    Listings, feeds and attempts with no 200 response are returned as they are; a
-    :class:`ParseError` (or a recognised soft 404) is an answer, anything else a bug.
+    Listings and feeds are returned as they are; article attempts with no page to read
+    (an error, a status other than 200) only gain the parser's name.
     """
     if item.article_url is None or item.article is not None:
         return item
     item = replace(item, parser=parser.name, parser_version=parser.version)
-    if item.fetched.status != 200 or item.fetched.error:
+    if not to_read(item):
         return item
-    try:
-        return replace(item, article=parser.parse_article(Page.of(item.fetched)))
-    except PageNotFound as exc:
-        return replace(item, not_found=True, parse_error=str(exc))
-    except ParseError as exc:
-        return replace(item, parse_error=str(exc) or type(exc).__name__)
+    got = got or answer(parser, Page.of(item.fetched))
+    return replace(item, article=got.article, not_found=got.not_found, parse_error=got.parse_error)
 
 
 def job_of(item: CaptureItem, parser: SiteParser) -> CaptureJob:

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import extruct
-
 from crawler.parsing import collapse, parse_count
 
 logger = logging.getLogger(__name__)
@@ -47,6 +45,8 @@ class Metadata:
 
 def metadata(tree: Any, url: str) -> Metadata:
     """The page's article item (JSON-LD first, then microdata), OpenGraph filling the gaps."""
+    import extruct  # here, not at the top: a crawl of hand-written sites never pays for it
+
     try:
         found = extruct.extract(tree, base_url=url, syntaxes=SYNTAXES, uniform=True, errors="ignore")
     except Exception:  # broken markup or JSON: no structured data rather than no article

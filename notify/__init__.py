@@ -1,8 +1,11 @@
-"""Alerts: messages rendered as pure functions, delivered from the outbox through apprise."""
+"""Alerts: messages rendered as pure functions, delivered from the outbox through apprise.
+
+Delivery (``notify.deliver``) is not re-exported here: it imports apprise, which only the
+commands that send alerts should pay for at start-up.
+"""
 
 from __future__ import annotations
 
-from notify.deliver import DeliveryReport, DestinationReport, deliver
 from notify.messages import EventView, Message, render
 from notify.outbox import (
     AlertJob,
@@ -19,12 +22,9 @@ from notify.outbox import (
 __all__ = [
     "AlertJob",
     "AlertRow",
-    "DeliveryReport",
-    "DestinationReport",
     "EventView",
     "Message",
     "claim",
-    "deliver",
     "event_view",
     "idempotency_key",
     "list_alerts",

@@ -107,7 +107,7 @@ def _problems(outcome: dict[str, Any]) -> list[str]:
 def _report(config: Any, edited_url: str, say: Callable[[str], None]) -> dict[str, Any]:
     from changes import Content
     from changes.diff import render_text
-    from notify import deliver
+    from notify.deliver import deliver
     from palimpsest.app import App
     from store.queries import changes_since, find_article, versions_for_diff
 

@@ -9,10 +9,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import trafilatura
-from htmldate import find_date
-from trafilatura.utils import load_html
-
 from crawler.items import ArticleItem
 from crawler.parsing import collapse, element_text, html_selector, is_noise_line
 from crawler.sites import register
@@ -140,6 +136,9 @@ class GenericParser(SiteParser):
 
     def extract_body(self, page: Page) -> tuple[str, ...]:
         """Body paragraphs, one per line of trafilatura's text output, page furniture dropped."""
+        import trafilatura  # here, not at the top: a crawl of hand-written sites never pays for it
+        from trafilatura.utils import load_html
+
         tree = load_html(page.text)
         if tree is None:
             return ()
@@ -154,6 +153,8 @@ class GenericParser(SiteParser):
 
     def find_published(self, page: Page) -> tuple[datetime | None, str | None]:
         """htmldate's day of original publication, as midnight in the site's zone."""
+        from htmldate import find_date
+
         try:
             raw = find_date(page.text, url=page.url, **DATE_OPTIONS)
         except Exception:  # htmldate on a broken document: no date rather than no article

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from notify.deliver import deliver
 from notify.outbox import list_alerts, requeue_failed
 from notify.redact import redact, secrets_of
 from palimpsest.commands.common import finish, json_option, pass_app
@@ -99,6 +98,8 @@ def notify(app: App, retry_failed: bool, as_json: bool) -> None:
     if retry_failed:
         requeued = requeue_failed(app.store, [d.name for d in app.config.destinations])
         logger.info("requeued %d failed alerts", requeued)
+    from notify.deliver import deliver  # apprise: paid for by the commands that send, not at start-up
+
     report = deliver(app)
     emit(report.as_dict(), as_json, lambda _doc: _print_report(app, report))
     finish(report.ok)

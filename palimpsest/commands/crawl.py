@@ -43,7 +43,7 @@ def crawl(app: App, sites: tuple[str, ...], no_notify: bool, as_json: bool) -> N
 
 
 def _deliver(app: App) -> dict[str, Any]:
-    from notify import deliver
+    from notify.deliver import deliver
 
     return deliver(app.config, app.store).as_dict()
 

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from store.db import SchemaBehind, Store, downgrade, is_current, upgrade
+from store.db import SCHEMA_HEAD, SchemaBehind, Store, alembic_config, downgrade, is_current, upgrade
 from store.models import Base
 from store.search import include_object
 
@@ -18,6 +18,18 @@ def test_up_down_up(store_url):
     assert "captures" in inspect(engine).get_table_names()
     downgrade(store_url, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(store_url)
+    assert is_current(engine)
+    engine.dispose()
+
+
+def test_the_schema_head_is_the_newest_migration(store_url):
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config(store_url)).get_heads() == [SCHEMA_HEAD]
+    upgrade(store_url, "0004")  # one behind: not current
+    engine = create_engine(store_url)
+    assert not is_current(engine)
     upgrade(store_url)
     assert is_current(engine)
     engine.dispose()
