@@ -8,17 +8,23 @@ it bought under 5 % of wall time for about a second of CPU a run, so it is not u
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from crawler.sites import PageNotFound, ParseError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crawler.items import ArticleItem, CaptureItem
     from crawler.page import Page
     from crawler.sites.base import SiteParser
+    from palimpsest.config import SiteConfig
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,3 +56,41 @@ def answer(parser: SiteParser, page: Page) -> Answer:
     except Exception as exc:  # the page is kept as unreadable; the run fails
         logger.exception("%s crashed on %s", parser.name, page.url)
         return Answer(parse_error=f"parser crashed: {type(exc).__name__}: {exc}"[:1000], crashed=True)
+
+
+class Readers:
+    """Processes that each build the site's parser once, from the site entry, and run what is
+    submitted to them with it (:func:`site_parser`)."""
+
+    def __init__(self, site: SiteConfig, processes: int) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+        self._pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start, initargs=(site,))
+        self._pool.submit(_ready)  # start them now, while the first requests are out
+
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T] | None:
+        """``fn(*args)`` in a reader; None when the readers are gone (the caller does it itself)."""
+        try:
+            return self._pool.submit(fn, *args)
+        except RuntimeError:  # broken (a reader died) or shut down
+            return None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+_parser: SiteParser | None = None
+"""A reader process's parser (module state: each process builds its own once)."""
+
+
+def site_parser() -> SiteParser:
+    """In a reader process: the site's parser."""
+    return _parser
+
+
+def _start(site: SiteConfig) -> None:
+    global _parser
+    _parser = site.build_parser()
+
+
+def _ready() -> None:
+    pass
