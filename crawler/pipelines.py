@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+READERS_AFTER = 32
+"""Article pages a run reads on the writer's thread before it starts its reader processes:
+starting one costs about a second of CPU, which a short run (a test, the demo, a small
+site) would only wait for."""
 PARSER_CRASHED = f"{ERRORS_STAT}/parser_crashed"
 """Stats key: pages the parser raised an unexpected exception on (stored as unreadable)."""
 
@@ -60,9 +64,8 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.run = self.crawler.get_extension(RunOwner)
-        processes = self.crawler.settings.getint("PALIMPSEST_READERS")
-        if self.run is not None and processes > 0:
-            self.readers = Readers(self.run.site, processes)
+        self._reader_processes = self.crawler.settings.getint("PALIMPSEST_READERS")
+        self._pages = 0
 
     async def close_spider(self) -> None:
         def close() -> None:
@@ -82,8 +85,12 @@ class ArchivePipeline:
             reports = _Reports(self.crawler)
             self.writer = CaptureWriter(run.archive, reports, schedule=run.site.schedule, judge=self.judge)
         pending = None
-        if self.readers is not None and to_read(item):  # the page is read, the attempt judged, over there
-            pending = self.readers.submit(_judged_by_reader, item)
+        if to_read(item):
+            self._pages += 1
+            if self._pages == READERS_AFTER and self._reader_processes > 0:
+                self.readers = Readers(run.site, self._reader_processes)
+            if self.readers is not None:  # the page is read, the attempt judged, over there
+                pending = self.readers.submit(_judged_by_reader, item)
         queued = self.writer.put(run.run_id, (item, pending))
         if queued is None:
             return item

@@ -60,22 +60,39 @@ def answer(parser: SiteParser, page: Page) -> Answer:
 
 class Readers:
     """Processes that each build the site's parser once, from the site entry, and run what is
-    submitted to them with it (:func:`site_parser`)."""
+    submitted to them with it (:func:`site_parser`).
+
+    They start in the background: until they are up, :meth:`submit` declines and the
+    caller does the work itself, so a short run never waits a second for a reader.
+    """
 
     def __init__(self, site: SiteConfig, processes: int) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
         self._pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start, initargs=(site,))
-        self._pool.submit(_ready)  # start them now, while the first requests are out
+        self._up = self._pool.submit(_ready)
+
+    def ready(self, timeout: float | None = None) -> bool:
+        """Wait until the readers are up (tests, benches); False if they failed to start."""
+        try:
+            self._up.result(timeout)
+        except Exception:
+            return False
+        return True
 
     def submit(self, fn: Callable[..., T], *args: object) -> Future[T] | None:
-        """``fn(*args)`` in a reader; None when the readers are gone (the caller does it itself)."""
+        """``fn(*args)`` in a reader; None when the readers are not up yet or gone (the caller
+        does it itself)."""
+        if not self._up.done():
+            return None
         try:
             return self._pool.submit(fn, *args)
         except RuntimeError:  # broken (a reader died) or shut down
             return None
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the readers without waiting for them (nothing is pending when the writer has
+        drained; the interpreter joins them at exit, after the run is finished)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 _parser: SiteParser | None = None

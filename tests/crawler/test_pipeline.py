@@ -107,10 +107,19 @@ def test_a_reader_process_judges_a_page_as_the_writer_thread_would() -> None:
     assert here.reading.content is not None  # the page was read
     readers = Readers(site, 1)
     try:
+        assert readers.ready(60)
         there = readers.submit(_judged_by_reader, item).result(timeout=60)
     finally:
         readers.close()
     assert there == here
+
+
+def test_a_reader_not_up_yet_leaves_the_page_to_the_writer_thread() -> None:
+    readers = Readers(_site_entry(), 1)
+    try:
+        assert readers.submit(_judged_by_reader, _seed_item()) is None  # spawning takes a second
+    finally:
+        readers.close()
 
 
 def test_a_dead_reader_costs_only_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,7 +130,7 @@ def test_a_dead_reader_costs_only_time(monkeypatch: pytest.MonkeyPatch) -> None:
     site = _site_entry()
     readers = Readers(site, 1)
     try:
-        readers.submit(os.getpid).result(timeout=60)  # started
+        assert readers.ready(60)
         for process in list(readers._pool._processes.values()):
             os.kill(process.pid, signal.SIGKILL)
         pending = readers.submit(_judged_by_reader, item)
