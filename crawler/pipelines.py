@@ -8,7 +8,7 @@ Scrapy's reactor only fetches.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -20,27 +20,21 @@ from changes.times import iso
 from crawler.errors import ERRORS_STAT, UNWRITTEN
 from crawler.items import CaptureItem
 from crawler.page import Page
-from crawler.reading import Answer, Readers, answer, site_parser, to_read
+from crawler.reading import Answer, answer, to_read
 from crawler.run import RunOwner, stop_for_store_error
 from crawler.writing import CaptureWriter
 from store.writer import CaptureJob
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from concurrent.futures import Future
 
     from scrapy.crawler import Crawler
     from sqlalchemy.exc import SQLAlchemyError
 
-    from changes import Verdict
     from crawler.sites.base import SiteParser
 
 logger = logging.getLogger(__name__)
 
-READERS_AFTER = 32
-"""Article pages a run reads on the writer's thread before it starts its reader processes:
-starting one costs about a second of CPU, which a short run (a test, the demo, a small
-site) would only wait for."""
 PARSER_CRASHED = f"{ERRORS_STAT}/parser_crashed"
 """Stats key: pages the parser raised an unexpected exception on (stored as unreadable)."""
 
@@ -56,7 +50,6 @@ class ArchivePipeline:
         self.crawler = crawler
         self.run: RunOwner | None = None
         self.writer: CaptureWriter | None = None
-        self.readers: Readers | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -64,17 +57,10 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.run = self.crawler.get_extension(RunOwner)
-        self._reader_processes = self.crawler.settings.getint("PALIMPSEST_READERS")
-        self._pages = 0
 
     async def close_spider(self) -> None:
-        def close() -> None:
-            if self.writer is not None:  # the last batch may be committing
-                self.writer.close()
-            if self.readers is not None:
-                self.readers.close()
-
-        await maybe_deferred_to_future(threads.deferToThread(close))  # off the reactor
+        if self.writer is not None:  # drained off the reactor: the last batch may be committing
+            await maybe_deferred_to_future(threads.deferToThread(self.writer.close))
 
     def process_item(self, item: CaptureItem) -> CaptureItem | defer.Deferred:
         run = self.run
@@ -84,27 +70,20 @@ class ArchivePipeline:
         if self.writer is None:  # the run is open now: the archive is there
             reports = _Reports(self.crawler)
             self.writer = CaptureWriter(run.archive, reports, schedule=run.site.schedule, judge=self.judge)
-        pending = None
-        if to_read(item):
-            self._pages += 1
-            if self._pages == READERS_AFTER and self._reader_processes > 0:
-                self.readers = Readers(run.site, self._reader_processes)
-            if self.readers is not None:  # the page is read, the attempt judged, over there
-                pending = self.readers.submit(_judged_by_reader, item)
-        queued = self.writer.put(run.run_id, (item, pending))
+        queued = self.writer.put(run.run_id, item)
         if queued is None:
             return item
         return queued.addCallback(lambda _: item)
 
-    def judge(self, entry: tuple[CaptureItem, Future[Judgement] | None]) -> CaptureJob:
-        """On the writer's thread: the reader's judgement (or one made here), as a capture to write."""
-        item, pending = entry
-        judgement = _collect(pending, item) or judged(item, self.run.parser)
-        if judgement.crashed:
+    def judge(self, item: CaptureItem) -> CaptureJob:
+        """On the writer's thread: read the page, then judge the attempt."""
+        parser = self.run.parser
+        got = answer(parser, Page.of(item.fetched)) if to_read(item) else None
+        if got is not None and got.crashed:
             from twisted.internet import reactor
 
             reactor.callFromThread(self._count_crash)
-        return CaptureJob(item.fetched, judgement.verdict, item.article_url, judgement.reading)
+        return job_of(read_article(item, parser, got), parser)
 
     def _count_crash(self) -> None:
         self.crawler.stats.inc_value(ERRORS_STAT)
@@ -130,38 +109,6 @@ class _Reports:
 
     def unwritten(self, count: int) -> None:
         self.crawler.stats.inc_value(UNWRITTEN, count)
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """What a fetch attempt means (its verdict) and what the parser read of it."""
-
-    verdict: Verdict
-    reading: Reading | None
-    crashed: bool = False
-    """The parser raised something other than a ParseError: a bug, which fails the run."""
-
-
-def judged(item: CaptureItem, parser: SiteParser) -> Judgement:
-    """Read the item's page if it is an answered article, then judge the attempt."""
-    got = answer(parser, Page.of(item.fetched)) if to_read(item) else None
-    job = job_of(read_article(item, parser, got), parser)
-    return Judgement(job.verdict, job.reading, crashed=bool(got and got.crashed))
-
-
-def _judged_by_reader(item: CaptureItem) -> Judgement:
-    return judged(item, site_parser())
-
-
-def _collect(pending: Future[Judgement] | None, item: CaptureItem) -> Judgement | None:
-    """A reader's judgement; None when there was no reader, or it died before answering."""
-    if pending is None:
-        return None
-    try:
-        return pending.result()
-    except Exception:  # the reader died or was stopped: the page is read in this process
-        logger.warning("a page reader is gone; reading %s in the crawl's process", item.fetched.url)
-        return None
 
 
 def read_article(item: CaptureItem, parser: SiteParser, got: Answer | None = None) -> CaptureItem:

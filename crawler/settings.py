@@ -41,8 +41,6 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 # is worthless. (Scrapy's default accepts any certificate.)
 DOWNLOAD_VERIFY_CERTIFICATES = True
 
-PALIMPSEST_READERS = 1
-
 COOKIES_ENABLED = False
 # Per site (palimpsest.toml): robots.txt obeyed unless a site opts out with a reason.
 ROBOTSTXT_OBEY = True

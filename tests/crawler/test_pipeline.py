@@ -1,9 +1,8 @@
-"""Pages are read in a reader process or on the writer's thread: a parser's answers, a bug, a dead reader."""
+"""The pipeline reads pages on the writer's thread: what a parser answers, and what a parser bug costs."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -13,8 +12,7 @@ from changes import Outcome
 from changes.records import CaptureKind, Fetched
 from crawler.errors import ERRORS_STAT
 from crawler.items import CaptureItem
-from crawler.pipelines import PARSER_CRASHED, ArchivePipeline, _judged_by_reader, judged, read_article
-from crawler.reading import Readers
+from crawler.pipelines import PARSER_CRASHED, ArchivePipeline, read_article
 from crawler.sites import ParseError, parser_class
 
 URL = "https://charter97.org/en/news/2025/10/7/123456/"
@@ -57,7 +55,7 @@ def test_a_parser_crash_keeps_the_capture_as_unreadable_and_fails_the_run(monkey
     stats = _Stats()
     pipeline = ArchivePipeline(SimpleNamespace(stats=stats))
     pipeline.run = SimpleNamespace(parser=_Crashing())
-    job = pipeline.judge((_item(), None))
+    job = pipeline.judge(_item())
     assert job.verdict.outcome is Outcome.TRANSIENT
     assert "parser crashed: RuntimeError: bug in the parser" in job.reading.parse_error
     assert job.fetched.body  # the page itself is kept: evidence of what the site served
@@ -68,7 +66,7 @@ def test_a_parse_error_is_an_answer_not_a_bug(monkeypatch: pytest.MonkeyPatch) -
     stats = _Stats()
     pipeline = ArchivePipeline(SimpleNamespace(stats=stats))
     pipeline.run = SimpleNamespace(parser=_Refusing())
-    job = pipeline.judge((_item(), None))
+    job = pipeline.judge(_item())
     assert job.verdict.outcome is Outcome.TRANSIENT and job.reading.parse_error == "no headline"
     assert not stats.values  # nothing to fail the run for
 
@@ -80,64 +78,3 @@ def test_only_an_answered_article_page_is_read() -> None:
     assert (error_page.parser, error_page.parser_version) == (parser.name, parser.version)
     listing = CaptureItem(fetched=_item().fetched)
     assert read_article(listing, parser) is listing
-
-
-def _seed_item() -> CaptureItem:
-    """A charter97-shaped synthetic page from the local site."""
-    from localsite import LocalSite
-
-    site = LocalSite()
-    site.base_url = "https://charter97.org"
-    article = site.articles()[0]
-    fetched = replace(_item().fetched, url=site.base_url + article.path, body=site.respond(article.path).body)
-    return CaptureItem(fetched=fetched, article_url=fetched.url)
-
-
-def _site_entry():
-    from palimpsest.config import from_dict
-
-    entry = {"name": "c97", "parser": "charter97", "start_urls": ["https://charter97.org/en/news/"]}
-    return from_dict({"store": "sqlite://", "sites": [entry]}).sites[0]
-
-
-def test_a_reader_process_judges_a_page_as_the_writer_thread_would() -> None:
-    item = _seed_item()
-    site = _site_entry()
-    here = judged(item, site.build_parser())
-    assert here.reading.content is not None  # the page was read
-    readers = Readers(site, 1)
-    try:
-        assert readers.ready(60)
-        there = readers.submit(_judged_by_reader, item).result(timeout=60)
-    finally:
-        readers.close()
-    assert there == here
-
-
-def test_a_reader_not_up_yet_leaves_the_page_to_the_writer_thread() -> None:
-    readers = Readers(_site_entry(), 1)
-    try:
-        assert readers.submit(_judged_by_reader, _seed_item()) is None  # spawning takes a second
-    finally:
-        readers.close()
-
-
-def test_a_dead_reader_costs_only_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-    import signal
-
-    item = _seed_item()
-    site = _site_entry()
-    readers = Readers(site, 1)
-    try:
-        assert readers.ready(60)
-        for process in list(readers._pool._processes.values()):
-            os.kill(process.pid, signal.SIGKILL)
-        pending = readers.submit(_judged_by_reader, item)
-        pipeline = ArchivePipeline(SimpleNamespace(stats=_Stats()))
-        pipeline.run = SimpleNamespace(parser=site.build_parser())
-        job = pipeline.judge((item, pending))  # the pool is broken: read here instead
-    finally:
-        readers.close()
-    assert job.reading.content == judged(item, site.build_parser()).reading.content
-    assert readers.submit(_judged_by_reader, item) is None  # and no more is sent there
