@@ -4,8 +4,8 @@
 
 The synthetic site serves ``--articles`` charter97-shaped pages in its own process; the
 store is prefilled with every article, all due, and one crawl fetches them all. Every
-second the resident set (RSS) of the crawl's process and of its reader process is read
-from /proc; the table shows both at each tenth of the run and their peaks. The target
+second the resident set (RSS) of the crawl's process, and of its child processes if it
+has any, is read from /proc; the table shows both at each tenth of the run and their peaks. The target
 (BENCHMARKS.md) is a peak under 500 MB at 100,000 pages.
 """
 
@@ -77,7 +77,7 @@ def main() -> None:
         cmd = [str(Path(sys.executable).with_name("palimpsest")), "--config", str(config), "crawl", "--no-notify"]
         started = time.monotonic()
         crawl = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        samples: list[tuple[float, float, float]] = []  # (seconds, crawl MB, readers MB)
+        samples: list[tuple[float, float, float]] = []  # (seconds, crawl MB, children MB)
         while crawl.poll() is None:
             samples.append((time.monotonic() - started, rss_mb(crawl.pid), sum(map(rss_mb, children(crawl.pid)))))
             time.sleep(1.0)
@@ -94,12 +94,12 @@ def main() -> None:
         f"# one crawl of {args.articles:,} pages of ~{args.pad_kb} KB, store {backend}"
         f": {wall:.0f} s, {args.articles / wall:.0f} pages/s" + (f", store file {size:,.0f} MB" if size else "")
     )
-    print("| share of the run | seconds | crawl RSS MB | reader RSS MB |")
+    print("| share of the run | seconds | crawl RSS MB | children RSS MB |")
     print("| --- | --- | --- | --- |")
     for tenth in range(1, 11):
         at = min(len(samples) - 1, round(tenth * len(samples) / 10) - 1)
-        t, crawl_mb, readers_mb = samples[at]
-        print(f"| {tenth * 10}% | {t:.0f} | {crawl_mb:.0f} | {readers_mb:.0f} |")
+        t, crawl_mb, children_mb = samples[at]
+        print(f"| {tenth * 10}% | {t:.0f} | {crawl_mb:.0f} | {children_mb:.0f} |")
     print(
         f"| **peak** | | **{max(s[1] for s in samples):.0f}** | **{max(s[2] for s in samples):.0f}** |"
         f"  (target: under 500 MB)"
