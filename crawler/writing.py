@@ -2,12 +2,12 @@
 
 Scrapy's reactor thread only hands a fetch over; parsing and judging (the ``judge``
 the pipeline gives), compression, hashing and SQL run here, so fetching goes on while
-a page is read and a batch commits. The queue is
-bounded: when it is full the pipeline's ``put`` returns a Deferred that fires once
-there is room, so Scrapy holds the item (and, its scraper slot filling up, stops
-downloading) instead of dropping it. Nothing is ever dropped silently: a capture
-is either committed, or counted as not stored (``crawler.errors``), or, after a store
-error has stopped the run, counted as unwritten.
+a page is read and a batch commits. The queue is bounded: when it is full the
+pipeline's ``put`` returns a Deferred that fires once there is room, so Scrapy holds
+the item (and, its scraper slot filling up, stops downloading) instead of dropping it.
+Nothing is ever dropped silently: a capture is either committed, or counted as not
+stored (``crawler.errors``), or, after a store error has stopped the run, counted as
+unwritten.
 
 A capture not yet committed when the process dies is simply absent; its article stays
 leased to the dead run until the lease ends and is then fetched again.
