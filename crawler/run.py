@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.errors import STORE_ERROR
 from detection import Archive
-from store.db import Store, describe
+from store.db import Store, StoreError, describe
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -98,6 +98,9 @@ class RunOwner:
             self.run_id = self.archive.start_run(self.site.name, self.parser.name)
         except SQLAlchemyError as exc:
             stop_for_store_error(self.crawler, exc)
+            return
+        except StoreError as exc:  # opening it failed (Store wraps the database's error)
+            stop_for_store_error(self.crawler, exc.__cause__ or exc)
             return
         self.frontier = Frontier(self.archive, self.run_id, self.site.lease)
 
