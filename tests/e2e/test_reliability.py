@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -46,6 +47,7 @@ from tests.support.crawls import (
     verify_if_available,
     write_config,
 )
+from tests.support.processes import children_of, exited
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,7 +68,8 @@ def test_killed_crawls_leave_a_consistent_store_and_the_next_run_goes_on(big_sit
     log = tmp_path / "crawl.log"
     store = Store(store_url).upgrade()  # schema created up front: the runs below race for the data, not the DDL
     rng = random.Random(20251007)
-    killed_pids = []
+    killed_at = {}  # pid: when it was killed
+    orphans = []
     try:
         for attempt in range(3):
             captures_before = count(store, Capture)
@@ -81,8 +84,10 @@ def test_killed_crawls_leave_a_consistent_store_and_the_next_run_goes_on(big_sit
                 while proc.poll() is None and time.monotonic() < deadline and count(store, Capture) < goal:
                     time.sleep(0.01)
             if proc.poll() is None:
+                children = children_of(proc.pid)  # its page reader, if it had started one
                 proc.send_signal(signal.SIGKILL)
-                killed_pids.append(proc.pid)
+                killed_at[proc.pid] = datetime.now(UTC)
+                orphans.extend(children)
             proc.wait(timeout=30)
 
         # Then crawl normally until every article has been read (each run reads at most
@@ -101,9 +106,12 @@ def test_killed_crawls_leave_a_consistent_store_and_the_next_run_goes_on(big_sit
         assert all(r.status != "running" for r in runs)
         for r in runs:
             pid = int(r.worker.rpartition(":")[2])
-            if pid in killed_pids:
-                assert r.status == "aborted" and r.finished_at is not None, r
+            if pid in killed_at:  # aborted, unless the kill came as it exited, after finishing the run
+                assert r.finished_at is not None, r
+                finished = r.finished_at.replace(tzinfo=r.finished_at.tzinfo or UTC)
+                assert r.status == "aborted" or finished <= killed_at[pid], r
         assert any(r.status == "aborted" for r in runs), "no kill landed inside a run"
+        assert not [pid for pid in orphans if not exited(pid, within=10)], "a process outlived its killed crawl"
 
         assert_store_consistent(store)
         verify_if_available(config)
