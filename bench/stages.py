@@ -68,7 +68,8 @@ def crawl_round(site, articles, parser, archive, clock: Clock, site_config) -> i
 
     from changes.records import CaptureKind
     from crawler.items import CaptureItem
-    from crawler.pipelines import job_of, read_article
+    from crawler.pipelines import job_of
+    from crawler.reading import read_article
     from crawler.spiders.site import fetched_from_response
 
     run = archive.start_run("bench", parser.name)

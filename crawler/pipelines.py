@@ -1,40 +1,43 @@
 """The archive pipeline: the one path by which captures reach the store.
 
-Each fetch attempt is queued as it comes; the capture writer's thread reads an article
-page with the site parser (``crawler.reading``), judges the attempt and writes it, so
-Scrapy's reactor only fetches.
+Each fetch attempt is queued as it comes and written by the capture writer's thread, so
+Scrapy's reactor only fetches. An article page is read and judged by the page reader
+(``crawler.reader``, a process of its own) once a run has read ``READER_AFTER`` pages,
+and by the writer's thread before that, or whenever the reader cannot answer.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
-from changes import classify_fetch, classify_parse, suspect_values
-from changes.records import Reading
-from changes.times import iso
 from crawler.errors import ERRORS_STAT, UNWRITTEN
-from crawler.items import CaptureItem
-from crawler.page import Page
-from crawler.reading import Answer, answer, to_read
+from crawler.reader import Reader
+from crawler.reading import judge, judged, to_read
 from crawler.run import RunOwner, stop_for_store_error
 from crawler.writing import CaptureWriter
 from store.writer import CaptureJob
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from concurrent.futures import Future
 
     from scrapy.crawler import Crawler
     from sqlalchemy.exc import SQLAlchemyError
 
+    from crawler.items import CaptureItem
+    from crawler.reading import Judgement
     from crawler.sites.base import SiteParser
 
 logger = logging.getLogger(__name__)
 
+READER_AFTER = 32
+"""Article pages a run reads on the writer's thread before it starts its page reader:
+starting one costs about a second of CPU, which a short run (a test, the demo, a small
+site) would only wait for. The setting ``PALIMPSEST_READER = False`` turns it off."""
 PARSER_CRASHED = f"{ERRORS_STAT}/parser_crashed"
 """Stats key: pages the parser raised an unexpected exception on (stored as unreadable)."""
 
@@ -50,6 +53,8 @@ class ArchivePipeline:
         self.crawler = crawler
         self.run: RunOwner | None = None
         self.writer: CaptureWriter | None = None
+        self.reader: Reader | None = None
+        self._pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -59,8 +64,13 @@ class ArchivePipeline:
         self.run = self.crawler.get_extension(RunOwner)
 
     async def close_spider(self) -> None:
-        if self.writer is not None:  # drained off the reactor: the last batch may be committing
-            await maybe_deferred_to_future(threads.deferToThread(self.writer.close))
+        def close() -> None:
+            if self.writer is not None:  # the last batch may be committing
+                self.writer.close()
+            if self.reader is not None:  # nothing is pending once the writer has drained
+                self.reader.close()
+
+        await maybe_deferred_to_future(threads.deferToThread(close))  # off the reactor
 
     def process_item(self, item: CaptureItem) -> CaptureItem | defer.Deferred:
         run = self.run
@@ -70,20 +80,32 @@ class ArchivePipeline:
         if self.writer is None:  # the run is open now: the archive is there
             reports = _Reports(self.crawler)
             self.writer = CaptureWriter(run.archive, reports, schedule=run.site.schedule, judge=self.judge)
-        queued = self.writer.put(run.run_id, item)
+        pending = self._send_to_reader(item) if to_read(item) else None
+        queued = self.writer.put(run.run_id, (item, pending))
         if queued is None:
             return item
         return queued.addCallback(lambda _: item)
 
-    def judge(self, item: CaptureItem) -> CaptureJob:
-        """On the writer's thread: read the page, then judge the attempt."""
-        parser = self.run.parser
-        got = answer(parser, Page.of(item.fetched)) if to_read(item) else None
-        if got is not None and got.crashed:
+    def _send_to_reader(self, item: CaptureItem) -> Future[Judgement] | None:
+        self._pages += 1
+        if self._pages == READER_AFTER and self.crawler.settings.getbool("PALIMPSEST_READER", True):
+            try:
+                self.reader = Reader(self.run.site)
+            except OSError as exc:  # no process to be had: pages are read on the writer's thread
+                logger.warning("no page reader (%s); pages are read in the crawl's process", exc)
+        return self.reader.submit(item) if self.reader is not None else None
+
+    def judge(self, entry: tuple[CaptureItem, Future[Judgement] | None]) -> CaptureJob:
+        """On the writer's thread: the reader's judgement of the attempt, or one made here."""
+        item, pending = entry
+        judgement = self.reader.result(pending) if pending is not None else None
+        if judgement is None:
+            judgement = judged(item, self.run.parser)
+        if judgement.crashed:
             from twisted.internet import reactor
 
             reactor.callFromThread(self._count_crash)
-        return job_of(read_article(item, parser, got), parser)
+        return CaptureJob(item.fetched, judgement.verdict, item.article_url, judgement.reading)
 
     def _count_crash(self) -> None:
         self.crawler.stats.inc_value(ERRORS_STAT)
@@ -111,70 +133,7 @@ class _Reports:
         self.crawler.stats.inc_value(UNWRITTEN, count)
 
 
-def read_article(item: CaptureItem, parser: SiteParser, got: Answer | None = None) -> CaptureItem:
-    """The item with what the parser read of its page (``got``, or read here and now).
-
-    Listings and feeds are returned as they are; article attempts with no page to read
-    (an error, a status other than 200) only gain the parser's name.
-    """
-    if item.article_url is None or item.article is not None:
-        return item
-    item = replace(item, parser=parser.name, parser_version=parser.version)
-    if not to_read(item):
-        return item
-    got = got or answer(parser, Page.of(item.fetched))
-    return replace(item, article=got.article, not_found=got.not_found, parse_error=got.parse_error)
-
-
 def job_of(item: CaptureItem, parser: SiteParser) -> CaptureJob:
     """Judge one fetch attempt and what its parser read: the capture to write."""
-    fetched = item.fetched
-    redirect_ok = None
-    if fetched.final_url and item.article_url:
-        redirect_ok = parser.canonical_url(fetched.final_url) == item.article_url
-    verdict = classify_fetch(
-        status=fetched.status,
-        error=fetched.error,
-        headers=fetched.headers,
-        body=fetched.body,
-        url=fetched.url,
-        final_url=fetched.final_url,
-        redirect_is_article=redirect_ok,
-    )
-    reading = None
-    if item.article_url:
-        reading = reading_of(item, parser)
-        verdict = classify_parse(
-            verdict, parsed=item.article is not None, not_found=item.not_found, parse_error=item.parse_error
-        )
-    return CaptureJob(fetched, verdict, item.article_url, reading)
-
-
-def reading_of(item: CaptureItem, parser: SiteParser) -> Reading:
-    article = item.article
-    group = parser.group(item.article_url or item.fetched.url)
-    if article is None:
-        return Reading(
-            parser=item.parser,
-            parser_version=item.parser_version,
-            parse_error=item.parse_error,
-            not_found=item.not_found,
-            group=group,
-        )
-    suspect = suspect_values(
-        at=item.fetched.fetched_at,
-        views=article.views,
-        comments=article.comments,
-        published=iso(article.published),
-        updated=iso(article.updated),
-    )
-    return Reading(
-        parser=item.parser,
-        parser_version=item.parser_version,
-        content=article.content(),
-        views=None if "views" in suspect else article.views,
-        comments=None if "comments" in suspect else article.comments,
-        missing_fields=parser.missing_fields(article),
-        group=group,
-        suspect=suspect,
-    )
+    judgement = judge(item, parser)
+    return CaptureJob(item.fetched, judgement.verdict, item.article_url, judgement.reading)

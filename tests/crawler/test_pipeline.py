@@ -12,7 +12,8 @@ from changes import Outcome
 from changes.records import CaptureKind, Fetched
 from crawler.errors import ERRORS_STAT
 from crawler.items import CaptureItem
-from crawler.pipelines import PARSER_CRASHED, ArchivePipeline, read_article
+from crawler.pipelines import PARSER_CRASHED, ArchivePipeline
+from crawler.reading import read_article
 from crawler.sites import ParseError, parser_class
 
 URL = "https://charter97.org/en/news/2025/10/7/123456/"
@@ -55,7 +56,7 @@ def test_a_parser_crash_keeps_the_capture_as_unreadable_and_fails_the_run(monkey
     stats = _Stats()
     pipeline = ArchivePipeline(SimpleNamespace(stats=stats))
     pipeline.run = SimpleNamespace(parser=_Crashing())
-    job = pipeline.judge(_item())
+    job = pipeline.judge((_item(), None))
     assert job.verdict.outcome is Outcome.TRANSIENT
     assert "parser crashed: RuntimeError: bug in the parser" in job.reading.parse_error
     assert job.fetched.body  # the page itself is kept: evidence of what the site served
@@ -66,7 +67,7 @@ def test_a_parse_error_is_an_answer_not_a_bug(monkeypatch: pytest.MonkeyPatch) -
     stats = _Stats()
     pipeline = ArchivePipeline(SimpleNamespace(stats=stats))
     pipeline.run = SimpleNamespace(parser=_Refusing())
-    job = pipeline.judge(_item())
+    job = pipeline.judge((_item(), None))
     assert job.verdict.outcome is Outcome.TRANSIENT and job.reading.parse_error == "no headline"
     assert not stats.values  # nothing to fail the run for
 

@@ -15,7 +15,7 @@ from changes import HealthPolicy, Outcome, Policy, Verdict
 from crawler import sites
 from crawler.items import ArticleItem
 from crawler.page import Page
-from crawler.pipelines import reading_of
+from crawler.reading import reading_of
 from crawler.sites.base import ParseError, SiteParser
 from detection import Archive
 from evidence.rebuild import rebuild

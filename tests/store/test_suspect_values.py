@@ -10,7 +10,7 @@ from sqlalchemy import select
 from changes import HealthPolicy, Policy, classify_fetch
 from changes.records import Fetched
 from crawler.items import ArticleItem, CaptureItem
-from crawler.pipelines import reading_of
+from crawler.reading import reading_of
 from crawler.sites import parser_class
 from detection import Archive
 from store.db import Store
