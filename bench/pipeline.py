@@ -1,6 +1,6 @@
 """Full pipeline vs a bare Scrapy spider vs urlwatch, on the same local pages, whole commands timed.
 
-    .venv/bin/python bench/pipeline.py --articles 300 1000 3000 --repeat 3 [--postgres URL] [--plot PNG]
+    .venv/bin/python bench/pipeline.py --articles 300 1000 3000 --repeat 3 [--postgres URL] [--plot PNG] [--in-process]
 
 The local site runs in its own process (so it does not share a GIL with the crawler).
 Each contender fetches the same article pages, and each is timed as a whole command,
@@ -11,6 +11,8 @@ start-up and shutdown included, as a user's cron would see it:
   (fetch, parse, store raw + version, detect, sign the evidence head);
 - palimpsest recheck: the same again after the site bumped every view counter (its clock
   and ads change on every request anyway);
+- with --in-process, palimpsest first/recheck again with its page reader off
+  (every page read on the crawl's writer thread, as a run shorter than 32 pages is);
 - urlwatch first/recheck, when installed (``pip install urlwatch``), with the filter a
   user would set: the article minus its view counter
   (``css:article.article`` then ``remove-elements-by-css:.news__views``).
@@ -73,7 +75,10 @@ print(site.base_url, flush=True)
 while True:
     signal.pause()
 """
-CONTENDERS = ("bare", "first", "recheck", "urlwatch_first", "urlwatch_recheck")
+CONTENDERS = (
+    *("bare", "first", "recheck", "urlwatch_first", "urlwatch_recheck"),
+    *("first_in_process", "recheck_in_process"),  # --in-process: the page reader off
+)
 
 
 def serve(articles: int, pad_kb: int) -> tuple[subprocess.Popen, str]:
@@ -129,7 +134,16 @@ def fresh_store(work: Path, postgres: str | None) -> tuple[str, callable]:
     return f"{postgres}?options=-csearch_path%3D{schema}", drop
 
 
-def palimpsest_rounds(urls: list[str], work: Path, postgres: str | None, site: subprocess.Popen) -> tuple[dict, dict]:
+IN_PROCESS = (
+    "import sys, crawler.pipelines as p; p.READER_AFTER = 0; from palimpsest.cli import main; "
+    "sys.argv[0] = 'palimpsest'; sys.exit(main())"
+)
+"""``palimpsest`` with its page reader off: every page read on the writer's thread."""
+
+
+def palimpsest_rounds(
+    urls: list[str], work: Path, postgres: str | None, site: subprocess.Popen, *, reader: bool = True
+) -> tuple[dict, dict]:
     """A first crawl and a recheck in which only the view counters changed."""
     from detection import Archive
     from store.db import Store
@@ -150,7 +164,8 @@ def palimpsest_rounds(urls: list[str], work: Path, postgres: str | None, site: s
         archive.discover(run, [ArticleRef(u) for u in urls])
         archive.finish_run(run, policy=_site().policy, health_policy=_site().health)
         store.close()
-        cmd = [str(Path(PY).with_name("palimpsest")), "--config", str(config), "crawl", "--no-notify"]
+        command = [str(Path(PY).with_name("palimpsest"))] if reader else [PY, "-c", IN_PROCESS]
+        cmd = [*command, "--config", str(config), "crawl", "--no-notify"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PALIMPSEST_")}
         first = measure(cmd, work, env)
         bump_views(site)
@@ -194,7 +209,9 @@ def urlwatch_rounds(urls: list[str], work: Path, site: subprocess.Popen) -> tupl
     return first, measure(cmd, work)
 
 
-def run_size(articles: int, pad_kb: int, repeat: int, postgres: str | None) -> dict[str, list[dict]]:
+def run_size(
+    articles: int, pad_kb: int, repeat: int, postgres: str | None, *, in_process: bool = False
+) -> dict[str, list[dict]]:
     proc, base = serve(articles, pad_kb)
     results: dict[str, list[dict]] = {k: [] for k in CONTENDERS}
     try:
@@ -208,6 +225,10 @@ def run_size(articles: int, pad_kb: int, repeat: int, postgres: str | None) -> d
                 first, recheck = palimpsest_rounds(urls, work, postgres, proc)
                 results["first"].append(first)
                 results["recheck"].append(recheck)
+                if in_process:
+                    first, recheck = palimpsest_rounds(urls, work, postgres, proc, reader=False)
+                    results["first_in_process"].append(first)
+                    results["recheck_in_process"].append(recheck)
                 watched = urlwatch_rounds(urls, work, proc)
                 if watched:
                     results["urlwatch_first"].append(watched[0])
@@ -296,8 +317,14 @@ def main() -> None:
     parser.add_argument("--postgres", help="PostgreSQL URL: the palimpsest store goes in a fresh schema there")
     parser.add_argument("--plot", type=Path, help="write a PNG of pages/s against pages")
     parser.add_argument("--json", type=Path, help="also write the medians as JSON")
+    parser.add_argument(
+        "--in-process", action="store_true", help="also crawl with the page reader off (pages read in one process)"
+    )
     args = parser.parse_args()
-    table = {n: summary(n, run_size(n, args.pad_kb, args.repeat, args.postgres)) for n in args.articles}
+    table = {
+        n: summary(n, run_size(n, args.pad_kb, args.repeat, args.postgres, in_process=args.in_process))
+        for n in args.articles
+    }
     report(args.pad_kb, args.repeat, args.postgres, table)
     if args.json:
         args.json.write_text(json.dumps({str(k): v for k, v in table.items()}, indent=1))
