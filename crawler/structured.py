@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,9 @@ class Metadata:
     views: int | None = None
     comments: int | None = None
     extras: dict[str, str] = field(default_factory=dict)
+    live_updates: tuple[tuple[str | None, str], ...] = ()
+    """A live blog's entries as the page lists them (``LiveBlogPosting.liveBlogUpdate``):
+    each entry's headline, if any, and its text."""
 
 
 def metadata(tree: Any, url: str) -> Metadata:
@@ -67,7 +71,19 @@ def metadata(tree: Any, url: str) -> Metadata:
         views=_counter(item, VIEW_ACTIONS),
         comments=_int(item.get("commentCount")) if "commentCount" in item else _counter(item, COMMENT_ACTIONS),
         extras={k: v for k, v in og.items() if isinstance(v, str) and k.startswith(("og:", "article:"))},
+        live_updates=_live_updates(_items(found.get("json-ld", []))),
     )
+
+
+def _live_updates(items: list[dict]) -> tuple[tuple[str | None, str], ...]:
+    """The entries of the page's first live blog that have text of their own."""
+    blog = next((i for i in items if "LiveBlogPosting" in _types(i)), {})
+    updates = blog.get("liveBlogUpdate") or []
+    entries = []
+    for update in updates if isinstance(updates, list) else [updates]:
+        if isinstance(update, dict) and (text := _unescaped(update.get("articleBody"))):
+            entries.append((_unescaped(update.get("headline")), text))
+    return tuple(entries)
 
 
 def parse_iso(raw: str | None, zone: Any) -> datetime | None:
@@ -99,6 +115,12 @@ def _text(value: Any) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     return collapse(value) or None if isinstance(value, str) else None
+
+
+def _unescaped(value: Any) -> str | None:
+    """Text that some sites escape twice as HTML inside their JSON (``&ldquo;``, ``&#39;``)."""
+    text = _text(value)
+    return collapse(html.unescape(text)) or None if text and "&" in text else text
 
 
 def _names(value: Any) -> str | None:

@@ -17,6 +17,7 @@ from crawler.structured import metadata, parse_iso
 
 if TYPE_CHECKING:
     from crawler.page import Page
+    from crawler.structured import Metadata
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class GenericParser(SiteParser):
         body = self.extract_body(page)
         if body and body[0].casefold() in {t.casefold() for t in (headline, *titles)}:
             body = body[1:]  # trafilatura often repeats the <h1>; the headline is its own field
+        body = self.with_structured_text(body, meta)
         if not body:
             raise ParseError("no body")
         published = parse_iso(meta.published_raw, self.timezone)
@@ -150,6 +152,10 @@ class GenericParser(SiteParser):
     def drop_noise(tree: object) -> None:
         """This version's furniture rules (:func:`drop_noise`)."""
         drop_noise(tree)
+
+    def with_structured_text(self, body: tuple[str, ...], meta: Metadata) -> tuple[str, ...]:
+        """The body with the text a page publishes only as structured data (none before v6)."""
+        return body
 
     def find_published(self, page: Page) -> tuple[datetime | None, str | None]:
         """htmldate's day of original publication, as midnight in the site's zone."""
@@ -299,3 +305,42 @@ def drop_noise_v5(tree: object) -> None:
         text = "".join(p.text_content().split())
         if text and text == "".join("".join(a.text_content() for a in p.xpath(".//a")).split()):
             p.drop_tree()
+
+
+@register
+class GenericParserV6(GenericParserV5):
+    """v5, plus the entries of a live blog that publishes them only as structured data.
+
+    Some live blogs render their entries with script, so the HTML holds the introduction
+    alone and the entries are in the JSON-LD ``liveBlogUpdate`` only: v5 read the
+    introduction as the whole story, and an entry rewritten later went unseen. Where the
+    page renders its entries they are in the body already, and nothing is added."""
+
+    version = "6"
+    valid_from = date(2026, 12, 2)
+    """Captures from this day on are read by v6; older ones keep their v4 or v5 reading."""
+
+    def with_structured_text(self, body: tuple[str, ...], meta: Metadata) -> tuple[str, ...]:
+        return body + missing_entries(body, meta.live_updates)
+
+
+def missing_entries(body: tuple[str, ...], entries: tuple[tuple[str | None, str], ...]) -> tuple[str, ...]:
+    """Each live-blog entry the body does not already hold, as its headline and its text."""
+    have = _comparable(" ".join(body))
+    missing: list[str] = []
+    for headline, text in entries:
+        if " ".join(_comparable(text).split()[:ENTRY_KEY_WORDS]) in have:
+            continue
+        if headline and _comparable(headline) not in have:
+            missing.append(headline)
+        missing.append(text)
+    return tuple(missing)
+
+
+ENTRY_KEY_WORDS = 12
+"""An entry counts as in the body when its first words are: enough to be one entry's own,
+few enough that a page's small changes to the rest (a link, a line break) do not matter."""
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.casefold().split())
