@@ -292,10 +292,12 @@ def plot(table: dict[int, dict[str, dict]], path: Path, title: str) -> None:
         ("urlwatch_recheck", "urlwatch recheck"),
         ("first", "palimpsest first"),
         ("recheck", "palimpsest recheck"),
+        ("first_in_process", "palimpsest first, page reader off"),
+        ("recheck_in_process", "palimpsest recheck, page reader off"),
     ):
         values = [table[n][key]["pages_s"] for n in sizes if key in table[n]]
         if len(values) == len(sizes):
-            ax.plot(sizes, values, marker="o", label=label)
+            ax.plot(sizes, values, marker="o", label=label, linestyle=":" if "in_process" in key else "-")
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
@@ -320,7 +322,12 @@ def main() -> None:
     parser.add_argument(
         "--in-process", action="store_true", help="also crawl with the page reader off (pages read in one process)"
     )
+    parser.add_argument("--replot", type=Path, help="only redraw --plot from the JSON an earlier run wrote")
     args = parser.parse_args()
+    if args.replot:
+        table = {int(k): v for k, v in json.loads(args.replot.read_text()).items()}
+        plot(table, args.plot, f"2 shared cores, store {'PostgreSQL' if args.postgres else 'SQLite'}")
+        return
     table = {
         n: summary(n, run_size(n, args.pad_kb, args.repeat, args.postgres, in_process=args.in_process))
         for n in args.articles
