@@ -91,7 +91,7 @@ class ArchivePipeline:
         if self._pages == READER_AFTER and self.crawler.settings.getbool("PALIMPSEST_READER", True):
             try:
                 self.reader = Reader(self.run.site)
-            except OSError as exc:  # no process to be had: pages are read on the writer's thread
+            except Exception as exc:  # no process to be had: pages are read on the writer's thread, none lost
                 logger.warning("no page reader (%s); pages are read in the crawl's process", exc)
         return self.reader.submit(item) if self.reader is not None else None
 
