@@ -88,7 +88,7 @@ class ArchivePipeline:
 
     def _send_to_reader(self, item: CaptureItem) -> Future[Judgement] | None:
         self._pages += 1
-        if self._pages == READER_AFTER and self.crawler.settings.getbool("PALIMPSEST_READER", True):
+        if self._pages == READER_AFTER and self.crawler.settings.getbool("PALIMPSEST_READER"):
             try:
                 self.reader = Reader(self.run.site)
             except Exception as exc:  # no process to be had: pages are read on the writer's thread, none lost

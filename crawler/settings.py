@@ -55,6 +55,10 @@ CONCURRENT_REQUESTS = 16
 # output of every response (2.13+ on asyncio), whatever its size: 100, the default, cost
 # about a fifth of the reactor thread's time per page.
 CONCURRENT_ITEMS = 8
+# Article pages are read and judged in a page reader process from a run's 32nd on
+# (crawler/reader.py), off the interpreter lock the reactor holds; False reads every page
+# on the capture writer's thread.
+PALIMPSEST_READER = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 AUTOTHROTTLE_ENABLED = False
 LOG_LEVEL = "INFO"
