@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crawler.parsing import collapse, parse_count
+from crawler.parsing import collapse, element_text, parse_count
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,9 @@ class Metadata:
     views: int | None = None
     comments: int | None = None
     extras: dict[str, str] = field(default_factory=dict)
-    live_updates: tuple[tuple[str | None, str], ...] = ()
+    live_updates: tuple[tuple[str | None, tuple[str, ...]], ...] = ()
     """A live blog's entries as the page lists them (``LiveBlogPosting.liveBlogUpdate``):
-    each entry's headline, if any, and its text."""
+    each entry's headline, if any, and the paragraphs of its text."""
 
 
 def metadata(tree: Any, url: str) -> Metadata:
@@ -75,15 +75,37 @@ def metadata(tree: Any, url: str) -> Metadata:
     )
 
 
-def _live_updates(items: list[dict]) -> tuple[tuple[str | None, str], ...]:
+def _live_updates(items: list[dict]) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
     """The entries of the page's first live blog that have text of their own."""
     blog = next((i for i in items if "LiveBlogPosting" in _types(i)), {})
     updates = blog.get("liveBlogUpdate") or []
     entries = []
     for update in updates if isinstance(updates, list) else [updates]:
-        if isinstance(update, dict) and (text := _unescaped(update.get("articleBody"))):
-            entries.append((_unescaped(update.get("headline")), text))
+        if isinstance(update, dict) and (paragraphs := _paragraphs(update.get("articleBody"))):
+            entries.append((_unescaped(update.get("headline")), paragraphs))
     return tuple(entries)
+
+
+def _paragraphs(value: Any) -> tuple[str, ...]:
+    """An ``articleBody`` as paragraphs: its lines, or its block elements where a site put
+    HTML in it; never markup, and entities some sites escape twice are read."""
+    if not isinstance(value, str) or not value.strip():
+        return ()
+    text = html.unescape(value) if "&" in value else value
+    if "<" in text:
+        import lxml.html
+
+        try:
+            root = lxml.html.fragment_fromstring(text, create_parent="div")
+        except Exception:  # not markup after all, or markup lxml will not read: no text
+            return ()
+        lines = [element_text(block) for block in root.iter(*_BLOCKS)] or [element_text(root)]
+    else:
+        lines = text.splitlines()
+    return tuple(line for line in map(collapse, lines) if line)
+
+
+_BLOCKS = ("p", "li", "h2", "h3", "h4", "blockquote")
 
 
 def parse_iso(raw: str | None, zone: Any) -> datetime | None:

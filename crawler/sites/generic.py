@@ -324,16 +324,17 @@ class GenericParserV6(GenericParserV5):
         return body + missing_entries(body, meta.live_updates)
 
 
-def missing_entries(body: tuple[str, ...], entries: tuple[tuple[str | None, str], ...]) -> tuple[str, ...]:
-    """Each live-blog entry the body does not already hold, as its headline and its text."""
+def missing_entries(body: tuple[str, ...], entries: tuple[tuple[str | None, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """Each live-blog entry the body does not already hold, as its headline and its
+    paragraphs (counters, date lines and share rows left out, as everywhere in a body)."""
     have = _comparable(" ".join(body))
     missing: list[str] = []
-    for headline, text in entries:
-        if " ".join(_comparable(text).split()[:ENTRY_KEY_WORDS]) in have:
+    for headline, paragraphs in entries:
+        if " ".join(_comparable(" ".join(paragraphs)).split()[:ENTRY_KEY_WORDS]) in have:
             continue
         if headline and _comparable(headline) not in have:
             missing.append(headline)
-        missing.append(text)
+        missing.extend(line for line in paragraphs if not is_noise_line(line))
     return tuple(missing)
 
 

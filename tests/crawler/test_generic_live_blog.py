@@ -51,8 +51,27 @@ def test_only_the_entries_missing_from_the_page_are_added() -> None:
 
 def test_an_entry_counts_as_present_by_its_first_words() -> None:
     body = ("Intro.", "THE OPERATOR says the first crossing will leave at noon if the wind keeps dropping, later.")
-    assert missing_entries(body, ((None, ENTRIES[0][1]),)) == ()
-    assert missing_entries(body, (("New entry", "Something else entirely happened."),)) == (
+    assert missing_entries(body, ((None, (ENTRIES[0][1],)),)) == ()
+    assert missing_entries(body, (("New entry", ("Something else entirely happened.",)),)) == (
         "New entry",
         "Something else entirely happened.",
+    )
+
+
+def test_an_entry_written_as_html_or_lines_becomes_paragraphs_without_markup() -> None:
+    from crawler.structured import _live_updates
+
+    blog = {
+        "@type": "LiveBlogPosting",
+        "liveBlogUpdate": [
+            {"articleBody": "<p>First &amp; foremost.</p><p>Then <a href='/x'>a link</a>.</p><script>x()</script>"},
+            {"headline": "Two lines", "articleBody": "One line.\nAnother line.\n\n"},
+            {"articleBody": "&lt;p&gt;Escaped twice.&lt;/p&gt;"},
+            {"articleBody": "   "},
+        ],
+    }
+    assert _live_updates([blog]) == (
+        (None, ("First & foremost.", "Then a link.")),
+        ("Two lines", ("One line.", "Another line.")),
+        (None, ("Escaped twice.",)),
     )
