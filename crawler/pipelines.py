@@ -105,7 +105,7 @@ class ArchivePipeline:
             from twisted.internet import reactor
 
             reactor.callFromThread(self._count_crash)
-        return CaptureJob(item.fetched, judgement.verdict, item.article_url, judgement.reading)
+        return _job(item, judgement)
 
     def _count_crash(self) -> None:
         self.crawler.stats.inc_value(ERRORS_STAT)
@@ -135,5 +135,8 @@ class _Reports:
 
 def job_of(item: CaptureItem, parser: SiteParser) -> CaptureJob:
     """Judge one fetch attempt and what its parser read: the capture to write."""
-    judgement = judge(item, parser)
+    return _job(item, judge(item, parser))
+
+
+def _job(item: CaptureItem, judgement: Judgement) -> CaptureJob:
     return CaptureJob(item.fetched, judgement.verdict, item.article_url, judgement.reading)

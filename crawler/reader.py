@@ -111,9 +111,10 @@ class Reader:
         except AnswerTimeout:
             logger.warning("the page reader gave no answer in %.0f s; stopping it", self.answer_timeout)
             self._kill()
-        except Exception as exc:  # gone, or it failed on this page: read here (and log it here)
-            if not isinstance(exc, ReaderGone):
-                logger.warning("the page reader failed on a page (%s); reading it in the crawl's process", exc)
+        except ReaderGone:
+            pass
+        except Exception as exc:  # it failed on this page: read here, where a failure is logged whole
+            logger.warning("the page reader failed on a page (%s); reading it in the crawl's process", exc)
         return None
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
@@ -242,8 +243,7 @@ def main() -> int:
             key, item = message
             try:
                 value: object = judged(item, parser)
-            except Exception as exc:
-                logger.exception("judging %s failed", item.fetched.url)
+            except Exception as exc:  # the crawl judges the page again and logs what it raises
                 value = PageFailed(f"{type(exc).__name__}: {exc}"[:1000])
             _write(answers, _pack((key, value)))
     except (BrokenPipeError, EOFError):  # the crawl is gone
