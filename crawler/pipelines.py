@@ -99,6 +99,9 @@ class ArchivePipeline:
         """On the writer's thread: the reader's judgement of the attempt, or one made here."""
         item, pending = entry
         judgement = self.reader.result(pending) if pending is not None else None
+        if judgement is not None and judgement.crashed:  # its traceback went to the reader's stderr
+            error = judgement.reading.parse_error if judgement.reading else "?"
+            logger.error("%s crashed on %s in the page reader: %s", self.run.parser.name, item.fetched.url, error)
         if judgement is None:
             judgement = judged(item, self.run.parser)
         if judgement.crashed:

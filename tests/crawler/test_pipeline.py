@@ -79,3 +79,26 @@ def test_only_an_answered_article_page_is_read() -> None:
     assert (error_page.parser, error_page.parser_version) == (parser.name, parser.version)
     listing = CaptureItem(fetched=_item().fetched)
     assert read_article(listing, parser) is listing
+
+
+def test_a_parser_crash_in_the_page_reader_is_named_in_the_crawls_log(monkeypatch, caplog) -> None:
+    from concurrent.futures import Future
+
+    from twisted.internet import reactor
+
+    from crawler.reading import judged
+
+    monkeypatch.setattr(reactor, "callFromThread", lambda f, *a: f(*a))
+    crashed = judged(_item(), _Crashing())  # what the reader sends back for such a page
+    stats = _Stats()
+    pipeline = ArchivePipeline(SimpleNamespace(stats=stats))
+    pipeline.run = SimpleNamespace(parser=_Crashing())
+    pipeline.reader = SimpleNamespace(result=lambda future: future.result())
+    answered: Future = Future()
+    answered.set_result(crashed)
+    caplog.clear()
+    job = pipeline.judge((_item(), answered))
+    assert "parser crashed: RuntimeError: bug in the parser" in job.reading.parse_error
+    assert stats.values[PARSER_CRASHED] == 1
+    [record] = [r for r in caplog.records if r.name == "crawler.pipelines"]
+    assert record.levelname == "ERROR" and URL in record.getMessage() and "bug in the parser" in record.getMessage()
