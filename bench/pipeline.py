@@ -135,7 +135,7 @@ def fresh_store(work: Path, postgres: str | None) -> tuple[str, callable]:
 
 
 IN_PROCESS = (
-    "import sys, crawler.pipelines as p; p.READER_AFTER = 0; from palimpsest.cli import main; "
+    "import sys, crawler.settings as s; s.PALIMPSEST_READER = False; from palimpsest.cli import main; "
     "sys.argv[0] = 'palimpsest'; sys.exit(main())"
 )
 """``palimpsest`` with its page reader off: every page read on the writer's thread."""
@@ -324,9 +324,9 @@ def main() -> None:
     )
     parser.add_argument("--replot", type=Path, help="only redraw --plot from the JSON an earlier run wrote")
     args = parser.parse_args()
+    title = f"2 shared cores, store {'PostgreSQL' if args.postgres else 'SQLite'}"
     if args.replot:
-        table = {int(k): v for k, v in json.loads(args.replot.read_text()).items()}
-        plot(table, args.plot, f"2 shared cores, store {'PostgreSQL' if args.postgres else 'SQLite'}")
+        plot({int(k): v for k, v in json.loads(args.replot.read_text()).items()}, args.plot, title)
         return
     table = {
         n: summary(n, run_size(n, args.pad_kb, args.repeat, args.postgres, in_process=args.in_process))
@@ -336,7 +336,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps({str(k): v for k, v in table.items()}, indent=1))
     if args.plot:
-        plot(table, args.plot, f"2 shared cores, store {'PostgreSQL' if args.postgres else 'SQLite'}")
+        plot(table, args.plot, title)
 
 
 if __name__ == "__main__":
